@@ -1,0 +1,75 @@
+# One entry point for the whole project.
+#
+#   make                 kernel image + host tools and tests
+#   make qemu [SMP=N] [ARGS="k=v ..."]   boot under QEMU, serial on stdio (Ctrl-A X quits)
+#   make qemu-gdb        same machine, stopped, waiting for gdb on :$(GDBPORT)
+#   make gdb             attach gdb with tools/gdb/kernel.gdb
+#   make iso             GRUB rescue ISO (real PCs, Bochs, QEMU -cdrom)
+#   make test            everything, ends with "N passed, N failed"
+#   make bench           lock benchmark table
+#   make compile_commands.json
+#
+# Each directory contributes a fragment (kern/kern.mk, host/host.mk,
+# tests/*/*.mk); this file holds only what they share.
+
+SMP      ?= 4
+ARGS     ?=
+GDBPORT  ?= 1234
+B        := build
+QEMU     ?= qemu-system-x86_64
+
+# Debian package that provides each external program: `make deps` installs the missing ones.
+DEPS_PKGS := qemu-system-x86 grub-pc-bin grub-common xorriso mtools libatomic-ops-dev \
+             libck-dev libcmocka-dev python3 gdb gcc make binutils pkg-config
+
+# Warnings are errors everywhere; these are the ones STYLE.md asks for.
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \
+        -Wshadow -Wno-unused-parameter
+
+# Host builds (portable core, tools, unit tests): normal hosted C with real threads.
+HOST_CC      ?= gcc
+HOST_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -pthread -Ikern -Ihost -I. -MMD -MP
+HOST_LDLIBS  := -pthread -latomic_ops
+
+.PHONY: all deps qemu qemu-gdb gdb iso test bench clean
+.DEFAULT_GOAL := all
+
+include kern/kern.mk
+-include $(sort $(wildcard host/*.mk tests/*/*.mk tools/*.mk))
+
+all: $(KERNEL) $(HOST_TOOLS) $(HOST_TESTS)
+
+# Install whatever a fresh Debian 12 machine lacks (no-op when all are present).
+deps:
+	@missing=$$(for p in $(DEPS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  [ "$$(id -u)" = 0 ] && SUDO= || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+QEMU_FLAGS = -machine q35 -m 256M -smp $(SMP) -nographic -no-reboot \
+             -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio
+
+qemu: deps
+	@$(MAKE) --no-print-directory $(KERNEL)
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(ARGS)"; \
+	  s=$$?; [ $$s = 33 ] || [ $$s = 0 ] || exit $$s
+
+qemu-gdb: deps
+	@$(MAKE) --no-print-directory $(KERNEL)
+	@echo "*** waiting for gdb on :$(GDBPORT); run 'make gdb' in another terminal"
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(ARGS)" -S -gdb tcp::$(GDBPORT)
+
+gdb: $(KERNEL)
+	gdb -q -nx -x tools/gdb/kernel.gdb -ex 'kattach $(GDBPORT)' $(KERNEL)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(ISO)
+	@python3 tests/run.py --build $(B)
+
+clean:
+	rm -rf $(B) compile_commands.json
+
+compile_commands.json:
+	$(MAKE) clean && bear -- $(MAKE) all

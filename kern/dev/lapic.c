@@ -1,0 +1,110 @@
+#include "dev/lapic.h"
+
+#include "dev/timer.h"
+#include "trap/trapframe.h"
+#include "x86.h"
+
+/* Register offsets (Intel SDM vol. 3, table 11-1). */
+#define ID	0x020
+#define TPR	0x080
+#define EOI	0x0b0
+#define SVR	0x0f0
+#define ESR	0x280
+#define ICRLO	0x300
+#define ICRHI	0x310
+#define TIMER	0x320
+#define LINT0	0x350
+#define LINT1	0x360
+#define ERROR	0x370
+#define TICR	0x380
+#define TCCR	0x390
+#define TDCR	0x3e0
+
+#define SVR_ENABLE	0x100
+#define MASKED		0x10000
+#define PERIODIC	0x20000
+#define ICR_INIT	0x500
+#define ICR_STARTUP	0x600
+#define ICR_NMI		0x400
+#define ICR_ASSERT	0x4000
+#define ICR_LEVEL	0x8000
+#define ICR_PENDING	0x1000
+#define ICR_OTHERS	0xc0000
+
+static volatile uint32_t *lapic;
+static uint64_t timer_hz;
+
+static inline uint32_t rd(int reg) { return lapic[reg / 4]; }
+static inline void wr(int reg, uint32_t v)
+{
+	lapic[reg / 4] = v;
+	(void)lapic[ID / 4];	/* read back: the write has reached the APIC */
+}
+
+void lapic_set_base(uint64_t phys) { lapic = (volatile uint32_t *)phys; }
+int lapic_ready(void) { return lapic != 0; }
+uint32_t lapic_id(void) { return rd(ID) >> 24; }
+
+void lapic_eoi(void)
+{
+	wr(EOI, 0);
+}
+
+void lapic_init(void)
+{
+	wr(SVR, SVR_ENABLE | T_SPURIOUS);
+	wr(TIMER, MASKED | T_TIMER);
+	wr(LINT0, MASKED);
+	wr(LINT1, MASKED);
+	wr(ERROR, MASKED | T_SPURIOUS);
+	wr(ESR, 0);	/* back-to-back writes clear it */
+	wr(ESR, 0);
+	wr(EOI, 0);
+	wr(TPR, 0);
+}
+
+static void icr_wait(void)
+{
+	for (int i = 0; i < 1000000 && (rd(ICRLO) & ICR_PENDING); i++)
+		cpu_relax();
+}
+
+static void icr_send(uint32_t apic_id, uint32_t lo)
+{
+	wr(ICRHI, apic_id << 24);
+	wr(ICRLO, lo);
+	icr_wait();
+}
+
+void lapic_send_ipi(uint32_t apic_id, int vector) { icr_send(apic_id, (uint32_t)vector); }
+void lapic_send_init(uint32_t apic_id) { icr_send(apic_id, ICR_INIT | ICR_LEVEL | ICR_ASSERT); }
+void lapic_send_sipi(uint32_t apic_id, uint32_t page) { icr_send(apic_id, ICR_STARTUP | page); }
+
+void lapic_send_nmi_others(void)
+{
+	wr(ICRHI, 0);
+	wr(ICRLO, ICR_OTHERS | ICR_NMI | ICR_ASSERT);
+	icr_wait();
+}
+
+void lapic_timer_calibrate(void)
+{
+	wr(TDCR, 0x3);	/* divide by 16 */
+	wr(TIMER, MASKED | T_TIMER);
+	wr(TICR, 0xffffffff);
+	pit_wait_ms(10);
+	timer_hz = (uint64_t)(0xffffffffu - rd(TCCR)) * 100;
+	wr(TICR, 0);
+}
+
+uint64_t lapic_timer_hz(void)
+{
+	return timer_hz;
+}
+
+void lapic_timer_start(uint32_t hz)
+{
+	wr(TDCR, 0x3);
+	wr(TIMER, PERIODIC | T_TIMER);
+	wr(TICR, (uint32_t)(timer_hz / hz));
+}

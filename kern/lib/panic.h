@@ -1,0 +1,20 @@
+/* panic(): report, stop every other CPU, and end the run with a failure status. */
+#ifndef LIB_PANIC_H
+#define LIB_PANIC_H
+
+#include <stdint.h>
+
+struct trapframe;
+
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void panic_trap(struct trapframe *tf) __attribute__((noreturn));
+void panic_nmi(struct trapframe *tf);
+void backtrace(uint64_t rip, uint64_t rbp);
+
+#define assert(x)                                                                                  \
+	do {                                                                                       \
+		if (__builtin_expect(!(x), 0))                                                     \
+			panic("assertion failed: %s at %s:%d", #x, __FILE__, __LINE__);            \
+	} while (0)
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * 256 interrupt entry stubs. Each pushes a dummy error code where the CPU
+ * pushes none (so every frame has the same shape), its vector, and jumps to
+ * alltraps, which saves the general registers and calls trap(tf).
+ */
+	.text
+	.code64
+
+/* Vectors for which the CPU pushes an error code. */
+#define HAS_ERR(n) ((n) == 8 || ((n) >= 10 && (n) <= 14) || (n) == 17 || (n) == 21 || (n) == 29 || (n) == 30)
+
+	.altmacro
+	.macro VEC n
+	.align 16
+vector\n:
+	.if (HAS_ERR(\n)) == 0
+	pushq	$0
+	.endif
+	pushq	$\n
+	jmp	alltraps
+	.endm
+
+	.align 16
+	.globl vectors_start
+vectors_start:
+	.set i, 0
+	.rept 256
+	VEC %i
+	.set i, i + 1
+	.endr
+
+alltraps:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %rdi
+	/* Make the frame look like a call from the interrupted RIP, for backtraces. */
+	pushq	17*8(%rsp)
+	pushq	%rbp
+	movq	%rsp, %rbp
+	cld
+	call	trap
+	addq	$16, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp	/* trapno, err */
+	iretq
