@@ -16,6 +16,7 @@ SMP      ?= 4
 ARGS     ?=
 GDBPORT  ?= 1234
 B        := build
+SHELL    := /bin/bash
 QEMU     ?= qemu-system-x86_64
 
 # Debian package that provides each external program: `make deps` installs the missing ones.

@@ -35,6 +35,7 @@ struct cpu {
 extern struct cpu cpus[MAXCPU];
 extern int ncpu;		/* CPUs found in the MADT (capped at MAXCPU) */
 extern volatile int ncpu_online;
+extern int ncpu_found;		/* enabled CPUs in the MADT, even beyond MAXCPU */
 extern int percpu_ready;	/* GS base valid on every running CPU */
 
 static inline struct cpu *thiscpu(void)

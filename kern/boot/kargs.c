@@ -1,0 +1,78 @@
+#include "boot/kargs.h"
+
+#include <stddef.h>
+
+#include "lib/cmdline.h"
+#include "lib/kprintf.h"
+#include "lib/ktest.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mp/cpu.h"
+
+static const struct cmdline_key known[] = {
+	{ "test", "run in-kernel tests: all, or a comma-separated list of names; KTAP on serial" },
+	{ "crash", "deliberate fault after boot: panic, pf, gp, ud, div, pf-ap (on an AP)" },
+	{ "oracle", "event-order oracle: hw, script:..., replay" },
+};
+
+static struct cmdline args;
+
+static void warn(const char *msg, void *arg)
+{
+	kprintf("%s\n", msg);
+}
+
+void kargs_init(const char *line)
+{
+	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
+	if (line[0])
+		kprintf("cmdline: %s\n", line);
+}
+
+const char *karg(const char *key)
+{
+	return cmdline_get(&args, key);
+}
+
+unsigned long karg_ulong(const char *key, unsigned long dflt)
+{
+	return cmdline_get_ulong(&args, key, dflt);
+}
+
+/* ---- crash=: faults on purpose, for the panic tests ---- */
+
+static volatile uint64_t *volatile bad_ptr = (uint64_t *)0xdead00000000ull;
+static volatile int zero;
+
+static void crash_pf(void *arg)
+{
+	*bad_ptr = 1;
+}
+
+static void crash(const char *how)
+{
+	kprintf("crash: %s, on purpose\n", how);
+	if (strcmp(how, "panic") == 0)
+		panic("deliberate panic (crash=panic)");
+	else if (strcmp(how, "pf") == 0)
+		crash_pf(NULL);
+	else if (strcmp(how, "gp") == 0)
+		*(volatile uint64_t *)0x8000000000000000ull = 1;	/* non-canonical */
+	else if (strcmp(how, "ud") == 0)
+		__asm__ volatile("ud2");
+	else if (strcmp(how, "div") == 0)
+		kprintf("%d\n", 1 / zero);
+	else if (strcmp(how, "pf-ap") == 0 && ncpu > 1)
+		smp_call(ncpu - 1, crash_pf, NULL);
+	else
+		kprintf("crash: unknown kind '%s' (panic, pf, gp, ud, div, pf-ap)\n", how);
+}
+
+void kargs_run(void)
+{
+	const char *v;
+	if ((v = karg("crash")))
+		crash(v);
+	if ((v = karg("test")))
+		ktest_run(v);
+}

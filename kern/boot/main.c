@@ -1,0 +1,62 @@
+/*
+ * The boot CPU's bring-up, in order. Each step says why it comes where it does.
+ * The APs' own bring-up is ap_main() in kern/mp/mp.c.
+ */
+#include <stdint.h>
+
+#include "boot/bootinfo.h"
+#include "boot/kargs.h"
+#include "dev/console.h"
+#include "dev/debugexit.h"
+#include "dev/lapic.h"
+#include "dev/pic.h"
+#include "dev/serial.h"
+#include "dev/timer.h"
+#include "lib/kprintf.h"
+#include "lib/ktest.h"
+#include "lib/panic.h"
+#include "mm/palloc.h"
+#include "mm/vm.h"
+#include "mp/cpu.h"
+#include "trap/trapframe.h"
+#include "x86.h"
+
+struct bootinfo bootinfo;
+extern char boot_stack_top[], _kernel_start[], _end[];
+
+void kmain(uint32_t magic, uint32_t info) __attribute__((noreturn));
+void kmain(uint32_t magic, uint32_t info)
+{
+	const char *why = "";
+	int bad = bootinfo_parse(&bootinfo, magic, (const void *)(uintptr_t)info, &why);
+						/* first: low memory is reused below */
+	serial_init();				/* so that everything after can report */
+	cpus[0].kstack_top = (uint64_t)boot_stack_top;
+	cpu_init_self(&cpus[0]);		/* per-CPU data: locks and kprintf need thiscpu() */
+	percpu_ready = 1;
+	idt_init();				/* from here on a fault is a readable panic */
+	kprintf("\nlogkern: booting (multiboot%d, loader '%s')\n", bootinfo.version,
+		bootinfo.loader[0] ? bootinfo.loader : "qemu");
+	if (bad)
+		panic("boot: %s", why);
+	kargs_init(bootinfo.cmdline);		/* warns about unknown keys */
+	tsc_calibrate();			/* udelay() for the AP start-up below */
+	palloc_init(&bootinfo);			/* after bootinfo: it must skip modules */
+	kvm_init();				/* our page tables; APs load the same CR3 */
+	kprintf("mm: %lu MiB free of %lu MiB, kernel %lu KiB\n", palloc_nfree() * PGSIZE >> 20,
+		mem_top() >> 20, (uint64_t)(_end - _kernel_start) >> 10);
+	mp_init();				/* CPUs, LAPIC and IOAPIC from the MADT */
+	pic_disable();				/* before lapic_init: only APIC interrupts from now */
+	lapic_init();
+	lapic_timer_calibrate();		/* against the PIT, once for all CPUs */
+	cons_init();				/* COM1 input interrupts, through the IOAPIC */
+	ncpu_online = 1;
+	cpus[0].state = CPU_ONLINE;
+	mp_start_aps();				/* needs kvm_cr3() and the calibrated TSC */
+	kprintf("smp: %d of %d cpus online\n", ncpu_online, ncpu_found);
+	sti();
+
+	kargs_run();				/* crash=, test=: the actions the command line asks for */
+	kprintf("boot: done; %d cpus idle. Ctrl-A X quits QEMU.\n", ncpu_online);
+	cpu_idle_loop();
+}

@@ -1,0 +1,4 @@
+#ifndef DEV_PIC_H
+#define DEV_PIC_H
+void pic_disable(void);
+#endif

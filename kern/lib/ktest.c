@@ -1,0 +1,65 @@
+#include "lib/ktest.h"
+
+#include <stddef.h>
+
+#include "dev/debugexit.h"
+#include "lib/string.h"
+#include "mp/cpu.h"
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+static volatile int failures;
+
+void ktest_fail(const char *file, int line, const char *what)
+{
+	__atomic_fetch_add(&failures, 1, __ATOMIC_SEQ_CST);
+	kprintf("    # FAIL %s:%d: %s (cpu %u)\n", file, line, what, cpuid_self());
+}
+
+/* Is name one of the comma-separated entries of spec? */
+static int selected(const char *spec, const char *name)
+{
+	if (strcmp(spec, "all") == 0)
+		return 1;
+	size_t n = strlen(name);
+	for (const char *p = spec; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return 1;
+		p += len + (e ? 1 : 0);
+	}
+	return 0;
+}
+
+void ktest_run(const char *spec)
+{
+	int total = 0, pass = 0, fail = 0, skip = 0;
+	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
+		total += selected(spec, t->name);
+	kprintf("KTAP version 1\n1..%d\n", total);
+	if (total == 0)
+		kprintf("# no test matches '%s'\n", spec);
+	int n = 0;
+	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+		if (!selected(spec, t->name))
+			continue;
+		n++;
+		if (ncpu_online < t->min_cpus) {
+			skip++;
+			kprintf("ok %d %s # SKIP needs %d cpus, %d online\n", n, t->name, t->min_cpus,
+				ncpu_online);
+			continue;
+		}
+		failures = 0;
+		t->fn();
+		if (failures) {
+			fail++;
+			kprintf("not ok %d %s\n", n, t->name);
+		} else {
+			pass++;
+			kprintf("ok %d %s\n", n, t->name);
+		}
+	}
+	kprintf("# Totals: pass:%d fail:%d skip:%d\n", pass, fail, skip);
+	debug_exit(fail == 0 && total > 0 ? EXIT_PASS : EXIT_FAIL);
+}

@@ -1,0 +1,194 @@
+/*
+ * CPU discovery and AP start-up.
+ *
+ * CPUs come from the ACPI MADT (SeaBIOS's MP table lists one CPU per socket,
+ * so it would miss cores). Each AP is started on its own: INIT, 10 ms, SIPI,
+ * 200 us, a second SIPI only if it has not answered, then a time-out; an AP
+ * that never answers is reported and boot goes on without it.
+ */
+#include <stddef.h>
+
+#include "boot/bootinfo.h"
+#include "dev/ioapic.h"
+#include "dev/lapic.h"
+#include "dev/timer.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mm/vm.h"
+#include "mp/acpi.h"
+#include "mp/cpu.h"
+#include "mp/madt.h"
+#include "trap/trapframe.h"
+#include "x86.h"
+
+#define AP_TIMEOUT_MS 1000
+
+extern struct bootinfo bootinfo;
+extern char tramp_start[], tramp_end[], tramp_params[];
+static void ipi_call(struct trapframe *tf);
+static uint8_t kstacks[MAXCPU][KSTACK_SIZE] __attribute__((aligned(16)));
+static struct madt_info madt;
+int ncpu_found;			/* enabled CPUs in the MADT, including any beyond MAXCPU */
+
+struct tramp_params {
+	uint64_t cr3, stack, entry, arg;
+};
+
+void mp_init(void)
+{
+	const struct acpi_sdt_header *h = acpi_find_table(&bootinfo, "APIC");
+	int err = h ? madt_parse(h, h->length, &madt) : -1;
+	if (!h || err < 0) {
+		kprintf("mp: %s; running on the boot CPU only\n",
+			h ? madt_strerror(err) : "no ACPI MADT found");
+		lapic_set_base(0xfee00000);
+		cpus[0].apic_id = lapic_id();
+		ncpu = ncpu_found = 1;
+		return;
+	}
+	lapic_set_base(madt.lapic_addr);
+	uint32_t self = lapic_id();
+	/* The boot CPU is cpus[0]; the others follow in MADT order. */
+	ncpu = 1;
+	ncpu_found = 0;
+	cpus[0].apic_id = self;
+	for (uint32_t i = 0; i < madt.n_cpus; i++) {
+		if (!madt.cpus[i].enabled)
+			continue;
+		ncpu_found++;
+		if (madt.cpus[i].apic_id == self)
+			continue;
+		if (ncpu == MAXCPU)
+			continue;
+		cpus[ncpu].id = (uint32_t)ncpu;
+		cpus[ncpu].apic_id = madt.cpus[i].apic_id;
+		ncpu++;
+	}
+	if (ncpu_found > MAXCPU)
+		kprintf("mp: %d cpus found, only %d supported (MAXCPU); ignoring the rest\n",
+			ncpu_found, MAXCPU);
+	for (uint32_t i = 0; i < madt.n_isos; i++)
+		ioapic_add_override(madt.isos[i].source_irq, madt.isos[i].gsi, madt.isos[i].flags);
+	if (madt.n_ioapics > 0)
+		ioapic_init(madt.ioapics[0].address, madt.ioapics[0].gsi_base);
+	else
+		kprintf("mp: no IOAPIC in the MADT: no device interrupts\n");
+}
+
+static void ap_main(struct cpu *c) __attribute__((noreturn));
+static void ap_main(struct cpu *c)
+{
+	cpu_init_self(c);	/* first: everything else uses thiscpu() */
+	lapic_init();
+	__atomic_fetch_add(&ncpu_online, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	cpu_idle_loop();
+}
+
+static int wait_online(struct cpu *c, uint64_t us)
+{
+	uint64_t end = nsec_since_boot() + us * 1000;
+	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_STARTING) {
+		if (nsec_since_boot() > end)
+			return 0;
+		cpu_relax();
+	}
+	return 1;
+}
+
+static void start_ap(struct cpu *c)
+{
+	volatile struct tramp_params *p =
+		(void *)(uintptr_t)(TRAMP_BASE + (tramp_params - tramp_start));
+	c->kstack_top = (uint64_t)kstacks[c->id] + KSTACK_SIZE;
+	p->cr3 = kvm_cr3();
+	p->stack = c->kstack_top;
+	p->entry = (uint64_t)ap_main;
+	p->arg = (uint64_t)c;
+	c->state = CPU_STARTING;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	lapic_send_init(c->apic_id);
+	udelay(10000);
+	lapic_send_sipi(c->apic_id, TRAMP_BASE >> 12);
+	if (!wait_online(c, 200)) {
+		lapic_send_sipi(c->apic_id, TRAMP_BASE >> 12);
+		if (!wait_online(c, AP_TIMEOUT_MS * 1000ull)) {
+			c->state = CPU_FAILED;
+			kprintf("mp: cpu %u (apic id %u) did not answer within %d ms; going on without it\n",
+				c->id, c->apic_id, AP_TIMEOUT_MS);
+		}
+	}
+}
+
+void mp_start_aps(void)
+{
+	irq_register(T_IPI_CALL, ipi_call);
+	memcpy((void *)TRAMP_BASE, tramp_start, (size_t)(tramp_end - tramp_start));
+	for (int i = 1; i < ncpu; i++)
+		start_ap(&cpus[i]);
+}
+
+/* ---- cross-CPU calls ---- */
+
+static void ipi_call(struct trapframe *tf)
+{
+	/* Nothing to do here: the interrupt only ends the target's hlt; the idle loop runs the call. */
+}
+
+void smp_call(int cpu, void (*fn)(void *), void *arg)
+{
+	struct cpu *c = &cpus[cpu];
+	if (c == thiscpu()) {
+		fn(arg);
+		return;
+	}
+	smp_call_wait(cpu);	/* one call in flight per target */
+	c->call_fn = fn;
+	c->call_arg = arg;
+	__atomic_fetch_add(&c->call_seq, 1, __ATOMIC_RELEASE);
+	lapic_send_ipi(c->apic_id, T_IPI_CALL);
+}
+
+void smp_call_wait(int cpu)
+{
+	struct cpu *c = &cpus[cpu];
+	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+static int run_pending_call(struct cpu *c)
+{
+	uint64_t seq = __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE);
+	if (seq == c->call_done)
+		return 0;
+	sti();
+	c->call_fn(c->call_arg);
+	__atomic_store_n(&c->call_done, seq, __ATOMIC_RELEASE);
+	return 1;
+}
+
+void smp_call_all(void (*fn)(void *), void *arg)
+{
+	int self = (int)cpuid_self();
+	for (int i = 0; i < ncpu; i++)
+		if (i != self && cpus[i].state == CPU_ONLINE)
+			smp_call(i, fn, arg);
+	fn(arg);
+	for (int i = 0; i < ncpu; i++)
+		if (i != self && cpus[i].state == CPU_ONLINE)
+			smp_call_wait(i);
+}
+
+void cpu_idle_loop(void)
+{
+	struct cpu *c = thiscpu();
+	for (;;) {
+		cli();
+		if (run_pending_call(c))
+			continue;
+		sti_hlt();	/* an IPI between the check and hlt still wakes us */
+	}
+}
