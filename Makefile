@@ -63,7 +63,7 @@ qemu-gdb: deps
 	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(ARGS)" -S -gdb tcp::$(GDBPORT)
 
 gdb: $(KERNEL)
-	gdb -q -nx -x tools/gdb/kernel.gdb -ex 'kattach $(GDBPORT)' $(KERNEL)
+	gdb -q -nx -x tools/gdb/kernel.gdb -ex 'kattach $(GDBPORT)' -ex 'hbreak kmain' $(KERNEL)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(ISO)

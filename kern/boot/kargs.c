@@ -13,6 +13,7 @@ static const struct cmdline_key known[] = {
 	{ "test", "run in-kernel tests: all, or a comma-separated list of names; KTAP on serial" },
 	{ "crash", "deliberate fault after boot: panic, pf, gp, ud, div, pf-ap (on an AP)" },
 	{ "oracle", "event-order oracle: hw, script:..., replay" },
+	{ "expect", "the line test=console_input waits for on the serial port" },
 };
 
 static struct cmdline args;

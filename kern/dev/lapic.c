@@ -1,6 +1,7 @@
 #include "dev/lapic.h"
 
 #include "dev/timer.h"
+#include "mp/cpu.h"
 #include "trap/trapframe.h"
 #include "x86.h"
 
@@ -87,8 +88,14 @@ void lapic_send_nmi_others(void)
 	icr_wait();
 }
 
+static void timer_intr(struct trapframe *tf)
+{
+	thiscpu()->ticks++;
+}
+
 void lapic_timer_calibrate(void)
 {
+	irq_register(T_TIMER, timer_intr);
 	wr(TDCR, 0x3);	/* divide by 16 */
 	wr(TIMER, MASKED | T_TIMER);
 	wr(TICR, 0xffffffff);

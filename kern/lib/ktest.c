@@ -15,11 +15,12 @@ void ktest_fail(const char *file, int line, const char *what)
 	kprintf("    # FAIL %s:%d: %s (cpu %u)\n", file, line, what, cpuid_self());
 }
 
-/* Is name one of the comma-separated entries of spec? */
-static int selected(const char *spec, const char *name)
+/* Is the test one of the comma-separated entries of spec (or is spec "all")? */
+static int selected(const char *spec, const struct ktest *t)
 {
 	if (strcmp(spec, "all") == 0)
-		return 1;
+		return !t->explicit_only;
+	const char *name = t->name;
 	size_t n = strlen(name);
 	for (const char *p = spec; *p;) {
 		const char *e = strchr(p, ',');
@@ -35,13 +36,13 @@ void ktest_run(const char *spec)
 {
 	int total = 0, pass = 0, fail = 0, skip = 0;
 	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
-		total += selected(spec, t->name);
+		total += selected(spec, t);
 	kprintf("KTAP version 1\n1..%d\n", total);
 	if (total == 0)
 		kprintf("# no test matches '%s'\n", spec);
 	int n = 0;
 	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
-		if (!selected(spec, t->name))
+		if (!selected(spec, t))
 			continue;
 		n++;
 		if (ncpu_online < t->min_cpus) {

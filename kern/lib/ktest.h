@@ -13,14 +13,19 @@ struct ktest {
 	const char *name;
 	void (*fn)(void);
 	int min_cpus;		/* skipped on machines with fewer CPUs online */
+	int explicit_only;	/* not part of test=all: needs a driver (input, huge output) */
 };
 
-#define KTEST_CPUS(tname, ncpus)                                                                   \
+#define KTEST_DEF(tname, ncpus, explicit)                                                          \
 	static void tname(void);                                                                   \
-	static const struct ktest ktest_##tname                                                    \
-		__attribute__((section(".ktests"), used, aligned(8))) = { #tname, tname, ncpus };  \
+	static const struct ktest ktest_##tname __attribute__((section(".ktests"), used,          \
+							       aligned(8))) = { #tname, tname,    \
+										ncpus, explicit }; \
 	static void tname(void)
-#define KTEST(tname) KTEST_CPUS(tname, 1)
+#define KTEST(tname) KTEST_DEF(tname, 1, 0)
+#define KTEST_CPUS(tname, ncpus) KTEST_DEF(tname, ncpus, 0)
+/* Run only when named: test=tname. */
+#define KTEST_EXPLICIT(tname) KTEST_DEF(tname, 1, 1)
 
 /* Record a failure (the test goes on, so one run shows every broken expectation). */
 void ktest_fail(const char *file, int line, const char *what);

@@ -1,0 +1,162 @@
+"""System tests: the real QEMU (boots at several SMP sizes, panics, console),
+a GRUB ISO booted from -cdrom, and gdb attached to QEMU's gdb stub."""
+import os
+import re
+import socket
+import subprocess
+import time
+
+from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run, run_cmd
+
+SUMMARY = re.compile(r"^smp: (\d+) of (\d+) cpus online$", re.M)
+
+
+def kernel(build):
+    return os.path.join(build, "kernel.elf")
+
+
+def check(res, name, ok, why, log):
+    res.record(name, ok, "" if ok else f"{why}; serial log: {res.keep_log(name, log)}")
+
+
+def boot(res, build, smp, want_online, want_found, single=False, timeout=120):
+    name = f"system:boot-smp{smp}"
+    cmd = qemu_cmd(kernel(build), smp=smp, args="test=smp_boot", single_thread=single)
+    status, log, secs = qemu_run(cmd, timeout)
+    m = SUMMARY.search(log)
+    summary_ok = m and (int(m.group(1)), int(m.group(2))) == (want_online, want_found)
+    check(res, name, status == PASS_STATUS and summary_ok and len(SUMMARY.findall(log)) == 1,
+          f"status {status}, summary {m.group(0) if m else 'missing'} "
+          f"(want {want_online} of {want_found})", log)
+    return log
+
+
+def over_max(res, build):
+    log = boot(res, build, 70, 64, 70, single=True, timeout=300)
+    check(res, "system:over-max-cpus-reported",
+          "70 cpus found, only 64 supported" in log, "no report of CPUs beyond MAXCPU", log)
+
+
+# crash kind -> what the report must contain besides the common parts
+PANICS = {
+    "panic": ["deliberate panic (crash=panic)", "crash+0x"],
+    "pf": ["page fault", "cr2 0x0000dead00000000", "page not present on write in kernel mode",
+           "crash_pf+0x"],
+    "gp": ["general protection", "crash+0x"],
+    "ud": ["invalid opcode", "crash+0x"],
+    "div": ["divide error", "crash+0x"],
+    "pf-ap": ["panic on cpu 1: page fault", "crash_pf+0x", "(1 other cpu halted)"],
+}
+
+
+def panic_case(res, build, kind):
+    name = f"system:panic-{kind}"
+    status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=2, args=f"crash={kind}"), 60)
+    need = ["*** panic on cpu", "rip ", "backtrace:", "#0 ", "*** kernel stopped"] + PANICS[kind]
+    missing = [s for s in need if s not in log]
+    check(res, name, status == FAIL_STATUS and not missing,
+          f"status {status} (want {FAIL_STATUS}), missing {missing}", log)
+
+
+FLOOD = re.compile(r"^flood cpu=(\d\d) line=(\d{4}) abcdefghijklmnopqrstuvwxyz0123456789$")
+
+
+def console_flood(res, build, smp=4):
+    name = "system:console-flood-no-torn-lines"
+    status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=smp, args="test=console_flood"), 120)
+    counts, torn, order_ok = {}, [], True
+    for line in log.splitlines():
+        if "flood" not in line:
+            continue
+        m = FLOOD.match(line)
+        if not m:
+            torn.append(line)
+            continue
+        cpu, n = int(m.group(1)), int(m.group(2))
+        order_ok &= counts.get(cpu, 0) == n     # each CPU's lines in its own order
+        counts[cpu] = counts.get(cpu, 0) + 1
+    ok = (status == PASS_STATUS and not torn and order_ok and len(counts) == smp
+          and all(c == 1000 for c in counts.values()))
+    check(res, name, ok, f"status {status}, {len(torn)} torn lines (first: {torn[:2]}), "
+          f"lines per cpu {counts}, order ok {order_ok}", log)
+
+
+def console_input(res, build):
+    name = "system:console-input-interrupt"
+    cmd = qemu_cmd(kernel(build), smp=2, args='test=console_input expect="ping 12345"')
+    status, log, secs = qemu_run(cmd, 60, feed=("type a line", "ping 12345\r"))
+    check(res, name, status == PASS_STATUS and "got 'ping 12345'" in log,
+          f"status {status}", log)
+
+
+def cmdline_unknown(res, build):
+    name = "system:cmdline-unknown-key-warned"
+    cmd = qemu_cmd(kernel(build), smp=1, args="bogus_key=1 test=smp_boot")
+    status, log, secs = qemu_run(cmd, 60)
+    warned = [l for l in log.splitlines() if "unknown" in l and "bogus_key" in l]
+    check(res, name, status == PASS_STATUS and warned, f"status {status}, warning {warned}", log)
+
+
+def iso_boot(res, build):
+    name = "system:iso-cdrom-boot"
+    iso = os.path.join(build, "test-boot.iso")
+    st, out = run_cmd(["make", "--no-print-directory", iso, f"ISO={iso}",
+                       "ISO_ARGS=test=smp_boot"], timeout=120)
+    if st != 0:
+        res.record(name, False, f"make {iso} failed: {out[-500:]}")
+        return
+    status, log, secs = qemu_run(qemu_cmd(iso=iso, smp=4), 120)
+    m = SUMMARY.search(log)
+    check(res, name, status == PASS_STATUS and m and m.group(1) == m.group(2) == "4"
+          and "multiboot2" in log, f"status {status}, summary {m and m.group(0)}", log)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def gdb_ap_percpu(res, build):
+    """gdb -batch attaches to QEMU, breaks in a function running on an AP and
+    reads that CPU's per-CPU data through its GS base."""
+    name = "system:gdb-ap-percpu"
+    port = free_port()
+    cmd = qemu_cmd(kernel(build), smp=2, args="test=ipi_call", extra=["-S", "-gdb", f"tcp::{port}"])
+    q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    try:
+        time.sleep(0.5)
+        gdb = ["gdb", "-batch", "-nx", "-x", "tools/gdb/kernel.gdb", kernel(build),
+               "-ex", f"kattach {port}",
+               # bump() runs on every CPU (the test's cross-CPU calls): stop on an AP.
+               "-ex", "hbreak bump if $_thread > 1",
+               "-ex", "continue",
+               "-ex", "bt 1",
+               "-ex", "kcpu",
+               "-ex", "printf \"PERCPU thread=%d id=%u apic=%u\\n\", $_thread, $cpu->id, $cpu->apic_id",
+               "-ex", "kill"]
+        st, out = run_cmd(gdb, timeout=60)
+    finally:
+        q.kill()
+        q.wait()
+    m = re.search(r"PERCPU thread=(\d+) id=(\d+) apic=(\d+)", out)
+    # QEMU numbers gdb threads by vCPU index from 1; our ids follow the MADT order.
+    ok = st == 0 and m and int(m.group(2)) >= 1 and int(m.group(2)) == int(m.group(1)) - 1 \
+        and "bump" in out
+    res.record(name, bool(ok), "" if ok else f"gdb status {st}; output: {res.keep_log(name, out)}")
+
+
+def groups(build):
+    g = [(f"system:boot-smp{n}", lambda res, n=n: boot(res, build, n, n, n)) for n in (1, 2, 4, 8)]
+    g += [("system:boot-smp64", lambda res: boot(res, build, 64, 64, 64, single=True, timeout=300)),
+          ("system:over-max-cpus", lambda res: over_max(res, build))]
+    g += [(f"system:panic-{k}", lambda res, k=k: panic_case(res, build, k)) for k in PANICS]
+    g += [("system:console-flood", lambda res: console_flood(res, build)),
+          ("system:console-input", lambda res: console_input(res, build)),
+          ("system:cmdline-unknown", lambda res: cmdline_unknown(res, build)),
+          ("system:iso-boot", lambda res: iso_boot(res, build)),
+          ("system:gdb", lambda res: gdb_ap_percpu(res, build))]
+    return g
