@@ -1,0 +1,41 @@
+/*
+ * host.h - running the portable core on Linux: N CPUs as pthreads or as
+ * cooperative contexts, with panics turned into a failed run.
+ */
+#ifndef HOST_HOST_H
+#define HOST_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "plat.h"
+
+enum host_mode {
+	HOST_THREADS, /* one pthread per CPU: real races on real cores */
+	HOST_COOP,    /* contexts on the calling thread, switched only at plat_relax/park */
+};
+
+struct host_result {
+	bool failed;
+	char msg[1024]; /* the panic message of the first failure */
+	uint64_t switches; /* coop: context switches */
+};
+
+/*
+ * Run fn(cpu, arg) on ncpus CPUs and wait for all.  Each CPU's thread id is
+ * cpu + 1.  When fn returns the CPU goes idle for the oracle.  In coop mode
+ * a panic fails the run (the other CPUs are abandoned) and run() returns;
+ * with threads a panic prints and aborts the process.
+ */
+void host_run(enum host_mode mode, unsigned ncpus, void (*fn)(unsigned cpu, void *arg), void *arg,
+	      struct host_result *res);
+
+/*
+ * Call fn(arg) on this thread, catching a plat_panic: returns true if it
+ * panicked, with the message in msg.  For tests of misuse panics.
+ */
+bool host_try(void (*fn)(void *arg), void *arg, char *msg, unsigned len);
+
+/* Silence panic messages on stderr (explore prints its own report). */
+extern bool host_quiet;
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * plat_impl.h (host) - the platform contract of kern/plat.h on Linux.
+ *
+ * CPUs are either pthreads (real parallelism, for hw) or cooperative
+ * contexts on one OS thread (deterministic and fast, for script/replay);
+ * see host/host.h.  The CPU index lives in a thread-local variable which
+ * the cooperative scheduler rewrites at every switch.
+ */
+#ifndef HOST_PLAT_IMPL_H
+#define HOST_PLAT_IMPL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+extern __thread unsigned host_cpu;
+extern __thread uint32_t host_thread;
+extern unsigned host_ncpus;
+extern int host_coop; /* cooperative CPUs are running */
+
+void host_coop_yield(void);
+
+static inline unsigned plat_cpu(void)
+{
+	return host_cpu;
+}
+
+static inline unsigned plat_ncpus(void)
+{
+	return host_ncpus;
+}
+
+static inline uint32_t plat_thread(void)
+{
+	return host_thread;
+}
+
+/* Cooperative CPUs must give the others a chance in every spin. */
+static inline void plat_relax(void)
+{
+	if (host_coop)
+		host_coop_yield();
+	else
+		__builtin_ia32_pause();
+}
+
+/* The TSC: invariant and synchronized across cores on current x86. */
+static inline uint64_t plat_ticks(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+void *plat_alloc(size_t bytes);
+int plat_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void plat_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void plat_park(void);
+void plat_kick(unsigned cpu);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * biglock.c - acquire/pull, push/release (see biglock.h).
+ */
+#include "lock/biglock.h"
+
+void big_init(struct biglock *b, enum lock_kind kind, const struct log_type *t, const char *name,
+	      uint32_t ring_size)
+{
+	char lname[LOG_NAME_MAX] = "lock.";
+	unsigned i = 5, j = 0;
+	while (name[j] && i < LOG_NAME_MAX - 1)
+		lname[i++] = name[j++];
+	lname[i] = 0;
+	lock_init(&b->lock, kind, lname);
+	b->obj = log_register(t, name, ring_size);
+}
+
+const void *big_acquire(struct biglock *b)
+{
+	lock_acquire(&b->lock);
+	if (plat_unlikely(log_check_mode))
+		log_verify(b->obj);
+	return log_state(b->obj);
+}
+
+void big_release(struct biglock *b, uint8_t type, uint64_t arg0, uint64_t arg1)
+{
+	if (plat_unlikely(!lock_held(&b->lock)))
+		plat_panic("big lock %s: push by cpu %u without holding it", b->obj->name,
+			   plat_cpu());
+	log_append(b->obj, type, arg0, arg1);
+	lock_release(&b->lock);
+}

@@ -1,0 +1,25 @@
+/*
+ * lock.c - the generic lock's out-of-line part.
+ */
+#include "lock/lock.h"
+#include "log/str.h"
+
+void lock_init(struct lock *l, enum lock_kind kind, const char *name)
+{
+	l->kind = kind;
+	if (kind == LOCK_TICKET)
+		tlock_init(&l->u.t, name);
+	else
+		mcs_init(&l->u.m, name);
+}
+
+bool lock_kind_parse(const char *s, enum lock_kind *out)
+{
+	if (log_streq(s, "ticket"))
+		*out = LOCK_TICKET;
+	else if (log_streq(s, "mcs"))
+		*out = LOCK_MCS;
+	else
+		return false;
+	return true;
+}

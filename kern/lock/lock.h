@@ -1,0 +1,51 @@
+/*
+ * lock.h - one spinlock API over either implementation, so that callers
+ * (big-lock objects, the kernel, benchmarks) choose the kind at init.
+ */
+#ifndef LOCK_LOCK_H
+#define LOCK_LOCK_H
+
+#include "lock/tlock.h"
+#include "lock/mcs.h"
+
+enum lock_kind { LOCK_TICKET, LOCK_MCS };
+
+struct lock {
+	enum lock_kind kind;
+	union {
+		struct tlock t;
+		struct mcs_lock m;
+	} u;
+};
+
+void lock_init(struct lock *l, enum lock_kind kind, const char *name);
+/* "ticket" or "mcs" -> kind; returns false for anything else. */
+bool lock_kind_parse(const char *s, enum lock_kind *out);
+
+static inline void lock_acquire(struct lock *l)
+{
+	if (l->kind == LOCK_TICKET)
+		tlock_acquire(&l->u.t);
+	else
+		mcs_acquire(&l->u.m);
+}
+
+static inline void lock_release(struct lock *l)
+{
+	if (l->kind == LOCK_TICKET)
+		tlock_release(&l->u.t);
+	else
+		mcs_release(&l->u.m);
+}
+
+static inline struct lock_debug *lock_dbg(struct lock *l)
+{
+	return l->kind == LOCK_TICKET ? &l->u.t.dbg : &l->u.m.dbg;
+}
+
+static inline bool lock_held(struct lock *l)
+{
+	return lockdbg_held(lock_dbg(l));
+}
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * lockcheck.h - invariant checkers over a lock's log.
+ *
+ * They read only the log (the ring window of a live lock, or an array from
+ * a trace), so tests, stress and trace tools judge a run the same way:
+ *   mutual exclusion   each acquisition starts after the previous release
+ *                      (got[i] >= got[i-1] + hold[i-1], in ticks)
+ *   FIFO               acquisition n holds ticket n (ticket locks)
+ *   bounded bypass     while one CPU waited, at most `bound` acquisitions
+ *                      completed (ticket/MCS: ncpus - 1)
+ *   release by holder  every acquisition but a still-held last one was
+ *                      released by the CPU that took it
+ * Time stamps are display data and must be comparable across CPUs for the
+ * first and third checks (host: invariant TSC).
+ */
+#ifndef LOCK_LOCKCHECK_H
+#define LOCK_LOCKCHECK_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include "log/log.h"
+
+struct lockcheck {
+	const char *violation; /* NULL if all hold */
+	uint64_t seq;          /* first event that violates it */
+	uint64_t max_bypass;
+	uint64_t checked;      /* events examined */
+};
+
+/* ev[0..n-1] consecutive events of one lock. */
+bool lockcheck_events(const struct log_event *ev, size_t n, bool fifo, uint64_t bound,
+		      struct lockcheck *r);
+/* The window still in a lock object's ring (fifo for ticket locks). */
+bool lockcheck_obj(const struct log_obj *o, uint64_t bound, struct lockcheck *r);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * mcs.c - MCS lock (state machine in mcs.h).
+ */
+#include "lock/mcs.h"
+#include "oracle/oracle.h"
+
+static struct mcs_node nodes[PLAT_MAX_CPUS][MCS_NODES_PER_CPU];
+static uint8_t nodes_used[PLAT_MAX_CPUS]; /* bitmap per CPU, touched only by that CPU */
+
+_Static_assert(MCS_NODES_PER_CPU <= 8, "nodes_used is a byte");
+
+static struct mcs_node *node_get(unsigned cpu)
+{
+	for (unsigned i = 0; i < MCS_NODES_PER_CPU; i++) {
+		if (!(nodes_used[cpu] & (1u << i))) {
+			nodes_used[cpu] |= (uint8_t)(1u << i);
+			return &nodes[cpu][i];
+		}
+	}
+	plat_panic("mcs: cpu %u holds more than %u MCS locks", cpu, MCS_NODES_PER_CPU);
+}
+
+static void node_put(unsigned cpu, struct mcs_node *n)
+{
+	nodes_used[cpu] &= (uint8_t)~(1u << (n - nodes[cpu]));
+}
+
+void mcs_init(struct mcs_lock *l, const char *name)
+{
+	l->tail = 0;
+	l->holder_node = 0;
+	lockdbg_init(&l->dbg, &mcs_log_type, name);
+}
+
+void mcs_acquire(struct mcs_lock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	unsigned cpu = plat_cpu();
+
+	lockdbg_enter(&l->dbg);
+	struct mcs_node *me = node_get(cpu);
+	me->next = 0;
+	me->locked = 1;
+
+	/* (p, -, -) -> (me, 1, 0): the successful CAS is the linearization
+	 * point (libatomic_ops has no portable swap). */
+	oracle_before(o, ORACLE_ORDERED);
+	AO_t pred;
+	do {
+		pred = AO_load(&l->tail);
+	} while (!AO_compare_and_swap_full(&l->tail, pred, (AO_t)me));
+	oracle_after(o, ORACLE_ORDERED);
+
+	uint64_t queued = plat_ticks();
+	bool waited = false;
+	if (pred) {
+		/* Link behind p, then wait: (x, 1, y) -> (x, 0, y). */
+		AO_store_release(&((struct mcs_node *)pred)->next, (AO_t)me);
+		while (AO_load_acquire(&me->locked)) {
+			waited = true;
+			oracle_wait(o);
+		}
+	}
+	l->holder_node = me;
+	lockdbg_got(&l->dbg, 0, queued, waited);
+}
+
+void mcs_release(struct mcs_lock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	struct mcs_node *me = l->holder_node;
+
+	lockdbg_leave(&l->dbg);
+	oracle_before(o, ORACLE_FREE);
+	struct mcs_node *succ = (struct mcs_node *)AO_load_acquire(&me->next);
+	if (!succ) {
+		/* (me, 0, 0) -> (0, -, -) unless someone queued meanwhile. */
+		if (AO_compare_and_swap_full(&l->tail, (AO_t)me, 0))
+			goto done;
+		/* (x, 0, 0), x != me: the successor swapped but has not linked. */
+		while (!(succ = (struct mcs_node *)AO_load_acquire(&me->next)))
+			oracle_wait(o);
+	}
+	/* Hand over: s.locked 1 -> 0. */
+	AO_store_release(&succ->locked, 0);
+done:
+	oracle_after(o, ORACLE_FREE);
+	node_put(plat_cpu(), me);
+}

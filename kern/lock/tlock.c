@@ -1,0 +1,58 @@
+/*
+ * tlock.c - ticket lock (state machine in tlock.h).
+ */
+#include "lock/tlock.h"
+#include "oracle/oracle.h"
+
+void tlock_init(struct tlock *l, const char *name)
+{
+	l->next = 0;
+	l->owner = 0;
+	lockdbg_init(&l->dbg, &tlock_log_type, name);
+}
+
+/* (n, o, h) -> (n+1, o, h): returns t = n. */
+static AO_t take_ticket(struct tlock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	oracle_before(o, ORACLE_ORDERED);
+#ifdef TLOCK_BROKEN
+	/* Deliberately wrong: load and store are two separate shared accesses,
+	 * so each is its own event point; another CPU may load in between. */
+	AO_t t = AO_load(&l->next);
+	oracle_after(o, ORACLE_ORDERED);
+	oracle_before(o, ORACLE_FREE);
+	AO_store(&l->next, t + 1);
+	oracle_after(o, ORACLE_FREE);
+#else
+	AO_t t = AO_fetch_and_add1_full(&l->next);
+	oracle_after(o, ORACLE_ORDERED);
+#endif
+	return t;
+}
+
+void tlock_acquire(struct tlock *l)
+{
+	lockdbg_enter(&l->dbg);
+	AO_t t = take_ticket(l);
+	uint64_t queued = plat_ticks();
+	bool waited = false;
+	/* (n, o, h) with o != t: spin (script: block) until owner reaches t. */
+	while (plat_unlikely(AO_load_acquire(&l->owner) != t)) {
+		waited = true;
+		oracle_wait(l->dbg.log);
+	}
+	/* (n, t, -) -> (n, t, me) */
+	lockdbg_got(&l->dbg, t, queued, waited);
+}
+
+void tlock_release(struct tlock *l)
+{
+	lockdbg_leave(&l->dbg);
+	struct log_obj *o = l->dbg.log;
+	oracle_before(o, ORACLE_FREE);
+	/* (n, t, me) -> (n, t+1, -): only the holder writes owner, so a plain
+	 * load and a release store suffice. */
+	AO_store_release(&l->owner, l->owner + 1);
+	oracle_after(o, ORACLE_FREE);
+}

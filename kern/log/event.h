@@ -1,0 +1,41 @@
+/*
+ * event.h - the fixed-size event record every shared object's log is made of.
+ *
+ * One record per operation on an object (for a lock: one per acquisition).
+ * It fills exactly one cache line so that recording an event is a burst of
+ * stores to a single line the recording CPU owns.
+ *
+ * Hashed (replay must reproduce):   obj (via the chain seed), seq, cpu,
+ *                                   thread, type, arg0, arg1.
+ * Display only (differ run to run): ts, wait, hold, rel_cpu.
+ *
+ * Layout is part of the in-memory trace (struct log_set); keep it stable and
+ * bump LOG_EVENT_VERSION when it changes.
+ */
+#ifndef LOG_EVENT_H
+#define LOG_EVENT_H
+
+#include <stdint.h>
+
+#define LOG_EVENT_VERSION 1
+#define LOG_CPU_NONE 0xffu
+
+struct log_event {
+	uint64_t hash;    /* chained hash of the object's log up to and including this event */
+	uint64_t arg0;    /* type-specific (ticket lock: the ticket) */
+	uint64_t arg1;    /* type-specific */
+	uint64_t ts;      /* plat_ticks() when the event took effect (display) */
+	uint32_t seq;     /* per-object sequence number, 0, 1, 2, ... */
+	uint32_t thread;  /* plat_thread() of the actor */
+	uint16_t obj;     /* object id (registry slot; names are the stable key) */
+	uint8_t cpu;      /* plat_cpu() of the actor */
+	uint8_t type;     /* event type, meaning given by the object's log_type */
+	uint32_t wait;    /* locks: ticks from asking to getting (display) */
+	uint32_t hold;    /* locks: ticks from getting to releasing (display) */
+	uint8_t rel_cpu;  /* locks: CPU that released it, LOG_CPU_NONE while held */
+	uint8_t pad[11];
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct log_event) == 64, "an event is one cache line");
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * log.c - registry, append, checkpoints, check mode.
+ */
+#include "plat.h"
+#include "log/str.h"
+#include "log/log.h"
+#include "log/hash.h"
+#include "oracle/oracle.h"
+
+bool log_check_mode;
+bool log_record_order;
+
+static struct log_obj objs[LOG_MAX_OBJS];
+static unsigned nobjs;     /* slots ever used (memory kept across resets) */
+static unsigned nlive;     /* live objects have ids 0 .. nlive-1 */
+
+static void name_copy(char *dst, const char *src)
+{
+	unsigned i = 0;
+	for (; src[i] && i < LOG_NAME_MAX - 1; i++)
+		dst[i] = src[i];
+	dst[i] = 0;
+}
+
+static void obj_clear(struct log_obj *o, const struct log_type *t)
+{
+	o->count = 0;
+	o->hash = o->name_hash;
+	__builtin_memset(o->state, 0, sizeof o->state);
+	if (t->init)
+		t->init(o->state);
+	o->ck_seq = 0;
+	o->ck_hash = o->hash;
+	__builtin_memcpy(o->ck_state, o->state, sizeof o->state);
+	__builtin_memset(o->ring, 0, (o->ring_mask + 1) * sizeof(struct log_event));
+	for (struct log_order_chunk *c = o->order_head; c; c = c->next)
+		c->n = 0;
+	o->order_tail = o->order_head;
+	o->order_runs = 0;
+	o->oracle_data = 0;
+	o->type = t;
+	o->live = true;
+}
+
+/*
+ * Ids are handed out in registration order, so the same program registering
+ * the same objects gets the same ids; a reused slot keeps its ring.  The
+ * slot for a name is searched among the retired ones first.
+ */
+struct log_obj *log_register(const struct log_type *t, const char *name, uint32_t ring_size)
+{
+	if (ring_size == 0)
+		ring_size = LOG_RING_DEFAULT;
+	if (ring_size & (ring_size - 1))
+		plat_panic("log: ring size %u of %s is not a power of two", ring_size, name);
+	if (t->state_size > LOG_STATE_MAX)
+		plat_panic("log: state of type %s too big", t->name);
+	if (log_find(name))
+		plat_panic("log: object %s registered twice", name);
+	if (nlive == LOG_MAX_OBJS)
+		plat_panic("log: object table full registering %s", name);
+
+	/* Keep ids dense: the slot at index nlive becomes this object.  If a
+	 * retired slot elsewhere has this name and a big enough ring, swap it
+	 * into place so its memory is reused. */
+	struct log_obj *o = &objs[nlive];
+	for (unsigned i = nlive; i < nobjs; i++) {
+		if (log_streq(objs[i].name, name) && objs[i].ring_mask + 1 >= ring_size) {
+			struct log_obj tmp = objs[nlive];
+			objs[nlive] = objs[i];
+			objs[i] = tmp;
+			break;
+		}
+	}
+	if (nlive == nobjs || o->ring_mask + 1 < ring_size) {
+		/* (a too-small ring is abandoned: plat_alloc memory is never freed) */
+		o->ring = plat_alloc(ring_size * sizeof(struct log_event));
+		if (!o->ring)
+			plat_panic("log: no memory for ring of %s", name);
+		o->ring_mask = ring_size - 1;
+		o->order_head = o->order_tail = 0;
+		if (nlive == nobjs)
+			nobjs++;
+	}
+	name_copy(o->name, name);
+	o->name_hash = log_hash_name(o->name);
+	o->id = (uint16_t)nlive;
+	obj_clear(o, t);
+	nlive++;
+	return o;
+}
+
+void log_reset(void)
+{
+	for (unsigned i = 0; i < nlive; i++)
+		objs[i].live = false;
+	nlive = 0;
+}
+
+struct log_obj *log_find(const char *name)
+{
+	for (unsigned i = 0; i < nlive; i++)
+		if (log_streq(objs[i].name, name))
+			return &objs[i];
+	return 0;
+}
+
+struct log_obj *log_obj_at(unsigned id)
+{
+	return id < nlive ? &objs[id] : 0;
+}
+
+unsigned log_nobjs(void)
+{
+	return nlive;
+}
+
+static void order_record(struct log_obj *o, uint8_t cpu, uint32_t thread)
+{
+	struct log_order_chunk *c = o->order_tail;
+	if (c && c->n) {
+		struct log_order_run *r = &c->runs[c->n - 1];
+		if (r->cpu == cpu && r->thread == thread && r->count < 0xffff) {
+			r->count++;
+			return;
+		}
+	}
+	if (!c || c->n == LOG_ORDER_CHUNK) {
+		struct log_order_chunk *n = c ? c->next : 0;
+		if (!n) {
+			n = plat_alloc(sizeof *n);
+			if (!n)
+				plat_panic("log: no memory for the order stream of %s", o->name);
+			if (c)
+				c->next = n;
+			else
+				o->order_head = n;
+		}
+		n->n = 0;
+		o->order_tail = c = n;
+	}
+	c->runs[c->n++] = (struct log_order_run){ .thread = thread, .cpu = cpu, .count = 1 };
+	o->order_runs++;
+}
+
+struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1)
+{
+	uint64_t seq = o->count;
+	/* The slot about to be reused holds event seq - N: checkpoint first if
+	 * the checkpoint does not cover it yet. */
+	if (plat_unlikely(seq >= o->ck_seq + o->ring_mask + 1)) {
+		if (log_check_mode)
+			log_verify(o);
+		o->ck_seq = seq;
+		o->ck_hash = o->hash;
+		__builtin_memcpy(o->ck_state, o->state, o->type->state_size);
+	}
+	struct log_event *e = &o->ring[seq & o->ring_mask];
+	e->seq = (uint32_t)seq;
+	e->obj = o->id;
+	e->cpu = (uint8_t)plat_cpu();
+	e->thread = plat_thread();
+	e->type = type;
+	e->arg0 = arg0;
+	e->arg1 = arg1;
+	e->ts = plat_ticks();
+	e->wait = 0;
+	e->hold = 0;
+	e->rel_cpu = LOG_CPU_NONE;
+	e->hash = o->hash = log_hash_event(o->hash, e);
+	o->count = seq + 1;
+
+	const char *bad = o->type->apply(o->state, e);
+	if (plat_unlikely(bad != 0))
+		plat_panic("log: %s seq %lu (%s by cpu %u): %s", o->name, (unsigned long)seq,
+			   log_type_event_name(o->type, type), e->cpu, bad);
+	if (log_record_order)
+		order_record(o, e->cpu, e->thread);
+	oracle_appended(o, e);
+	if (plat_unlikely(log_check_mode))
+		log_verify(o);
+	return e;
+}
+
+uint64_t log_first(const struct log_obj *o)
+{
+	uint64_t n = o->ring_mask + 1;
+	return o->count > n ? o->count - n : 0;
+}
+
+const struct log_event *log_event_at(const struct log_obj *o, uint64_t seq)
+{
+	if (seq >= o->count || seq < log_first(o))
+		return 0;
+	return &o->ring[seq & o->ring_mask];
+}
+
+static void dump_state(const char *what, const uint8_t *s, uint32_t n)
+{
+	plat_printf("  %s:", what);
+	for (uint32_t i = 0; i < n; i++)
+		plat_printf("%s%02x", (i % 32) ? "" : "\n    ", s[i]);
+	plat_printf("\n");
+}
+
+void log_verify(const struct log_obj *o)
+{
+	uint8_t st[LOG_STATE_MAX] __attribute__((aligned(8)));
+	uint32_t n = o->type->state_size;
+	uint64_t h = o->ck_hash;
+
+	__builtin_memcpy(st, o->ck_state, n);
+	for (uint64_t q = o->ck_seq; q < o->count; q++) {
+		const struct log_event *e = &o->ring[q & o->ring_mask];
+		if (e->seq != (uint32_t)q)
+			plat_panic("log check: %s slot for seq %lu holds seq %u", o->name,
+				   (unsigned long)q, e->seq);
+		h = log_hash_event(h, e);
+		if (h != e->hash)
+			plat_panic("log check: %s seq %lu hash %lx, recomputed %lx", o->name,
+				   (unsigned long)q, (unsigned long)e->hash, (unsigned long)h);
+		const char *bad = o->type->apply(st, e);
+		if (bad)
+			plat_panic("log check: %s seq %lu replays badly: %s", o->name,
+				   (unsigned long)q, bad);
+	}
+	if (h != o->hash)
+		plat_panic("log check: %s chain hash %lx, recomputed %lx", o->name,
+			   (unsigned long)o->hash, (unsigned long)h);
+	if (__builtin_memcmp(st, o->state, n) != 0) {
+		plat_printf("log check: %s: cached state differs from replay of seq %lu..%lu\n",
+			    o->name, (unsigned long)o->ck_seq, (unsigned long)o->count);
+		dump_state("cached  ", o->state, n);
+		dump_state("replayed", st, n);
+		plat_panic("log check: %s cached state != replayed state", o->name);
+	}
+	const char *bad = o->type->check ? o->type->check(o->state) : 0;
+	if (bad)
+		plat_panic("log check: %s invariant: %s", o->name, bad);
+}
+
+void log_order_begin(struct log_order_cursor *c, const struct log_order_chunk *head)
+{
+	c->chunk = head;
+	c->idx = 0;
+	c->within = 0;
+}
+
+const struct log_order_run *log_order_peek(const struct log_order_cursor *c)
+{
+	if (!c->chunk || c->idx >= c->chunk->n)
+		return 0;
+	return &c->chunk->runs[c->idx];
+}
+
+void log_order_next(struct log_order_cursor *c)
+{
+	const struct log_order_run *r = log_order_peek(c);
+	if (!r)
+		return;
+	if (++c->within < r->count)
+		return;
+	c->within = 0;
+	if (++c->idx >= c->chunk->n && c->chunk->next && c->chunk->next->n) {
+		c->chunk = c->chunk->next;
+		c->idx = 0;
+	}
+}
+
+uint64_t log_mem_bytes(void)
+{
+	uint64_t b = sizeof objs;
+	for (unsigned i = 0; i < nobjs; i++) {
+		b += (uint64_t)(objs[i].ring_mask + 1) * sizeof(struct log_event);
+		for (struct log_order_chunk *c = objs[i].order_head; c; c = c->next)
+			b += sizeof *c;
+	}
+	return b;
+}
+
+void log_print_event(const struct log_obj *o, const struct log_event *e)
+{
+	plat_printf("%s %u cpu %u thread %u %s %lx %lx hash %016lx\n", o->name, e->seq, e->cpu,
+		    e->thread, log_type_event_name(o->type, e->type), (unsigned long)e->arg0,
+		    (unsigned long)e->arg1, (unsigned long)e->hash);
+}
+
+uint64_t log_digest(void)
+{
+	uint64_t h = 0;
+	for (unsigned i = 0; i < nlive; i++) {
+		h = log_mix(h, objs[i].name_hash);
+		h = log_mix(h, objs[i].count);
+		h = log_mix(h, objs[i].hash);
+	}
+	return h;
+}

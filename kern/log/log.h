@@ -1,0 +1,134 @@
+/*
+ * log.h - the object registry and per-object event logs.
+ *
+ * Every piece of state more than one CPU touches is an object with a log.
+ * An object's log lives in a bounded ring plus one checkpoint:
+ *
+ *     ck_state/ck_hash          ring (size N, slot = seq % N)
+ *     (state after ck_seq       [ev ck_seq] [ev ck_seq+1] ... [ev count-1]
+ *      events)
+ *
+ * Before an append would overwrite an event the checkpoint does not cover,
+ * the cached state becomes the new checkpoint; so no event is ever dropped
+ * without a checkpoint covering it and memory per object is fixed.
+ * Separately, an optional "order stream" keeps, for the whole run, who
+ * (cpu, thread) performed each event, run-length encoded: that is all a
+ * replay needs to enforce (see ARCHITECTURE.md "Schedule versus log").
+ *
+ * Concurrency: appends to one object must be serialized by the caller
+ * (locks append while holding themselves; big-lock objects append under
+ * their lock).  Registration is done at init, by one CPU at a time.
+ */
+#ifndef LOG_LOG_H
+#define LOG_LOG_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "log/event.h"
+#include "log/type.h"
+
+#define LOG_NAME_MAX 32
+#define LOG_MAX_OBJS 256
+#define LOG_RING_DEFAULT 64
+#define LOG_ORDER_CHUNK 510 /* runs per 4 KiB chunk */
+
+/* One run of consecutive events by the same (cpu, thread). */
+struct log_order_run {
+	uint32_t thread;
+	uint8_t cpu;
+	uint8_t pad;
+	uint16_t count; /* 1..65535 */
+};
+
+struct log_order_chunk {
+	struct log_order_chunk *next;
+	uint32_t n;
+	uint32_t pad;
+	struct log_order_run runs[LOG_ORDER_CHUNK];
+};
+_Static_assert(sizeof(struct log_order_chunk) == 4096, "order chunk is one page");
+
+struct log_obj {
+	/* Written by the appender (who has exclusion). */
+	uint64_t count;  /* events appended so far == next seq */
+	uint64_t hash;   /* chain hash after the last event */
+	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(8))); /* cached replayed state */
+
+	/* The checkpoint: state and hash after the first ck_seq events. */
+	uint64_t ck_seq;
+	uint64_t ck_hash;
+	uint8_t ck_state[LOG_STATE_MAX] __attribute__((aligned(8)));
+
+	struct log_event *ring; /* ring_mask + 1 slots */
+	uint32_t ring_mask;
+	uint16_t id;
+	bool live; /* registered since the last log_reset() */
+	const struct log_type *type;
+	uint64_t name_hash; /* chain seed */
+	char name[LOG_NAME_MAX];
+
+	/* Order stream (only while log_record_order): chunk list, runs in use. */
+	struct log_order_chunk *order_head, *order_tail;
+	uint64_t order_runs;
+
+	void *oracle_data; /* reserved for the active oracle (replay: its reference) */
+};
+
+/* Runtime switches. */
+extern bool log_check_mode;   /* recompute and compare state after every append */
+extern bool log_record_order; /* keep the run-length order stream of every object */
+
+/*
+ * Register an object (or re-register it after log_reset(), reusing its ring).
+ * ring_size: power of two >= 2*PLAT_MAX_CPUS is safest for locks; 0 means
+ * LOG_RING_DEFAULT.  Panics on a duplicate live name or a full table.
+ */
+struct log_obj *log_register(const struct log_type *t, const char *name, uint32_t ring_size);
+/* Forget all objects (keeping their memory for re-registration by name). */
+void log_reset(void);
+struct log_obj *log_find(const char *name);
+struct log_obj *log_obj_at(unsigned id); /* NULL if not live */
+unsigned log_nobjs(void);                /* ids are 0 .. log_nobjs()-1 */
+
+/*
+ * Append one event of `type` by the calling CPU/thread, apply it to the
+ * cached state (panicking on an invariant violation), show it to the oracle
+ * and, in check mode, verify the object.  Returns the ring slot so that the
+ * caller may fill the display-only fields (wait, hold, rel_cpu).
+ */
+struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1);
+
+static inline const void *log_state(const struct log_obj *o)
+{
+	return o->state;
+}
+
+/* Event `seq` if it is still in the ring, else NULL. */
+const struct log_event *log_event_at(const struct log_obj *o, uint64_t seq);
+/* First seq still in the ring. */
+uint64_t log_first(const struct log_obj *o);
+
+/* Recompute state and hash from the checkpoint; panic showing both on mismatch. */
+void log_verify(const struct log_obj *o);
+
+/* Order stream: who performed event `seq` (sequential readers use a cursor). */
+struct log_order_cursor {
+	const struct log_order_chunk *chunk;
+	uint32_t idx;    /* run index in chunk */
+	uint32_t within; /* events already consumed from that run */
+};
+void log_order_begin(struct log_order_cursor *c, const struct log_order_chunk *head);
+/* Current run entry, or NULL at the end. */
+const struct log_order_run *log_order_peek(const struct log_order_cursor *c);
+void log_order_next(struct log_order_cursor *c);
+
+/* Bytes of log memory in use (rings, checkpoints, order stream). */
+uint64_t log_mem_bytes(void);
+
+/* Print one event as a text line (stable text form). */
+void log_print_event(const struct log_obj *o, const struct log_event *e);
+
+/* One number summarizing every live object's (name, count, chain hash). */
+uint64_t log_digest(void);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * plat.h - the only window the portable core (kern/log, kern/lock, oracle/)
+ * has onto the machine it runs on.
+ *
+ * The core is compiled twice: into the freestanding kernel and into host
+ * programs.  Everything machine-specific hides behind the items below; the
+ * implementation comes from "plat_impl.h", found by include path:
+ *   host:   host/plat_impl.h       (CPUs are pthreads or coroutines)
+ *   kernel: kern/kplat/plat_impl.h (CPUs are cores, park = hlt, kick = IPI)
+ *
+ * A platform must provide (as static inline functions or extern symbols):
+ *
+ *   unsigned plat_cpu(void)
+ *       Index of the calling CPU, 0 .. PLAT_MAX_CPUS-1.  Stable while the
+ *       caller runs (callers of the core run with preemption off).
+ *   unsigned plat_ncpus(void)
+ *       Number of CPUs taking part (the oracle waits for all of them).
+ *   uint32_t plat_thread(void)
+ *       Id of the thread running on this CPU (0 if none); recorded in events
+ *       so sleeping locks and replay can name threads.
+ *   void plat_relax(void)
+ *       One spin-wait iteration (x86: pause).  On the host's cooperative
+ *       CPUs it yields to the next CPU, so it must be called in every spin.
+ *   uint64_t plat_ticks(void)
+ *       A time stamp, monotonic per CPU, comparable across CPUs as well as
+ *       the hardware allows.  Display and statistics only: never hashed,
+ *       never used to decide anything.
+ *   void *plat_alloc(size_t bytes)
+ *       Zeroed memory, 64-byte aligned, for logs.  May never be freed.
+ *       Returns NULL when out of memory (callers panic with a message).
+ *   int plat_printf(const char *fmt, ...)
+ *       Console output.  Must support %d %i %u %x %lx %llx %lu %ld %llu
+ *       %p %s %c, field widths and '0' padding; the core uses nothing else.
+ *   _Noreturn void plat_panic(const char *fmt, ...)
+ *       Print the message (same format subset) and stop this CPU.  The host
+ *       may unwind a failing cooperative run instead of exiting.
+ *   void plat_park(void)
+ *       Wait until kicked, or briefly (it may return spuriously; callers
+ *       re-check their condition).  A kick sent to this CPU after its last
+ *       check and before/while it parks must not be lost (kernel: sti;hlt
+ *       with a per-CPU pending flag, or a short timeout).
+ *   void plat_kick(unsigned cpu)
+ *       Make that CPU's current or next plat_park() return (kernel: IPI).
+ *
+ * Atomics come from libatomic_ops (<atomic_ops.h>, header-only use).
+ */
+#ifndef PLAT_H
+#define PLAT_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#define PLAT_MAX_CPUS 64
+#define PLAT_CACHELINE 64
+
+#define plat_likely(x) __builtin_expect(!!(x), 1)
+#define plat_unlikely(x) __builtin_expect(!!(x), 0)
+#define plat_aligned(n) __attribute__((aligned(n)))
+
+#include "plat_impl.h"
+
+#endif

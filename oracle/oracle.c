@@ -1,0 +1,187 @@
+/*
+ * oracle.c - the oracle string, choosing the implementation, and `hw`.
+ *
+ * Grammar (the same in the kernel's ARGS and on the host's --oracle=):
+ *   hw | replay | script:rr | script:random:SEED | script:pct:DEPTH:SEED
+ *   | script:list:CPU[,CPU]...
+ * SEED, DEPTH, CPU are decimal; DEPTH >= 1; CPU < PLAT_MAX_CPUS.
+ */
+#include "oracle/impl.h"
+#include "log/str.h"
+
+/* hw: no control at all; every hook stays NULL so the inline fast paths in
+ * oracle.h reduce to one load and a not-taken branch. */
+const struct oracle_ops oracle_hw_ops = { .name = "hw" };
+
+const struct oracle_ops *oracle_cur = &oracle_hw_ops;
+
+/* Decimal number up to a ':' ',' or the end; NULL on error. */
+static const char *parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (*s < '0' || *s > '9')
+		return 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		uint64_t d = (uint64_t)(*s - '0');
+		if (v > (~0ull - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return s;
+}
+
+static const char *parse_list(const char *s, struct oracle_spec *o)
+{
+	o->nlist = 0;
+	for (;;) {
+		uint64_t c;
+		s = parse_u64(s, &c);
+		if (!s)
+			return "oracle: script:list wants CPU numbers separated by commas";
+		if (c >= PLAT_MAX_CPUS)
+			return "oracle: script:list CPU number out of range (max 63)";
+		if (o->nlist == ORACLE_LIST_MAX)
+			return "oracle: script:list too long (max 4096 entries)";
+		o->list[o->nlist++] = (uint8_t)c;
+		if (*s == 0)
+			return 0;
+		if (*s++ != ',')
+			return "oracle: script:list wants CPU numbers separated by commas";
+	}
+}
+
+static const char *parse_script(const char *s, struct oracle_spec *o)
+{
+	const char *r;
+	uint64_t v;
+	if (log_streq(s, "rr")) {
+		o->sched = OSCHED_RR;
+		return 0;
+	}
+	if ((r = log_strprefix(s, "random:"))) {
+		o->sched = OSCHED_RANDOM;
+		r = parse_u64(r, &o->seed);
+		return r && !*r ? 0 : "oracle: script:random:SEED wants a decimal SEED";
+	}
+	if ((r = log_strprefix(s, "pct:"))) {
+		o->sched = OSCHED_PCT;
+		r = parse_u64(r, &v);
+		if (!r || *r != ':' || v < 1 || v > 64)
+			return "oracle: script:pct:DEPTH:SEED wants DEPTH 1..64";
+		o->depth = (uint32_t)v;
+		r = parse_u64(r + 1, &o->seed);
+		return r && !*r ? 0 : "oracle: script:pct:DEPTH:SEED wants a decimal SEED";
+	}
+	if ((r = log_strprefix(s, "list:"))) {
+		o->sched = OSCHED_LIST;
+		return parse_list(r, o);
+	}
+	return "oracle: unknown script schedule (rr, random:SEED, pct:DEPTH:SEED, list:0,1,...)";
+}
+
+const char *oracle_parse(const char *s, struct oracle_spec *out)
+{
+	const char *r;
+	__builtin_memset(out, 0, sizeof *out);
+	if (log_streq(s, "hw")) {
+		out->kind = ORACLE_HW;
+		return 0;
+	}
+	if (log_streq(s, "replay")) {
+		out->kind = ORACLE_REPLAY;
+		return 0;
+	}
+	if ((r = log_strprefix(s, "script:"))) {
+		out->kind = ORACLE_SCRIPT;
+		return parse_script(r, out);
+	}
+	return "oracle: unknown oracle (hw, script:..., replay)";
+}
+
+/* Bounded appending, for oracle_format. */
+struct sbuf {
+	char *p;
+	unsigned left;
+};
+
+static void put_s(struct sbuf *b, const char *s)
+{
+	while (*s && b->left > 1) {
+		*b->p++ = *s++;
+		b->left--;
+	}
+	*b->p = 0;
+}
+
+static void put_u(struct sbuf *b, uint64_t v)
+{
+	char tmp[24];
+	int i = 23;
+	tmp[i] = 0;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_s(b, tmp + i);
+}
+
+void oracle_format(const struct oracle_spec *s, char *buf, unsigned len)
+{
+	struct sbuf b = { buf, len };
+	if (!len)
+		return;
+	*buf = 0;
+	if (s->kind == ORACLE_HW)
+		return put_s(&b, "hw");
+	if (s->kind == ORACLE_REPLAY)
+		return put_s(&b, "replay");
+	put_s(&b, "script:");
+	switch (s->sched) {
+	case OSCHED_RR:
+		put_s(&b, "rr");
+		break;
+	case OSCHED_RANDOM:
+		put_s(&b, "random:");
+		put_u(&b, s->seed);
+		break;
+	case OSCHED_PCT:
+		put_s(&b, "pct:");
+		put_u(&b, s->depth);
+		put_s(&b, ":");
+		put_u(&b, s->seed);
+		break;
+	case OSCHED_LIST:
+		put_s(&b, "list:");
+		for (uint32_t i = 0; i < s->nlist; i++) {
+			if (i)
+				put_s(&b, ",");
+			put_u(&b, s->list[i]);
+		}
+		break;
+	}
+}
+
+void oracle_start(const struct oracle_spec *spec, unsigned ncpus, const struct log_set *ref)
+{
+	switch (spec->kind) {
+	case ORACLE_HW:
+		oracle_cur = &oracle_hw_ops;
+		break;
+	case ORACLE_SCRIPT:
+		oracle_script_start(spec, ncpus);
+		oracle_cur = &oracle_script_ops;
+		break;
+	case ORACLE_REPLAY:
+		if (!ref)
+			plat_panic("oracle replay: no recording to replay");
+		oracle_replay_start(ref, ncpus);
+		oracle_cur = &oracle_replay_ops;
+		break;
+	}
+}
+
+void oracle_stop(void)
+{
+	oracle_cur = &oracle_hw_ops;
+}

@@ -1,0 +1,161 @@
+/*
+ * oracle.h - who may perform the next event on a shared object.
+ *
+ * The order of events on shared objects is the only channel between CPUs,
+ * so fixing that order fixes the run.  The oracle is a small ops table
+ * chosen at run time by one string, the same in the kernel (ARGS="oracle=..")
+ * and on the host (--oracle=...):
+ *
+ *   hw                      no control; real CPUs race, logs record
+ *   script:rr               deterministic: event points are serialized and
+ *   script:random:SEED        the next CPU is picked by the schedule
+ *   script:pct:DEPTH:SEED     (PCT: Burckhardt et al., ASPLOS'10)
+ *   script:list:0,1,1,0       explicit CPU sequence, then round robin
+ *   replay                  a recorded log set is enforced per object;
+ *                             unrelated objects proceed in parallel
+ *
+ * Hooks, called by the lock and log code (cpu/thread are the caller's):
+ *   before(obj, cpu, thread, op)  about to perform an operation on obj that
+ *       other CPUs can observe.  May block until it is this CPU's turn.
+ *       op ORDERED: the operation decides the position of this CPU's next
+ *       logged event on obj (ticket fetch-and-increment, MCS tail swap);
+ *       replay gates these.  op FREE: any other observable step (release).
+ *   after(obj, cpu, op)           that operation is done (its linearization
+ *       point passed); replay advances obj's turn, script wakes CPUs
+ *       waiting on obj.
+ *   wait(obj, cpu)                the caller spins on obj (lock busy): hw and
+ *       replay relax; script blocks the CPU until obj next changes.
+ *   appended(obj, ev)             an event was appended to obj's log (the
+ *       full event, with its hash); replay compares it with the recording.
+ *   preempt(cpu, thread, kentry)  may the scheduler preempt `thread` at its
+ *       kentry-th kernel entry?  ORACLE_PREEMPT_TIMER = decide by the real
+ *       timer (hw); YES/NO = the oracle decides (script, replay).
+ *   cpu_idle(cpu) / cpu_busy(cpu) this CPU stops / starts taking part
+ *       (script waits only for busy CPUs).
+ *
+ * (The architecture note's `after(obj, event)` is split in two: `after`
+ * at the linearization point, `appended` when the full event exists; for a
+ * ticket lock they are different moments.)
+ */
+#ifndef ORACLE_ORACLE_H
+#define ORACLE_ORACLE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "plat.h"
+
+struct log_obj;
+struct log_event;
+struct log_set;
+
+enum oracle_op { ORACLE_ORDERED, ORACLE_FREE };
+enum oracle_preempt { ORACLE_PREEMPT_TIMER, ORACLE_PREEMPT_NO, ORACLE_PREEMPT_YES };
+
+struct oracle_ops {
+	const char *name;
+	void (*before)(struct log_obj *obj, unsigned cpu, uint32_t thread, enum oracle_op op);
+	void (*after)(struct log_obj *obj, unsigned cpu, enum oracle_op op);
+	void (*wait)(struct log_obj *obj, unsigned cpu);
+	void (*appended)(struct log_obj *obj, const struct log_event *ev);
+	enum oracle_preempt (*preempt)(unsigned cpu, uint32_t thread, uint64_t kentry);
+	void (*cpu_idle)(unsigned cpu);
+	void (*cpu_busy)(unsigned cpu);
+	/* End of run: replay checks every object reached its recorded end. */
+	void (*finish)(void);
+	/* The platform found every CPU parked with nobody to kick: report who
+	 * waits for what (panics). */
+	void (*stalled)(void);
+};
+
+/* A parsed oracle string. */
+enum oracle_kind { ORACLE_HW, ORACLE_SCRIPT, ORACLE_REPLAY };
+enum oracle_sched { OSCHED_RR, OSCHED_RANDOM, OSCHED_PCT, OSCHED_LIST };
+#define ORACLE_LIST_MAX 4096
+
+struct oracle_spec {
+	enum oracle_kind kind;
+	enum oracle_sched sched;
+	uint64_t seed;
+	uint32_t depth;   /* pct */
+	uint32_t nlist;   /* list */
+	uint8_t list[ORACLE_LIST_MAX];
+};
+
+/* Parse; NULL on success, else a message saying what is wrong. */
+const char *oracle_parse(const char *s, struct oracle_spec *out);
+/* Canonical text form of a spec (for printing replay commands). */
+void oracle_format(const struct oracle_spec *s, char *buf, unsigned len);
+
+/*
+ * Install the oracle for a run with `ncpus` CPUs (all busy at start).
+ * `ref` is the recording for replay (ignored otherwise).
+ */
+void oracle_start(const struct oracle_spec *spec, unsigned ncpus, const struct log_set *ref);
+/* End of run; returns to hw. */
+void oracle_stop(void);
+
+/* PCT needs the expected number of steps; explore measures and sets it. */
+void oracle_script_set_horizon(uint64_t steps);
+/* Steps (granted event points) of the current script run. */
+uint64_t oracle_script_steps(void);
+
+extern const struct oracle_ops *oracle_cur;
+
+/* The fast path: hw leaves hooks NULL, so they cost a load and a branch. */
+static inline void oracle_before(struct log_obj *o, enum oracle_op op)
+{
+	if (plat_unlikely(oracle_cur->before != 0))
+		oracle_cur->before(o, plat_cpu(), plat_thread(), op);
+}
+
+static inline void oracle_after(struct log_obj *o, enum oracle_op op)
+{
+	if (plat_unlikely(oracle_cur->after != 0))
+		oracle_cur->after(o, plat_cpu(), op);
+}
+
+static inline void oracle_wait(struct log_obj *o)
+{
+	if (plat_unlikely(oracle_cur->wait != 0))
+		oracle_cur->wait(o, plat_cpu());
+	else
+		plat_relax();
+}
+
+static inline void oracle_appended(struct log_obj *o, const struct log_event *e)
+{
+	if (plat_unlikely(oracle_cur->appended != 0))
+		oracle_cur->appended(o, e);
+}
+
+static inline enum oracle_preempt oracle_preempt(unsigned cpu, uint32_t thread, uint64_t kentry)
+{
+	return oracle_cur->preempt ? oracle_cur->preempt(cpu, thread, kentry) : ORACLE_PREEMPT_TIMER;
+}
+
+static inline void oracle_finish(void)
+{
+	if (oracle_cur->finish)
+		oracle_cur->finish();
+}
+
+static inline void oracle_stalled(void)
+{
+	if (oracle_cur->stalled)
+		oracle_cur->stalled();
+	plat_panic("oracle %s: every CPU is parked and nobody will wake them", oracle_cur->name);
+}
+
+static inline void oracle_cpu_idle(unsigned cpu)
+{
+	if (oracle_cur->cpu_idle)
+		oracle_cur->cpu_idle(cpu);
+}
+
+static inline void oracle_cpu_busy(unsigned cpu)
+{
+	if (oracle_cur->cpu_busy)
+		oracle_cur->cpu_busy(cpu);
+}
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * script.c - the deterministic oracle: serialize every event point and let
+ * a schedule pick who goes next.
+ *
+ * Each CPU is in one state; exactly one CPU runs at a time:
+ *
+ *     RUN ----before()----> POINT   (parked at an event point)
+ *     RUN ----wait(obj)---> BLOCKED (spinning on obj: ineligible until obj changes)
+ *     RUN ----idle/done---> IDLE
+ *     BLOCKED --after(obj) by another CPU--> POINT
+ *     POINT --picked by the schedule--> RUN
+ *
+ * Turn protocol, state tuple (running, grant):
+ *   a CPU leaves RUN          (1, -) -> (0, -)   it decides, under olock:
+ *   decide                    (0, -) -> (1, c)   c = sched_pick(POINT CPUs); kick(c)
+ *   c sees grant[c]           (1, c) -> (1, -)   c returns from before()/wait()
+ * A decision is taken only when no CPU runs, i.e. when every CPU is parked
+ * at an event point, blocked or idle; so the code between two event points
+ * of one CPU runs alone, and the run is a function of the schedule only.
+ * No POINT CPU but some BLOCKED: deadlock, reported with who waits on what.
+ */
+#include "oracle/impl.h"
+#include "oracle/sched.h"
+#include "log/log.h"
+
+enum { S_RUN, S_POINT, S_BLOCKED, S_IDLE };
+
+static struct {
+	volatile AO_t lock;
+	unsigned ncpus;
+	unsigned running;
+	uint64_t steps;
+	uint64_t horizon;
+	uint8_t status[PLAT_MAX_CPUS];
+	struct log_obj *blocked_on[PLAT_MAX_CPUS];
+	volatile AO_t grant[PLAT_MAX_CPUS];
+	struct sched sched;
+} sc;
+
+void oracle_script_set_horizon(uint64_t steps)
+{
+	sc.horizon = steps;
+}
+
+uint64_t oracle_script_steps(void)
+{
+	return sc.steps;
+}
+
+void oracle_script_start(const struct oracle_spec *spec, unsigned ncpus)
+{
+	uint64_t horizon = sc.horizon ? sc.horizon : 100;
+	__builtin_memset((void *)&sc, 0, sizeof sc);
+	sc.horizon = horizon;
+	sc.ncpus = ncpus;
+	sc.running = ncpus; /* every CPU starts running its local code */
+	sched_init(&sc.sched, spec, ncpus, horizon);
+}
+
+/* Names the first blocked CPU in the message itself, so explore's one-line
+ * report says what is stuck. */
+static void report_deadlock(void)
+{
+	for (unsigned c = 0; c < sc.ncpus; c++)
+		if (sc.status[c] == S_BLOCKED)
+			plat_panic("script: deadlock after %lu steps: cpu %u waits on %s forever",
+				   (unsigned long)sc.steps, c, sc.blocked_on[c]->name);
+	plat_panic("script: stalled after %lu steps with no CPU at an event point",
+		   (unsigned long)sc.steps);
+}
+
+/* Under sc.lock, by the CPU that just stopped running. */
+static void decide(void)
+{
+	uint8_t el[PLAT_MAX_CPUS];
+	unsigned n = 0;
+	bool blocked = false;
+
+	if (sc.running)
+		return;
+	for (unsigned c = 0; c < sc.ncpus; c++) {
+		if (sc.status[c] == S_POINT)
+			el[n++] = (uint8_t)c;
+		blocked |= sc.status[c] == S_BLOCKED;
+	}
+	if (n == 0) {
+		if (blocked) {
+			olock_release(&sc.lock);
+			report_deadlock();
+		}
+		return; /* everyone idle: the run is over */
+	}
+	unsigned c = sched_pick(&sc.sched, el, n, ++sc.steps);
+	sc.status[c] = S_RUN;
+	sc.running++;
+	AO_store_release(&sc.grant[c], 1);
+	plat_kick(c);
+}
+
+/* RUN -> `to`, decide, then wait to be picked. */
+static void stop_and_wait(unsigned cpu, uint8_t to, struct log_obj *obj)
+{
+	olock_acquire(&sc.lock);
+	sc.status[cpu] = to;
+	sc.blocked_on[cpu] = obj;
+	sc.running--;
+	decide();
+	olock_release(&sc.lock);
+	if (to == S_IDLE)
+		return;
+	oracle_wait_flag(&sc.grant[cpu]);
+	sc.grant[cpu] = 0;
+}
+
+static void script_before(struct log_obj *obj, unsigned cpu, uint32_t thread, enum oracle_op op)
+{
+	stop_and_wait(cpu, S_POINT, obj);
+}
+
+static void script_wait(struct log_obj *obj, unsigned cpu)
+{
+	stop_and_wait(cpu, S_BLOCKED, obj);
+}
+
+/* obj changed: CPUs spinning on it may now make progress. */
+static void script_after(struct log_obj *obj, unsigned cpu, enum oracle_op op)
+{
+	olock_acquire(&sc.lock);
+	for (unsigned c = 0; c < sc.ncpus; c++)
+		if (sc.status[c] == S_BLOCKED && sc.blocked_on[c] == obj)
+			sc.status[c] = S_POINT;
+	olock_release(&sc.lock);
+}
+
+static void script_idle(unsigned cpu)
+{
+	stop_and_wait(cpu, S_IDLE, 0);
+}
+
+/* An idle CPU rejoins as if parked at an event point. */
+static void script_busy(unsigned cpu)
+{
+	olock_acquire(&sc.lock);
+	sc.status[cpu] = S_POINT;
+	sc.running++; /* counted until stop_and_wait takes it off again */
+	olock_release(&sc.lock);
+	stop_and_wait(cpu, S_POINT, 0);
+}
+
+/* Preempt at a kernel entry: a seeded function of (cpu, thread, kentry),
+ * about one entry in eight, so preemption points vary with the seed. */
+static enum oracle_preempt script_preempt(unsigned cpu, uint32_t thread, uint64_t kentry)
+{
+	uint64_t x = sc.sched.rng ^ ((uint64_t)cpu << 56) ^ ((uint64_t)thread << 32) ^ kentry;
+	x *= 0x9e3779b97f4a7c15ull;
+	return (x >> 61) == 0 ? ORACLE_PREEMPT_YES : ORACLE_PREEMPT_NO;
+}
+
+static void script_stalled(void)
+{
+	report_deadlock();
+}
+
+const struct oracle_ops oracle_script_ops = {
+	.name = "script",
+	.before = script_before,
+	.after = script_after,
+	.wait = script_wait,
+	.preempt = script_preempt,
+	.cpu_idle = script_idle,
+	.cpu_busy = script_busy,
+	.stalled = script_stalled,
+};
