@@ -10,7 +10,7 @@
 #define HOST_SCENARIO_H
 
 #include "host/host.h"
-#include "lock/lock.h"
+#include "lock/biglock.h"
 #include "oracle/oracle.h"
 
 struct scen_cfg {

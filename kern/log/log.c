@@ -32,7 +32,7 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 	o->ck_seq = 0;
 	o->ck_hash = o->hash;
 	__builtin_memcpy(o->ck_state, o->state, sizeof o->state);
-	__builtin_memset(o->ring, 0, (o->ring_mask + 1) * sizeof(struct log_event));
+	__builtin_memset(o->ring, 0, o->ring_cap * sizeof(struct log_event));
 	for (struct log_order_chunk *c = o->order_head; c; c = c->next)
 		c->n = 0;
 	o->order_tail = o->order_head;
@@ -65,23 +65,26 @@ struct log_obj *log_register(const struct log_type *t, const char *name, uint32_
 	 * into place so its memory is reused. */
 	struct log_obj *o = &objs[nlive];
 	for (unsigned i = nlive; i < nobjs; i++) {
-		if (log_streq(objs[i].name, name) && objs[i].ring_mask + 1 >= ring_size) {
+		if (log_streq(objs[i].name, name) && objs[i].ring_cap >= ring_size) {
 			struct log_obj tmp = objs[nlive];
 			objs[nlive] = objs[i];
 			objs[i] = tmp;
 			break;
 		}
 	}
-	if (nlive == nobjs || o->ring_mask + 1 < ring_size) {
+	if (nlive == nobjs || o->ring_cap < ring_size) {
 		/* (a too-small ring is abandoned: plat_alloc memory is never freed) */
 		o->ring = plat_alloc(ring_size * sizeof(struct log_event));
 		if (!o->ring)
 			plat_panic("log: no memory for ring of %s", name);
-		o->ring_mask = ring_size - 1;
+		o->ring_cap = ring_size;
 		o->order_head = o->order_tail = 0;
 		if (nlive == nobjs)
 			nobjs++;
 	}
+	/* A reused ring may be bigger; use exactly the size asked for, so the
+	 * window kept does not depend on what ran before. */
+	o->ring_mask = ring_size - 1;
 	name_copy(o->name, name);
 	o->name_hash = log_hash_name(o->name);
 	o->id = (uint16_t)nlive;
@@ -271,7 +274,7 @@ uint64_t log_mem_bytes(void)
 {
 	uint64_t b = sizeof objs;
 	for (unsigned i = 0; i < nobjs; i++) {
-		b += (uint64_t)(objs[i].ring_mask + 1) * sizeof(struct log_event);
+		b += (uint64_t)objs[i].ring_cap * sizeof(struct log_event);
 		for (struct log_order_chunk *c = objs[i].order_head; c; c = c->next)
 			b += sizeof *c;
 	}

@@ -59,8 +59,9 @@ struct log_obj {
 	uint64_t ck_hash;
 	uint8_t ck_state[LOG_STATE_MAX] __attribute__((aligned(8)));
 
-	struct log_event *ring; /* ring_mask + 1 slots */
+	struct log_event *ring; /* ring_mask + 1 slots in use */
 	uint32_t ring_mask;
+	uint32_t ring_cap;      /* slots allocated (kept for reuse after log_reset) */
 	uint16_t id;
 	bool live; /* registered since the last log_reset() */
 	const struct log_type *type;

@@ -1,0 +1,191 @@
+/*
+ * test_lock - ticket and MCS locks: misuse panics, the log they keep,
+ * mutual exclusion and FIFO on real cores, the log invariant checkers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "host/host.h"
+#include "host/scenario.h"
+#include "lock/lock.h"
+#include "lock/lockcheck.h"
+
+static struct lock L, M;
+
+static void setup_locks(void)
+{
+	log_reset();
+	log_check_mode = false;
+	lock_init(&L, LOCK_TICKET, "lock.t");
+	lock_init(&M, LOCK_MCS, "lock.m");
+}
+
+static void test_log_records_each_acquisition(void **st)
+{
+	setup_locks();
+	for (int i = 0; i < 5; i++) {
+		lock_acquire(&L);
+		assert_true(lock_held(&L));
+		lock_release(&L);
+		assert_false(lock_held(&L));
+	}
+	struct log_obj *o = lock_dbg(&L)->log;
+	assert_int_equal(o->count, 5);
+	for (unsigned q = 0; q < 5; q++) {
+		const struct log_event *e = log_event_at(o, q);
+		assert_int_equal(e->seq, q);
+		assert_int_equal(e->arg0, q); /* the ticket */
+		assert_int_equal(e->rel_cpu, e->cpu);
+	}
+	assert_int_equal(lock_dbg(&L)->stats.acquires, 5);
+	struct lockcheck r;
+	assert_true(lockcheck_obj(o, 0, &r));
+}
+
+static void recurse(void *p)
+{
+	lock_acquire(p);
+	lock_acquire(p);
+}
+
+static void release_unheld(void *p)
+{
+	lock_release(p);
+}
+
+static void test_misuse_panics(void **st)
+{
+	char msg[256];
+	struct lock *ls[] = { &L, &M };
+	for (int i = 0; i < 2; i++) {
+		setup_locks();
+		assert_true(host_try(recurse, ls[i], msg, sizeof msg));
+		assert_non_null(strstr(msg, "already holds it"));
+		assert_non_null(strstr(msg, i ? "lock.m" : "lock.t"));
+		setup_locks();
+		assert_true(host_try(release_unheld, ls[i], msg, sizeof msg));
+		assert_non_null(strstr(msg, "release by cpu 0, holder is -1"));
+	}
+}
+
+static void test_mcs_nested_any_order(void **st)
+{
+	static struct lock A, B2;
+	log_reset();
+	lock_init(&A, LOCK_MCS, "lock.a");
+	lock_init(&B2, LOCK_MCS, "lock.b");
+	for (int i = 0; i < 20; i++) {
+		lock_acquire(&A);
+		lock_acquire(&B2);
+		lock_release(&A); /* not LIFO */
+		lock_release(&B2);
+	}
+	assert_int_equal(lock_dbg(&A)->log->count, 20);
+	assert_int_equal(lock_dbg(&B2)->log->count, 20);
+}
+
+static void test_kind_parse(void **st)
+{
+	enum lock_kind k;
+	assert_true(lock_kind_parse("ticket", &k));
+	assert_int_equal(k, LOCK_TICKET);
+	assert_true(lock_kind_parse("mcs", &k));
+	assert_int_equal(k, LOCK_MCS);
+	assert_false(lock_kind_parse("spin", &k));
+}
+
+/* Real cores: 2 pthreads x 100k sections on 2 counters; the scenario checks
+ * in-section exclusion and that no increment was lost or duplicated; the
+ * lock logs must pass every checker. */
+static void stress_kind(enum lock_kind kind)
+{
+	struct scen_cfg cfg = { 2, 100000, 2, kind, 0 };
+	struct oracle_spec hw;
+	struct host_result res;
+	assert_null(oracle_parse("hw", &hw));
+	assert_true(scenario_run(&cfg, &hw, HOST_THREADS, 0, &res));
+	for (unsigned k = 0; k < 2; k++) {
+		struct lock_debug *d = lock_dbg(&scenario_counter(k)->lock);
+		struct lockcheck r;
+		assert_int_equal(d->stats.acquires, 100000);
+		assert_true(lockcheck_obj(d->log, 1, &r));
+		assert_int_equal(r.checked, LOCK_RING);
+	}
+}
+
+static void test_ticket_exclusion_fifo_on_cores(void **st)
+{
+	stress_kind(LOCK_TICKET);
+}
+
+static void test_mcs_exclusion_on_cores(void **st)
+{
+	stress_kind(LOCK_MCS);
+}
+
+/* A clean synthetic log of n acquisitions alternating between 2 CPUs. */
+static void make_log(struct log_event *ev, unsigned n)
+{
+	memset(ev, 0, n * sizeof *ev);
+	for (unsigned i = 0; i < n; i++) {
+		ev[i].seq = i;
+		ev[i].arg0 = i;
+		ev[i].cpu = ev[i].rel_cpu = (uint8_t)(i % 2);
+		ev[i].ts = 100 + 10 * i;
+		ev[i].hold = 5;
+		ev[i].wait = 3;
+	}
+}
+
+static void test_checkers_catch_violations(void **st)
+{
+	struct log_event ev[8];
+	struct lockcheck r;
+
+	make_log(ev, 8);
+	assert_true(lockcheck_events(ev, 8, true, 1, &r));
+
+	make_log(ev, 8);
+	ev[4].ts = ev[3].ts + 2; /* got before 3 released (hold 5) */
+	assert_false(lockcheck_events(ev, 8, true, 1, &r));
+	assert_non_null(strstr(r.violation, "mutual exclusion"));
+	assert_int_equal(r.seq, 4);
+
+	make_log(ev, 8);
+	ev[5].arg0 = 6; /* took ticket 6 at position 5 */
+	assert_false(lockcheck_events(ev, 8, true, 1, &r));
+	assert_non_null(strstr(r.violation, "FIFO"));
+	assert_true(lockcheck_events(ev, 8, false, 1, &r)); /* MCS: no tickets */
+
+	make_log(ev, 8);
+	ev[2].rel_cpu = 1; /* released by a CPU that did not hold it */
+	assert_false(lockcheck_events(ev, 8, true, 1, &r));
+	assert_non_null(strstr(r.violation, "did not hold"));
+	make_log(ev, 8);
+	ev[7].rel_cpu = LOG_CPU_NONE; /* still held at the end: fine */
+	assert_true(lockcheck_events(ev, 8, true, 1, &r));
+
+	make_log(ev, 8);
+	ev[6].wait = 45; /* waited through 4 acquisitions */
+	assert_false(lockcheck_events(ev, 8, true, 3, &r));
+	assert_non_null(strstr(r.violation, "bypass"));
+	assert_int_equal(r.max_bypass, 4);
+	assert_true(lockcheck_events(ev, 8, true, 4, &r));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_log_records_each_acquisition),
+		cmocka_unit_test(test_misuse_panics),
+		cmocka_unit_test(test_mcs_nested_any_order),
+		cmocka_unit_test(test_kind_parse),
+		cmocka_unit_test(test_ticket_exclusion_fifo_on_cores),
+		cmocka_unit_test(test_mcs_exclusion_on_cores),
+		cmocka_unit_test(test_checkers_catch_violations),
+	};
+	return cmocka_run_group_tests(tests, 0, 0);
+}
