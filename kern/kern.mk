@@ -11,7 +11,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) \
 	-mno-red-zone \
 	-mgeneral-regs-only \
 	-fno-stack-protector \
-	-fno-omit-frame-pointer \
+	-fno-omit-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables \
 	--param=min-pagesize=0 \
 	-Ikern -Ikern/include -Ikern/include/freestanding -Ikern/kplat -I. -I$(B)/aoinc \
@@ -21,7 +21,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) \
 # -mno-red-zone: interrupts push onto the current stack, below %rsp
 # -mgeneral-regs-only: no SSE/x87 state to save on traps
 # -fno-stack-protector: no TLS canary in a freestanding kernel
-# -fno-omit-frame-pointer: panic() walks %rbp chains for its backtrace
+# -fno-omit-frame-pointer -fno-optimize-sibling-calls: panic() walks complete %rbp chains
 # --param=min-pagesize=0: gcc 12 falsely warns on fixed low-memory reads (EBDA pointer at 0x40e)
 # -I$(B)/aoinc: only libatomic_ops' headers from /usr/include, nothing else of the host's
 

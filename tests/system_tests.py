@@ -40,7 +40,7 @@ def over_max(res, build):
 # crash kind -> what the report must contain besides the common parts
 PANICS = {
     "panic": ["deliberate panic (crash=panic)", "crash+0x"],
-    "pf": ["page fault", "cr2 0x0000dead00000000", "page not present on write in kernel mode",
+    "pf": ["page fault", "cr2 0x0000700000001000", "page not present on write in kernel mode",
            "crash_pf+0x"],
     "gp": ["general protection", "crash+0x"],
     "ud": ["invalid opcode", "crash+0x"],

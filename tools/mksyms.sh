@@ -2,8 +2,8 @@
 # Emit the kernel's function table (address-sorted) as assembly for .ksyms.
 # Usage: mksyms.sh kernel0.elf > ksyms.S
 set -e
-nm -n --defined-only "$1" | awk '
-	$2 ~ /^[tTwW]$/ { addr[n] = $1; name[n] = $3; n++ }
+nm -n --defined-only "$1" | awk 'BEGIN { n = 0 }
+	NF == 3 && $1 ~ /^[0-9a-f]+$/ && $2 ~ /^[tTwW]$/ { addr[n] = $1; name[n] = $3; n++ }
 	END {
 		print "\t.section .ksyms,\"a\""
 		print "\t.align 8"

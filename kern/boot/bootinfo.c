@@ -56,8 +56,15 @@ static int parse_mb1(struct bootinfo *bi, const struct mb1_info *mi)
 {
 	bi->version = 1;
 	bi->info_end = bi->info_start + sizeof(*mi);
-	if (mi->flags & MB1_CMDLINE)
-		copy_str(bi->cmdline, sizeof(bi->cmdline), mi->cmdline);
+	if (mi->flags & MB1_CMDLINE) {
+		/* Multiboot1 loaders (QEMU, GRUB) put the kernel's file name first: drop it. */
+		const char *s = (const char *)(uintptr_t)mi->cmdline;
+		while (s && *s && *s != ' ')
+			s++;
+		while (s && *s == ' ')
+			s++;
+		copy_str(bi->cmdline, sizeof(bi->cmdline), (uintptr_t)s);
+	}
 	if (mi->flags & MB1_LOADER)
 		copy_str(bi->loader, sizeof(bi->loader), mi->boot_loader_name);
 	if (mi->flags & MB1_MODS) {

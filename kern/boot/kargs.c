@@ -25,9 +25,9 @@ static void warn(const char *msg, void *arg)
 
 void kargs_init(const char *line)
 {
-	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
 	if (line[0])
 		kprintf("cmdline: %s\n", line);
+	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
 }
 
 const char *karg(const char *key)
@@ -42,15 +42,16 @@ unsigned long karg_ulong(const char *key, unsigned long dflt)
 
 /* ---- crash=: faults on purpose, for the panic tests ---- */
 
-static volatile uint64_t *volatile bad_ptr = (uint64_t *)0xdead00000000ull;
-static volatile int zero;
+/* Canonical but never mapped: the kernel maps physical memory only, below 64 GiB. */
+static volatile uint64_t *volatile bad_ptr = (uint64_t *)0x700000001000ull;
+static volatile uint32_t zero;
 
-static void crash_pf(void *arg)
+static __attribute__((noinline)) void crash_pf(void *arg)
 {
 	*bad_ptr = 1;
 }
 
-static void crash(const char *how)
+static __attribute__((noinline)) void crash(const char *how)
 {
 	kprintf("crash: %s, on purpose\n", how);
 	if (strcmp(how, "panic") == 0)
@@ -62,7 +63,7 @@ static void crash(const char *how)
 	else if (strcmp(how, "ud") == 0)
 		__asm__ volatile("ud2");
 	else if (strcmp(how, "div") == 0)
-		kprintf("%d\n", 1 / zero);
+		__asm__ volatile("divl %0" : : "r"(zero), "a"(1), "d"(0));
 	else if (strcmp(how, "pf-ap") == 0 && ncpu > 1)
 		smp_call(ncpu - 1, crash_pf, NULL);
 	else

@@ -66,7 +66,10 @@ void backtrace(uint64_t rip, uint64_t rbp)
 	for (int depth = 0; depth < 32; depth++) {
 		uint64_t off = 0;
 		const char *name = ksym_lookup(rip, &off);
-		kprintf_raw("    #%d %016lx %s+0x%lx\n", depth, rip, name ? name : "?", off);
+		if (name)
+			kprintf_raw("    #%d %016lx %s+0x%lx\n", depth, rip, name, off);
+		else
+			kprintf_raw("    #%d %016lx ?\n", depth, rip);
 		if (!frame_ok(rbp))
 			break;
 		rip = ((uint64_t *)rbp)[1];

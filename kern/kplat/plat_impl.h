@@ -1,0 +1,29 @@
+/*
+ * plat_impl.h (kernel) - the platform contract of kern/plat.h in the kernel.
+ * CPUs are cores; parking halts until a kick IPI; log memory is a bump arena.
+ */
+#ifndef KPLAT_PLAT_IMPL_H
+#define KPLAT_PLAT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "mp/cpu.h"
+#include "x86.h"
+
+static inline unsigned plat_cpu(void) { return thiscpu()->id; }
+static inline unsigned plat_ncpus(void) { return (unsigned)ncpu_online; }
+static inline uint32_t plat_thread(void) { return 0; }	/* threads come with kern/thread */
+static inline void plat_relax(void) { cpu_relax(); }
+static inline uint64_t plat_ticks(void) { return rdtsc(); }
+
+void *plat_alloc(size_t bytes);
+#define plat_printf kprintf
+#define plat_panic panic
+void plat_park(void);
+void plat_kick(unsigned cpu);
+void kplat_init(void);	/* boot CPU, before the portable core runs */
+
+#endif
