@@ -32,4 +32,4 @@ def run_ktap(res, build, smp, spec="all", timeout=120, tag=None):
 
 
 def groups(build):
-    return [(f"kernel:smp{n}", lambda res, n=n: run_ktap(res, build, n)) for n in (1, 4)]
+    return [(f"kernel:smp{n}", lambda res, n=n: run_ktap(res, build, n)) for n in (1, 2, 4, 8)]

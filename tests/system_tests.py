@@ -66,8 +66,8 @@ def console_flood(res, build, smp=4):
     status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=smp, args="test=console_flood"), 120)
     counts, torn, order_ok = {}, [], True
     for line in log.splitlines():
-        if "flood" not in line:
-            continue
+        if "cpu=" not in line and "line=" not in line and "xyz0123" not in line:
+            continue    # not a flood line, nor a piece of one
         m = FLOOD.match(line)
         if not m:
             torn.append(line)
@@ -149,6 +149,35 @@ def gdb_ap_percpu(res, build):
     res.record(name, bool(ok), "" if ok else f"gdb status {st}; output: {res.keep_log(name, out)}")
 
 
+DIGEST = re.compile(r"# oracle (\S+): \d+ sections on (\d+) cpus, digest ([0-9a-f]{16})")
+
+
+def oracle_cmdline(res, build, smp=4):
+    """oracle= on the kernel command line: the same script seed gives the same
+    logs on every boot, another seed other logs; a bad string is rejected."""
+    name = "system:oracle-cmdline-deterministic"
+    digests = {}
+    logs = ""
+    for seed in (99, 99, 99, 5):
+        spec = f"script:pct:3:{seed}"
+        status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=smp,
+                                              args=f"oracle={spec} test=locks_cmdline_oracle"), 120)
+        logs += log
+        m = DIGEST.search(log)
+        if status != PASS_STATUS or not m or m.group(1) != spec:
+            check(res, name, False, f"status {status}, digest line {m and m.group(0)}", log)
+            return
+        digests.setdefault(seed, set()).add(m.group(3))
+    ok = len(digests[99]) == 1 and digests[5].isdisjoint(digests[99])
+    check(res, name, ok, f"digests by seed {digests}", logs)
+
+    name = "system:oracle-cmdline-bad-string"
+    status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=1,
+                                          args="oracle=script:pct:x test=smp_boot"), 60)
+    check(res, name, status == PASS_STATUS and "oracle 'script:pct:x' rejected:" in log,
+          f"status {status}", log)
+
+
 def groups(build):
     g = [(f"system:boot-smp{n}", lambda res, n=n: boot(res, build, n, n, n)) for n in (1, 2, 4, 8)]
     g += [("system:boot-smp64", lambda res: boot(res, build, 64, 64, 64, single=True, timeout=300)),
@@ -158,5 +187,6 @@ def groups(build):
           ("system:console-input", lambda res: console_input(res, build)),
           ("system:cmdline-unknown", lambda res: cmdline_unknown(res, build)),
           ("system:iso-boot", lambda res: iso_boot(res, build)),
-          ("system:gdb", lambda res: gdb_ap_percpu(res, build))]
+          ("system:gdb", lambda res: gdb_ap_percpu(res, build)),
+          ("system:oracle", lambda res: oracle_cmdline(res, build))]
     return g

@@ -8,6 +8,7 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "mp/cpu.h"
+#include "oracle/oracle.h"
 
 static const struct cmdline_key known[] = {
 	{ "test", "run in-kernel tests: all, or a comma-separated list of names; KTAP on serial" },
@@ -28,6 +29,11 @@ void kargs_init(const char *line)
 	if (line[0])
 		kprintf("cmdline: %s\n", line);
 	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
+	const char *o = karg("oracle");
+	static struct oracle_spec spec;
+	const char *err = o ? oracle_parse(o, &spec) : NULL;
+	if (err)
+		kprintf("cmdline: oracle '%s' rejected: %s\n", o, err);
 }
 
 const char *karg(const char *key)

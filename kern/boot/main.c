@@ -17,6 +17,7 @@
 #include "lib/panic.h"
 #include "mm/palloc.h"
 #include "mm/vm.h"
+#include "plat.h"
 #include "mp/cpu.h"
 #include "trap/trapframe.h"
 #include "x86.h"
@@ -50,6 +51,7 @@ void kmain(uint32_t magic, uint32_t info)
 	lapic_init();
 	lapic_timer_calibrate();		/* against the PIT, once for all CPUs */
 	cons_init();				/* COM1 input interrupts, through the IOAPIC */
+	kplat_init();				/* park/kick IPIs, before the oracle's first turn */
 	ncpu_online = 1;
 	cpus[0].state = CPU_ONLINE;
 	mp_start_aps();				/* needs kvm_cr3() and the calibrated TSC */
