@@ -8,7 +8,7 @@
 # $(B)/bench/locks.csv.  See docs/bench.md.
 
 BENCH_DIR    := $(B)/bench
-BENCH_ROUNDS ?= 3
+BENCH_ROUNDS ?= 5
 BENCH_ARGS   ?=
 BENCH_BINS   :=
 
