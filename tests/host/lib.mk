@@ -10,9 +10,10 @@ HOSTLIB_B       := $(B)/hostlib
 HOSTLIB_CFLAGS  := $(HOST_CFLAGS) -DKLIB_HOSTED_TEST \
                    -DMADT_DATA_DIR='"$(CURDIR)/tests/data/madt"'
 HOSTLIB_LDLIBS  := -lcmocka
-HOSTLIB_KSRCS   := kern/lib/string.c kern/lib/printfmt.c kern/lib/cmdline.c kern/mp/madt.c
+HOSTLIB_KSRCS   := kern/lib/string.c kern/lib/printfmt.c kern/lib/cmdline.c kern/mp/madt.c \
+                   kern/boot/bootinfo.c
 HOSTLIB_KOBJS   := $(HOSTLIB_KSRCS:%.c=$(HOSTLIB_B)/%.o)
-HOSTLIB_NAMES   := test_string test_printf test_cmdline test_madt
+HOSTLIB_NAMES   := test_string test_printf test_cmdline test_madt test_bootinfo
 HOSTLIB_TESTS   := $(HOSTLIB_NAMES:%=$(B)/host/tests/%)
 
 HOST_TESTS += $(HOSTLIB_TESTS)
