@@ -53,6 +53,20 @@ uint32_t trace_crc32(uint32_t crc, const void *p, size_t n)
 	return ~crc;
 }
 
+static uint64_t le_get(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void le_set(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 static size_t str_len(const char *s, size_t max)
 {
 	size_t n = 0;
@@ -206,23 +220,13 @@ uint64_t trace_size(const struct log_set *set, const struct trace_meta *m)
 static void put_header(struct wr *o, const struct log_set *set, const struct trace_meta *m)
 {
 	uint8_t h[HDR_BYTES];
-	uint64_t len = trace_size(set, m);
-	uint32_t ns = nsections(set);
 	__builtin_memcpy(h, TRACE_MAGIC, 8);
-	for (unsigned i = 0; i < 8; i++) {
-		h[16 + i] = (uint8_t)(len >> (8 * i));
-		if (i < 4) {
-			h[12 + i] = (uint8_t)(ns >> (8 * i));
-			h[24 + i] = 0; /* flags */
-		}
-	}
-	h[8] = TRACE_MAJOR;
-	h[9] = 0;
-	h[10] = TRACE_MINOR;
-	h[11] = 0;
-	uint32_t c = trace_crc32(0, h, 28);
-	for (unsigned i = 0; i < 4; i++)
-		h[28 + i] = (uint8_t)(c >> (8 * i));
+	le_set(h + 8, TRACE_MAJOR, 2);
+	le_set(h + 10, TRACE_MINOR, 2);
+	le_set(h + 12, nsections(set), 4);
+	le_set(h + 16, trace_size(set, m), 8);
+	le_set(h + 24, 0, 4); /* flags */
+	le_set(h + 28, trace_crc32(0, h, 28), 4);
 	put(o, h, HDR_BYTES);
 }
 
@@ -297,6 +301,55 @@ bool trace_save(const struct log_set *set, const struct trace_meta *m, trace_wri
 	sec_end(&o);
 	wr_flush(&o);
 	return o.ok;
+}
+
+bool trace_sink_write(void *ctx, const void *p, size_t n)
+{
+	struct trace_sink *s = ctx;
+	if (n > s->cap - s->len)
+		return false;
+	__builtin_memcpy(s->p + s->len, p, n);
+	s->len += n;
+	return true;
+}
+
+/* Walk the section framing; with `seal`, recompute each checksum (the
+ * header must be final by then: the whole-file checksum covers it). */
+static bool reseal_walk(uint8_t *f, size_t len, bool seal, uint32_t *nsec, uint64_t *end)
+{
+	uint64_t off = HDR_BYTES;
+	for (uint32_t n = 1;; n++) {
+		if (len - off < SEC_HDR + SEC_CRC)
+			return false;
+		uint32_t tag = (uint32_t)le_get(f + off, 4);
+		uint64_t plen = le_get(f + off + 8, 8);
+		if (plen > len - off - SEC_HDR - SEC_CRC)
+			return false;
+		if (seal && tag == TAG_END && plen == 4)
+			le_set(f + off + SEC_HDR, trace_crc32(0, f, (size_t)off), 4);
+		if (seal)
+			le_set(f + off + SEC_HDR + plen,
+			       trace_crc32(0, f + off, (size_t)(SEC_HDR + plen)), 4);
+		off += SEC_HDR + plen + SEC_CRC;
+		if (tag == TAG_END) {
+			*nsec = n;
+			*end = off;
+			return true;
+		}
+	}
+}
+
+bool trace_reseal(void *buf, size_t len)
+{
+	uint8_t *f = buf;
+	uint32_t n;
+	uint64_t end;
+	if (len < HDR_BYTES || !reseal_walk(f, len, false, &n, &end))
+		return false;
+	le_set(f + 12, n, 4);
+	le_set(f + 16, end, 8);
+	le_set(f + 28, trace_crc32(0, f, 28), 4);
+	return reseal_walk(f, len, true, &n, &end);
 }
 
 /* ------------------------------------------------------------------ */
@@ -688,8 +741,7 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 			return fail(l, off, "payload of %lu bytes runs past the end of the file",
 				    (unsigned long)plen);
 		r.end = r.off + plen;
-		const uint8_t *cp = l->file + r.end;
-		uint32_t stored = cp[0] | cp[1] << 8 | cp[2] << 16 | (uint32_t)cp[3] << 24;
+		uint32_t stored = (uint32_t)le_get(l->file + r.end, 4);
 		uint32_t want = trace_crc32(0, l->file + off, (size_t)(SEC_HDR + plen));
 		if (stored != want)
 			return fail(l, r.end, "checksum %08x, computed %08x (corrupt section)", stored,

@@ -56,6 +56,22 @@ uint64_t trace_size(const struct log_set *set, const struct trace_meta *m);
 bool trace_save(const struct log_set *set, const struct trace_meta *m, trace_write_fn w,
 		void *ctx);
 
+/* A sink into a fixed buffer: kernel, a static area; host, trace_size()
+ * bytes of heap.  Refuses (save fails) rather than overflow. */
+struct trace_sink {
+	uint8_t *p;
+	size_t len, cap;
+};
+bool trace_sink_write(void *ctx, const void *p, size_t n);
+
+/*
+ * Recompute every checksum (sections, whole file, header; also the header's
+ * length and section count) of a file whose section framing is intact.  For
+ * tests and the fuzzer (to get edited files past the checksums and into the
+ * deeper checks) and for hand-edited traces.  False if framing is broken.
+ */
+bool trace_reseal(void *buf, size_t len);
+
 /* ---- loading ---- */
 
 struct trace_mem {
