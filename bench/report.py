@@ -12,9 +12,9 @@ import statistics
 import sys
 
 COLS = ["round", "lock", "test", "threads", "ns_per_op", "tsc_per_op", "ops_per_s",
-        "thread_min", "thread_max", "max_over_min", "jain", "pinned"]
+        "thread_min", "thread_max", "max_over_min", "jain", "pinned", "cpu_share"]
 ORDER = ["tlock", "tlock-nolog", "mcs", "pthread-spin", "ck-ticket", "ck-mcs"]
-NUM = COLS[4:]
+NUM = COLS[4:11] + ["cpu_share"]
 
 
 def load(path):
@@ -26,17 +26,26 @@ def load(path):
     return rows
 
 
+CLEAN = 0.9  # CPU share above which a round counts as undisturbed
+
+
 def medians(rows):
+    """Median per (lock, test, threads) over the undisturbed rounds if there
+    are any, else over all rounds (then flagged)."""
     groups = {}
     for r in rows:
         groups.setdefault((r["lock"], r["test"], int(r["threads"])), []).append(r)
     out = {}
     for key, rs in groups.items():
-        m = {"round": "median", "lock": key[0], "test": key[1], "threads": str(key[2])}
+        clean = [r for r in rs if float(r["cpu_share"]) >= CLEAN]
+        use = clean or rs
+        m = {"round": "median", "lock": key[0], "test": key[1], "threads": str(key[2]),
+             "pinned": "1" if all(r["pinned"] == "1" for r in use) else "0"}
         for c in NUM:
-            vals = [float(r[c]) for r in rs if r[c] != ""]
+            vals = [float(r[c]) for r in use if r[c] != ""]
             m[c] = statistics.median(vals) if vals else None
-        m["rounds"] = len(rs)
+        m["rounds"] = len(use)
+        m["disturbed"] = not clean
         out[key] = m
     return out
 
@@ -58,8 +67,9 @@ def main():
     ncpu = os.cpu_count() or 0
     load1 = os.getloadavg()[0]
 
-    print("lock benchmark: %d CPUs, threads %s, median of %d round(s); every run "
-          "checked mutual exclusion" % (ncpu, "pinned" if pinned else "NOT pinned", rounds))
+    print("lock benchmark: %d CPUs, threads %s, median of the undisturbed rounds (CPU share "
+          ">= %.0f%%) of %d; every run checked mutual exclusion" %
+          (ncpu, "pinned" if pinned else "NOT pinned", CLEAN * 100, rounds))
     head1 = "%-13s %16s" % ("", "uncontended")
     head2 = "%-13s %8s %7s" % ("lock", "ns/op", "tsc/op")
     for n in counts:
@@ -67,22 +77,27 @@ def main():
             head1 += " %9s" % "1 thread"
             head2 += " %9s" % "Mops/s"
         else:
-            head1 += "  %-25s" % ("%d threads" % n)
-            head2 += "  %8s %8s %7s" % ("Mops/s", "max/min", "Jain")
+            head1 += "  %-30s" % ("%d threads" % n)
+            head2 += "  %8s %8s %7s %4s" % ("Mops/s", "max/min", "Jain", "cpu")
     print(head1)
     print(head2)
     for l in locks:
         u = med.get((l, "uncontended", 1))
         line = "%-13s %8s %7s" % (l, fmt(u and u["ns_per_op"], ".2f"), fmt(u and u["tsc_per_op"], ".1f"))
+        flagged = bool(u and u["disturbed"])
         for n in counts:
             t = med.get((l, "throughput", n))
             mops = t and t["ops_per_s"] / 1e6
             if n == 1:
                 line += " %9s" % fmt(mops, ".2f")
             else:
-                line += "  %8s %8s %7s" % (fmt(mops, ".2f"), fmt(t and t["max_over_min"], ".2f"),
-                                           fmt(t and t["jain"], ".3f"))
-        print(line)
+                line += "  %8s %8s %7s %3s%%" % (fmt(mops, ".2f"), fmt(t and t["max_over_min"], ".2f"),
+                                                fmt(t and t["jain"], ".3f"),
+                                                fmt(t and t["cpu_share"] * 100, ".0f"))
+            flagged = flagged or bool(t and t["disturbed"])
+        print(line + ("  *" if flagged else ""))
+    if any(m["disturbed"] for m in med.values()):
+        print("* no undisturbed round for some entries of this lock: medians over all rounds")
 
     def ns(l):
         m = med.get((l, "uncontended", 1))
@@ -135,9 +150,8 @@ def main():
             w.writerow([r[c] for c in COLS])
         for key in sorted(med):
             m = med[key]
-            w.writerow([m[c] if c in ("round", "lock", "test", "threads") else
-                        ("" if m[c] is None else "%.6g" % m[c]) for c in COLS[:-1]] +
-                       ["1" if pinned else "0"])
+            w.writerow([("" if m[c] is None else "%.6g" % m[c]) if c in NUM else m[c]
+                        for c in COLS])
     print("csv: %s" % sys.argv[2])
 
 
