@@ -1,0 +1,314 @@
+/*
+ * trace - look at trace files (format: docs/trace-format.md).
+ *
+ *   trace decode [--no-time] FILE   the stable text form, one event per line
+ *   trace diff A B                  first divergent event of each object that
+ *                                   differs (A is expected, B actual); exit 1
+ *   trace stats FILE                events per object; per lock: acquisitions
+ *                                   per CPU, contention, wait and hold times
+ *   trace check FILE                validate; exit 1 with the loader's message
+ *   trace record [--threads] SCENARIO ORACLE OUT
+ *                                   run a host scenario, save its logs
+ *
+ * Exit status: 0 fine / same, 1 invalid / different, 2 usage or I/O error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/scenario.h"
+#include "log/trace.h"
+
+static void *t_alloc(void *ctx, size_t n)
+{
+	n = (n + 63) & ~(size_t)63;
+	void *p = aligned_alloc(64, n ? n : 64);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+static void t_free(void *ctx, void *p)
+{
+	free(p);
+}
+
+static const struct trace_mem tmem = { t_alloc, t_free, 0 };
+
+struct trace_file {
+	struct log_set set;
+	struct trace_meta meta;
+};
+
+/* Load `path` or exit: 2 if it cannot be read, 1 if it is not valid. */
+static struct trace_file *load(const char *path)
+{
+	struct trace_file *t = malloc(sizeof *t);
+	struct trace_err err;
+	FILE *f = fopen(path, "rb");
+	long len = -1;
+	if (f && fseek(f, 0, SEEK_END) == 0)
+		len = ftell(f);
+	uint8_t *buf = len >= 0 ? malloc((size_t)len + 1) : 0;
+	if (!t || !buf || fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		perror(path);
+		exit(2);
+	}
+	fclose(f);
+	if (!trace_load(buf, (size_t)len, &t->set, &t->meta, &tmem, &err)) {
+		fprintf(stderr, "%s: %s\n", path, err.msg);
+		exit(1);
+	}
+	free(buf);
+	return t;
+}
+
+static void put_line(void *ctx, const char *line)
+{
+	puts(line);
+}
+
+static int cmd_decode(const char *path, unsigned flags)
+{
+	struct trace_file *t = load(path);
+	trace_text(&t->set, &t->meta, flags, put_line, 0);
+	return 0;
+}
+
+static int cmd_check(const char *path)
+{
+	struct trace_file *t = load(path);
+	uint64_t events = 0;
+	for (uint32_t i = 0; i < t->set.nobjs; i++)
+		events += t->set.objs[i].count;
+	printf("%s: valid trace %u.%u, %u objects, %lu events, oracle %s\n", path, t->meta.major,
+	       t->meta.minor, t->set.nobjs, (unsigned long)events, t->meta.oracle);
+	return 0;
+}
+
+/* ---- diff ---- */
+
+static const struct log_event *window_at(const struct log_objrec *r, uint64_t seq)
+{
+	return seq >= r->first && seq < r->count ? &r->events[seq - r->first] : 0;
+}
+
+static bool same_event(const struct log_event *a, const struct log_event *b)
+{
+	return a->hash == b->hash && a->cpu == b->cpu && a->thread == b->thread &&
+	       a->type == b->type && a->arg0 == b->arg0 && a->arg1 == b->arg1;
+}
+
+static void show(const char *what, const struct log_objrec *r, const struct log_event *e)
+{
+	char line[512];
+	struct trace_buf b;
+	tbuf_init(&b, line, sizeof line);
+	if (e)
+		trace_text_event(&b, r, e, 0);
+	else
+		tbuf_str(&b, "(not in the kept window)");
+	printf("  %s %s\n", what, line);
+}
+
+/* First seq at which a and b differ in who performed it, walking both
+ * order streams event by event; the actors there go to *x, *y. */
+static bool order_divergence(const struct log_objrec *a, const struct log_objrec *b, uint64_t *seq,
+			     const struct log_order_run **x, const struct log_order_run **y)
+{
+	struct log_order_cursor ca, cb;
+	uint64_t n = a->count < b->count ? a->count : b->count;
+	if (!a->order || !b->order)
+		return false;
+	log_order_begin(&ca, a->order);
+	log_order_begin(&cb, b->order);
+	for (uint64_t q = 0; q < n; q++, log_order_next(&ca), log_order_next(&cb)) {
+		*x = log_order_peek(&ca);
+		*y = log_order_peek(&cb);
+		if (!*x || !*y || (*x)->cpu != (*y)->cpu || (*x)->thread != (*y)->thread) {
+			*seq = q;
+			return *x && *y;
+		}
+	}
+	return false;
+}
+
+/* Report the first difference of one object; false if the same. */
+static bool diff_obj(const struct log_objrec *a, const struct log_objrec *b)
+{
+	uint64_t lo = a->first > b->first ? a->first : b->first;
+	uint64_t hi = a->count < b->count ? a->count : b->count, q;
+	if (a->count == b->count && a->hash == b->hash)
+		return false;
+	const struct log_order_run *x, *y;
+	if (order_divergence(a, b, &q, &x, &y)) {
+		printf("%s seq %lu: first divergence (order stream): expected cpu=%u thr=%u, "
+		       "actual cpu=%u thr=%u\n",
+		       a->name, (unsigned long)q, x->cpu, x->thread, y->cpu, y->thread);
+		show("expected", a, window_at(a, q));
+		show("actual  ", b, window_at(b, q));
+		return true;
+	}
+	for (q = lo; q < hi; q++)
+		if (!same_event(window_at(a, q), window_at(b, q))) {
+			printf("%s seq %lu: first divergent event%s\n", a->name, (unsigned long)q,
+			       q == lo && lo > 0 ? " in the kept windows (may have begun earlier)" : "");
+			show("expected", a, window_at(a, q));
+			show("actual  ", b, window_at(b, q));
+			return true;
+		}
+	if (a->count != b->count) {
+		printf("%s seq %lu: expected %lu events, actual %lu\n", a->name, (unsigned long)hi,
+		       (unsigned long)a->count, (unsigned long)b->count);
+		show("expected", a, window_at(a, hi));
+		show("actual  ", b, window_at(b, hi));
+	} else {
+		printf("%s: final hash expected %016lx, actual %016lx: the divergence is before "
+		       "the kept windows (seq < %lu) and no order stream shows it\n",
+		       a->name, (unsigned long)a->hash, (unsigned long)b->hash, (unsigned long)lo);
+	}
+	return true;
+}
+
+static int cmd_diff(const char *pa, const char *pb)
+{
+	struct trace_file *a = load(pa), *b = load(pb);
+	unsigned differ = 0;
+	for (uint32_t i = 0; i < a->set.nobjs; i++) {
+		const struct log_objrec *x = &a->set.objs[i];
+		const struct log_objrec *y = log_set_find(&b->set, x->name);
+		if (!y) {
+			printf("%s: only in %s (%lu events)\n", x->name, pa, (unsigned long)x->count);
+			differ++;
+		} else {
+			differ += diff_obj(x, y);
+		}
+	}
+	for (uint32_t i = 0; i < b->set.nobjs; i++)
+		if (!log_set_find(&a->set, b->set.objs[i].name)) {
+			printf("%s: only in %s (%lu events)\n", b->set.objs[i].name, pb,
+			       (unsigned long)b->set.objs[i].count);
+			differ++;
+		}
+	if (differ)
+		printf("%u of %u objects differ\n", differ, a->set.nobjs);
+	else
+		printf("same: %u objects, identical counts and chain hashes\n", a->set.nobjs);
+	return differ ? 1 : 0;
+}
+
+/* ---- stats ---- */
+
+static bool is_lock(const struct log_objrec *r)
+{
+	return !strcmp(r->type->name, "tlock") || !strcmp(r->type->name, "mcs");
+}
+
+/* Contention from the kept window: an acquisition was contended when it
+ * queued (ts - wait) before the previous holder released (ts + hold). */
+static void lock_stats(const struct log_objrec *r)
+{
+	uint64_t per_cpu[256] = { 0 }, contended = 0, wsum = 0, wmax = 0, hsum = 0, hmax = 0;
+	for (const struct log_order_chunk *c = r->order; c; c = c->next)
+		for (uint32_t k = 0; k < c->n; k++)
+			per_cpu[c->runs[k].cpu] += c->runs[k].count;
+	for (uint32_t k = 0; k < r->nevents; k++) {
+		const struct log_event *e = &r->events[k], *p = k ? e - 1 : 0;
+		if (!r->order)
+			per_cpu[e->cpu]++;
+		contended += p && e->ts - e->wait < p->ts + p->hold;
+		wsum += e->wait;
+		hsum += e->hold;
+		wmax = e->wait > wmax ? e->wait : wmax;
+		hmax = e->hold > hmax ? e->hold : hmax;
+	}
+	printf("  acquisitions per cpu (%s):", r->order ? "whole run" : "kept window");
+	for (unsigned c = 0; c < 256; c++)
+		if (per_cpu[c])
+			printf(" %u:%lu", c, (unsigned long)per_cpu[c]);
+	uint64_t n = r->nevents ? r->nevents : 1;
+	printf("\n  window of %u: contended %lu (%.1f%%), wait avg %lu max %lu, hold avg %lu max %lu "
+	       "ticks\n",
+	       r->nevents, (unsigned long)contended, 100.0 * (double)contended / (double)n,
+	       (unsigned long)(wsum / n), (unsigned long)wmax, (unsigned long)(hsum / n),
+	       (unsigned long)hmax);
+}
+
+static int cmd_stats(const char *path)
+{
+	struct trace_file *t = load(path);
+	printf("trace %u.%u  build \"%s\"  oracle \"%s\" seed %lu  %u cpus\n", t->meta.major,
+	       t->meta.minor, t->meta.build_id, t->meta.oracle, (unsigned long)t->meta.seed,
+	       t->meta.ncpus);
+	for (uint32_t i = 0; i < t->set.nobjs; i++) {
+		const struct log_objrec *r = &t->set.objs[i];
+		printf("%-20s %-8s %10lu events  window %lu..%lu  order runs %lu\n", r->name,
+		       r->type->name, (unsigned long)r->count, (unsigned long)r->first,
+		       (unsigned long)r->count, (unsigned long)(r->order ? r->order_runs : 0));
+		if (is_lock(r))
+			lock_stats(r);
+	}
+	return 0;
+}
+
+/* Record a host scenario under an oracle (order stream on) into a file:
+ * the host end of record -> save -> load -> replay. */
+static bool file_write(void *ctx, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, ctx) == n;
+}
+
+static int cmd_record(const char *scen, const char *oracle, const char *out, bool threads)
+{
+	static struct log_set set;
+	const struct scenario *sc = scenario_find(scen);
+	struct trace_meta m = { .ncpus = sc ? sc->cfg.ncpus : 0 };
+	struct oracle_spec spec;
+	struct host_result res;
+	const char *bad = oracle_parse(oracle, &spec);
+	if (!sc || bad) {
+		fprintf(stderr, "trace record: %s\n", sc ? bad : "unknown scenario");
+		return 2;
+	}
+	log_record_order = true;
+	if (!scenario_run(&sc->cfg, &spec, threads ? HOST_THREADS : HOST_COOP, 0, &res)) {
+		fprintf(stderr, "trace record: run failed: %s\n", res.msg);
+		return 1;
+	}
+	log_snapshot(&set);
+	m.seed = spec.seed;
+	snprintf(m.build_id, sizeof m.build_id, "host %s %s", __DATE__, __TIME__);
+	snprintf(m.cmdline, sizeof m.cmdline, "scenario=%s%s", scen, threads ? " threads" : "");
+	snprintf(m.oracle, sizeof m.oracle, "%s", oracle);
+	FILE *f = fopen(out, "wb");
+	if (!f || !trace_save(&set, &m, file_write, f) || fclose(f) != 0) {
+		perror(out);
+		return 2;
+	}
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: trace decode [--no-time] FILE | diff A B | stats FILE | check FILE\n"
+			"       trace record [--threads] SCENARIO ORACLE OUT\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "decode"))
+		return cmd_decode(argv[2], 0);
+	if (argc == 4 && !strcmp(argv[1], "decode") && !strcmp(argv[2], "--no-time"))
+		return cmd_decode(argv[3], TRACE_TEXT_NOTIME);
+	if (argc == 4 && !strcmp(argv[1], "diff"))
+		return cmd_diff(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "stats"))
+		return cmd_stats(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "check"))
+		return cmd_check(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "record"))
+		return cmd_record(argv[2], argv[3], argv[4], false);
+	if (argc == 6 && !strcmp(argv[1], "record") && !strcmp(argv[2], "--threads"))
+		return cmd_record(argv[3], argv[4], argv[5], true);
+	return usage();
+}
