@@ -148,20 +148,52 @@ static void sec_end(struct wr *o)
 	put_le(o, c, 4);
 }
 
+/* An event in the file: these fields, in this order, little-endian (53
+ * bytes; pad is not stored).  One table for the encoder and the loader. */
+#define EV_FIELD(f) { offsetof(struct log_event, f), sizeof(((struct log_event *)0)->f) }
+static const struct {
+	uint8_t off, bytes;
+} ev_fields[] = {
+	EV_FIELD(seq),  EV_FIELD(obj),	EV_FIELD(cpu),	EV_FIELD(type),
+	EV_FIELD(thread), EV_FIELD(arg0), EV_FIELD(arg1), EV_FIELD(hash),
+	EV_FIELD(ts),   EV_FIELD(wait), EV_FIELD(hold), EV_FIELD(rel_cpu),
+};
+#define EV_NFIELDS (sizeof ev_fields / sizeof ev_fields[0])
+
+/* Native field <-> integer, by width (the struct is in host byte order). */
+static uint64_t field_get(const struct log_event *e, unsigned i)
+{
+	const uint8_t *p = (const uint8_t *)e + ev_fields[i].off;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+	switch (ev_fields[i].bytes) {
+	case 1: __builtin_memcpy(&u8, p, 1); return u8;
+	case 2: __builtin_memcpy(&u16, p, 2); return u16;
+	case 4: __builtin_memcpy(&u32, p, 4); return u32;
+	default: __builtin_memcpy(&u64, p, 8); return u64;
+	}
+}
+
+static void field_set(struct log_event *e, unsigned i, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)e + ev_fields[i].off;
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+	switch (ev_fields[i].bytes) {
+	case 1: __builtin_memcpy(p, &u8, 1); break;
+	case 2: __builtin_memcpy(p, &u16, 2); break;
+	case 4: __builtin_memcpy(p, &u32, 4); break;
+	default: __builtin_memcpy(p, &v, 8);
+	}
+}
+
 static void put_event(struct wr *o, const struct log_event *e)
 {
-	put_le(o, e->seq, 4);
-	put_le(o, e->obj, 2);
-	put_le(o, e->cpu, 1);
-	put_le(o, e->type, 1);
-	put_le(o, e->thread, 4);
-	put_le(o, e->arg0, 8);
-	put_le(o, e->arg1, 8);
-	put_le(o, e->hash, 8);
-	put_le(o, e->ts, 8);
-	put_le(o, e->wait, 4);
-	put_le(o, e->hold, 4);
-	put_le(o, e->rel_cpu, 1);
+	for (unsigned i = 0; i < EV_NFIELDS; i++)
+		put_le(o, field_get(e, i), ev_fields[i].bytes);
 }
 
 static const char *type_name(const struct log_objrec *r)
@@ -525,18 +557,8 @@ static bool load_objs(struct ld *l, struct rd *r)
 
 static void get_event(struct rd *r, struct log_event *e)
 {
-	e->seq = (uint32_t)get(r, 4);
-	e->obj = (uint16_t)get(r, 2);
-	e->cpu = (uint8_t)get(r, 1);
-	e->type = (uint8_t)get(r, 1);
-	e->thread = (uint32_t)get(r, 4);
-	e->arg0 = get(r, 8);
-	e->arg1 = get(r, 8);
-	e->hash = get(r, 8);
-	e->ts = get(r, 8);
-	e->wait = (uint32_t)get(r, 4);
-	e->hold = (uint32_t)get(r, 4);
-	e->rel_cpu = (uint8_t)get(r, 1);
+	for (unsigned i = 0; i < EV_NFIELDS; i++)
+		field_set(e, i, get(r, ev_fields[i].bytes));
 }
 
 /* The chained hash through the window, the checkpoint on the chain, the
