@@ -5,6 +5,7 @@
 #include "x86.h"
 
 #define COM1		0x3f8
+#define COM2		0x2f8
 #define REG_DATA	0
 #define REG_IER		1
 #define REG_FCR		2
@@ -15,18 +16,48 @@
 #define LSR_THRE	0x20	/* transmit holding register empty */
 #define LSR_TEMT	0x40	/* transmitter completely empty */
 
-static int present;
+static int present, com2_present;
+
+/* 115200 8N1, FIFOs on; returns whether a UART answers at base. */
+static int uart_init(uint16_t base)
+{
+	outb(base + REG_IER, 0);
+	outb(base + REG_LCR, 0x80);	/* DLAB: divisor follows */
+	outb(base + 0, 1);		/* 115200 baud */
+	outb(base + 1, 0);
+	outb(base + REG_LCR, 0x03);	/* 8N1 */
+	outb(base + REG_FCR, 0x07);	/* FIFOs on and cleared */
+	outb(base + REG_MCR, 0x0b);	/* DTR, RTS, OUT2 (OUT2 gates the IRQ line) */
+	return inb(base + REG_LSR) != 0xff;
+}
+
+static void uart_putc(uint16_t base, int c)
+{
+	for (int i = 0; i < 1000000 && !(inb(base + REG_LSR) & LSR_THRE); i++)
+		cpu_relax();
+	outb(base + REG_DATA, (uint8_t)c);
+}
 
 void serial_init(void)
 {
-	outb(COM1 + REG_IER, 0);
-	outb(COM1 + REG_LCR, 0x80);	/* DLAB: divisor follows */
-	outb(COM1 + 0, 1);		/* 115200 baud */
-	outb(COM1 + 1, 0);
-	outb(COM1 + REG_LCR, 0x03);	/* 8N1 */
-	outb(COM1 + REG_FCR, 0x07);	/* FIFOs on and cleared */
-	outb(COM1 + REG_MCR, 0x0b);	/* DTR, RTS, OUT2 (OUT2 gates the IRQ line) */
-	present = inb(COM1 + REG_LSR) != 0xff;
+	present = uart_init(COM1);
+}
+
+int com2_init(void)
+{
+	return com2_present = uart_init(COM2);
+}
+
+void com2_putc(int c)
+{
+	if (com2_present)
+		uart_putc(COM2, c);
+}
+
+void com2_drain(void)
+{
+	for (int i = 0; com2_present && i < 1000000 && !(inb(COM2 + REG_LSR) & LSR_TEMT); i++)
+		cpu_relax();
 }
 
 void serial_enable_irq(void)
@@ -37,11 +68,8 @@ void serial_enable_irq(void)
 
 void serial_putc(int c)
 {
-	if (!present)
-		return;
-	for (int i = 0; i < 1000000 && !(inb(COM1 + REG_LSR) & LSR_THRE); i++)
-		cpu_relax();
-	outb(COM1 + REG_DATA, (uint8_t)c);
+	if (present)
+		uart_putc(COM1, c);
 }
 
 int serial_getc(void)

@@ -81,6 +81,7 @@ static void ap_main(struct cpu *c)
 {
 	cpu_init_self(c);	/* first: everything else uses thiscpu() */
 	lapic_init();
+	lapic_timer_start(HZ);
 	__atomic_fetch_add(&ncpu_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	cpu_idle_loop();

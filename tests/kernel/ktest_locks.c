@@ -7,8 +7,10 @@
  * operation. A script run is repeated and must give bit-identical logs.
  */
 #include "boot/kargs.h"
+#include "dev/traceio.h"
 #include "lib/ktest.h"
 #include "lib/printfmt.h"
+#include "lib/string.h"
 #include "lock/biglock.h"
 #include "lock/lockcheck.h"
 #include "log/counter.h"
@@ -23,12 +25,13 @@ static struct biglock ctr[NOBJ];
 static volatile uint64_t plain[NOBJ];	/* non-atomic, updated only inside the sections */
 static volatile int in_cs[NOBJ];
 static volatile int overlaps;
+static unsigned stride = 7;	/* which counter each section picks; locks_stride= changes it */
 
 static void hammer(void *arg)
 {
 	unsigned cpu = plat_cpu();
 	for (unsigned i = 0; i < OPS; i++) {
-		unsigned k = (cpu * 7 + i) % NOBJ;
+		unsigned k = (cpu * stride + i) % NOBJ;
 		const struct counter_state *s = big_acquire(&ctr[k]);
 		if (in_cs[k]++)
 			overlaps++;
@@ -40,8 +43,8 @@ static void hammer(void *arg)
 	oracle_cpu_idle(cpu);	/* script: stop waiting for this CPU at event points */
 }
 
-/* One run under `oracle`; returns the digest of all logs (0 on a failed start). */
-static uint64_t run(const char *oracle)
+/* One run under `oracle` (replay follows `ref`); returns the digest of all logs (0 on a failed start). */
+static uint64_t run_ref(const char *oracle, const struct log_set *ref)
 {
 	struct oracle_spec spec;
 	const char *err = oracle_parse(oracle, &spec);
@@ -60,7 +63,7 @@ static uint64_t run(const char *oracle)
 		in_cs[k] = 0;
 	}
 	overlaps = 0;
-	oracle_start(&spec, (unsigned)ncpu_online, NULL);
+	oracle_start(&spec, (unsigned)ncpu_online, ref);
 	smp_call_all(hammer, NULL);
 	oracle_finish();
 	oracle_stop();
@@ -89,6 +92,11 @@ static uint64_t run(const char *oracle)
 	return d;
 }
 
+static uint64_t run(const char *oracle)
+{
+	return run_ref(oracle, NULL);
+}
+
 KTEST_CPUS(locks_hw, 2)
 {
 	run("hw");
@@ -113,9 +121,25 @@ KTEST_CPUS(locks_check_mode, 2)
 	log_check_mode = was;
 }
 
-/* The oracle named on the command line (oracle=...), hw if none. */
+/*
+ * The oracle named on the command line (oracle=..., hw if none). record=1
+ * keeps the order streams and writes the trace to COM2 afterwards; with
+ * oracle=replay the recording comes back as a multiboot module.
+ */
 KTEST_CPUS(locks_cmdline_oracle, 2)
 {
 	const char *o = karg("oracle");
-	run(o ? o : "hw");
+	const struct log_set *ref = NULL;
+	stride = (unsigned)karg_ulong("locks_stride", 7);
+	if (o && strcmp(o, "replay") == 0) {
+		ref = ktrace_load();
+		KT_EXPECT(ref != NULL);
+		if (!ref)
+			return;
+	}
+	log_record_order = karg("record") != NULL;
+	run_ref(o ? o : "hw", ref);
+	if (log_record_order)
+		KT_EXPECT(ktrace_save(o ? o : "hw"));
+	log_record_order = false;
 }

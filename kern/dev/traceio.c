@@ -1,0 +1,93 @@
+#include "dev/traceio.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/bootinfo.h"
+#include "boot/kargs.h"
+#include "dev/serial.h"
+#include "lib/kprintf.h"
+#include "lib/printfmt.h"
+#include "lib/string.h"
+#include "log/logset.h"
+#include "log/trace.h"
+#include "mp/cpu.h"
+#include "plat.h"
+
+extern struct bootinfo bootinfo;
+extern char _kernel_start[], _etext[];
+
+static struct log_set rec, ref;	/* large: keep them off the stack */
+static struct trace_meta meta;
+
+/* Names this kernel binary: a replay on another build is refused by the trace's build id. */
+static void build_id(char *buf, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a over the kernel's code */
+	for (const uint8_t *p = (const uint8_t *)_kernel_start; p < (const uint8_t *)_etext; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	snprintf(buf, n, "logkern-text-%016lx", h);
+}
+
+static bool com2_write(void *ctx, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		com2_putc(((const uint8_t *)p)[i]);
+	*(uint64_t *)ctx += n;
+	return true;
+}
+
+bool ktrace_save(const char *oracle)
+{
+	if (!com2_init()) {
+		kprintf("trace: no second serial port to write the trace to\n");
+		return false;
+	}
+	log_snapshot(&rec);
+	memset(&meta, 0, sizeof(meta));
+	meta.ncpus = (uint32_t)ncpu_online;
+	build_id(meta.build_id, sizeof(meta.build_id));
+	strlcpy(meta.cmdline, bootinfo.cmdline, sizeof(meta.cmdline));
+	strlcpy(meta.oracle, oracle, sizeof(meta.oracle));
+	uint64_t written = 0;
+	bool ok = trace_save(&rec, &meta, com2_write, &written);
+	com2_drain();
+	kprintf("trace: %s, %lu bytes, %u objects written to COM2\n", ok ? "saved" : "FAILED",
+		written, rec.nobjs);
+	return ok;
+}
+
+static void *arena_alloc(void *ctx, size_t n)
+{
+	return plat_alloc(n);
+}
+
+const struct log_set *ktrace_load(void)
+{
+	if (bootinfo.nmods == 0) {
+		kprintf("trace: replay needs the recording as a multiboot module (QEMU: -initrd FILE)\n");
+		return NULL;
+	}
+	const struct boot_module *m = &bootinfo.mods[0];
+	struct trace_mem mem = { arena_alloc, NULL, NULL };
+	struct trace_err err;
+	if (!trace_load((const void *)(uintptr_t)m->start, m->end - m->start, &ref, &meta, &mem,
+			&err)) {
+		kprintf("trace: module '%s' rejected: %s (byte %lu)\n", m->cmdline, err.msg,
+			err.offset);
+		return NULL;
+	}
+	char id[TRACE_STR_MAX];
+	build_id(id, sizeof(id));
+	if (strcmp(id, meta.build_id) != 0)
+		kprintf("trace: recorded by kernel %s, this is %s: replay may diverge\n",
+			meta.build_id, id);
+	if (meta.ncpus != (uint32_t)ncpu_online) {
+		kprintf("trace: recorded on %u cpus, %d online: cannot replay\n", meta.ncpus,
+			ncpu_online);
+		return NULL;
+	}
+	kprintf("trace: loaded %u objects recorded under '%s' on %u cpus\n", ref.nobjs, meta.oracle,
+		meta.ncpus);
+	return &ref;
+}

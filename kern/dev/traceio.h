@@ -1,0 +1,18 @@
+/*
+ * Traces in and out of the machine: a log set leaves through COM2 as a binary
+ * trace file (QEMU: -serial file:FILE as the second serial port) and comes
+ * back as a multiboot module (QEMU: -initrd FILE; GRUB: module2) for replay.
+ */
+#ifndef DEV_TRACEIO_H
+#define DEV_TRACEIO_H
+
+#include <stdbool.h>
+
+struct log_set;
+
+/* Snapshot every live log and write the trace to COM2; false on failure (reported). */
+bool ktrace_save(const char *oracle);
+/* The recording handed over as a multiboot module, validated; NULL (reported) if none or bad. */
+const struct log_set *ktrace_load(void);
+
+#endif
