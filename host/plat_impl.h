@@ -16,8 +16,10 @@ extern __thread unsigned host_cpu;
 extern __thread uint32_t host_thread;
 extern unsigned host_ncpus;
 extern int host_coop; /* cooperative CPUs are running */
+extern int host_oversubscribed; /* more pthread CPUs than cores */
 
 void host_coop_yield(void);
+int sched_yield(void);
 
 static inline unsigned plat_cpu(void)
 {
@@ -34,11 +36,15 @@ static inline uint32_t plat_thread(void)
 	return host_thread;
 }
 
-/* Cooperative CPUs must give the others a chance in every spin. */
+/* Cooperative CPUs must give the others a chance in every spin; so must
+ * pthread CPUs when they outnumber the cores, or a FIFO lock handed to a
+ * descheduled waiter stalls everyone for a whole time slice. */
 static inline void plat_relax(void)
 {
 	if (host_coop)
 		host_coop_yield();
+	else if (host_oversubscribed)
+		sched_yield();
 	else
 		__builtin_ia32_pause();
 }

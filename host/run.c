@@ -4,8 +4,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "host/coop.h"
 #include "oracle/oracle.h"
+
+int host_oversubscribed;
 
 struct tcpu {
 	pthread_t t;
@@ -40,6 +43,7 @@ void host_run(enum host_mode mode, unsigned ncpus, void (*fn)(unsigned cpu, void
 		host_parking_init();
 		parking_ready = true;
 	}
+	host_oversubscribed = ncpus > (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	struct tcpu c[PLAT_MAX_CPUS];
 	for (unsigned i = 0; i < ncpus; i++) {
 		c[i] = (struct tcpu){ .cpu = i, .fn = fn, .arg = arg };

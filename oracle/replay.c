@@ -23,10 +23,23 @@
 struct rp_obj {
 	const struct log_objrec *ref; /* NULL: not in the recording */
 	bool resolved;
-	struct log_order_cursor gate; /* next ORDERED event allowed */
+	struct log_order_cursor gate; /* private to the CPU holding the turn */
 	uint64_t gate_seq;
+	/* What before() reads: the gate's current run entry, published in one
+	 * word (EXPECT_VALID | thread << 8 | cpu; 0 = recording exhausted) so
+	 * CPUs waiting on other cores never see a half-advanced cursor. */
+	volatile AO_t expect;
 	struct log_order_cursor chk;  /* next appended event expected */
 };
+
+#define EXPECT_VALID (1ull << 63)
+
+static void publish(struct rp_obj *r)
+{
+	const struct log_order_run *run = log_order_peek(&r->gate);
+	AO_store_release(&r->expect,
+			 run ? EXPECT_VALID | (AO_t)run->thread << 8 | run->cpu : 0);
+}
 
 static struct {
 	volatile AO_t lock;
@@ -56,6 +69,7 @@ static struct rp_obj *resolve(struct log_obj *o)
 		if (r->ref) {
 			log_order_begin(&r->gate, r->ref->order);
 			log_order_begin(&r->chk, r->ref->order);
+			publish(r);
 		}
 		AO_store_release((volatile AO_t *)&r->resolved, 1);
 	}
@@ -91,15 +105,16 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 		return;
 	struct rp_obj *r = resolve(o);
 	unsigned spins = 0, parks = 0;
+	AO_t mine = EXPECT_VALID | (AO_t)thread << 8 | cpu;
 	for (;;) {
-		const struct log_order_run *run = log_order_peek(&r->gate);
-		if (!run) {
+		AO_t x = AO_load_acquire(&r->expect);
+		if (x == mine)
+			break;
+		if (!x) {
 			struct log_event act = { .cpu = (uint8_t)cpu, .thread = thread };
 			report("the run goes on past the end of the recording", o, r->gate_seq, 0,
 			       &act);
 		}
-		if (run->cpu == cpu && run->thread == thread)
-			break;
 		rp.waiting_obj[cpu] = o;
 		rp.waiting_thread[cpu] = thread;
 		if (spins < ORACLE_SPINS) {
@@ -121,9 +136,10 @@ static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 	struct rp_obj *r = &rp.objs[o->id];
 	log_order_next(&r->gate);
 	r->gate_seq++;
-	const struct log_order_run *next = log_order_peek(&r->gate);
-	if (next)
-		plat_kick(next->cpu);
+	publish(r);
+	AO_t x = r->expect;
+	if (x)
+		plat_kick((unsigned)(x & 0xff));
 }
 
 static void replay_appended(struct log_obj *o, const struct log_event *e)
