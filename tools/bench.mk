@@ -8,7 +8,7 @@
 # $(B)/bench/locks.csv.  See docs/bench.md.
 
 BENCH_DIR    := $(B)/bench
-BENCH_ROUNDS ?= 5
+BENCH_ROUNDS ?= 7
 BENCH_ARGS   ?=
 BENCH_BINS   :=
 
