@@ -42,6 +42,12 @@
  *   void plat_kick(unsigned cpu)
  *       Make that CPU's current or next plat_park() return (kernel: IPI).
  *
+ * Optional:
+ *   PLAT_STALL_PARKS
+ *       How many plat_park() calls a CPU waiting for its turn makes before
+ *       it declares the run stalled (default 20000, ~1 ms each on the host;
+ *       the kernel's parks last up to one timer tick).
+ *
  * Atomics come from libatomic_ops (<atomic_ops.h>, header-only use).
  */
 #ifndef PLAT_H
@@ -59,5 +65,9 @@
 #define plat_aligned(n) __attribute__((aligned(n)))
 
 #include "plat_impl.h"
+
+#ifndef PLAT_STALL_PARKS
+#define PLAT_STALL_PARKS 20000
+#endif
 
 #endif

@@ -18,7 +18,7 @@
 #include "log/logset.h"
 #include "log/str.h"
 
-#define REPLAY_STALL_PARKS 20000 /* parks (~1 ms each on the host) before a stall is reported */
+#define REPLAY_STALL_PARKS PLAT_STALL_PARKS /* parks before a stall is reported */
 
 struct rp_obj {
 	const struct log_objrec *ref; /* NULL: not in the recording */

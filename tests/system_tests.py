@@ -178,6 +178,54 @@ def oracle_cmdline(res, build, smp=4):
           f"status {status}", log)
 
 
+def record_replay(res, build, oracle, smp):
+    """Record the lock test in the kernel, the trace leaving through COM2;
+    check the file with the host tool; replay it in the kernel from a
+    multiboot module: the logs must come out identical. Then a changed
+    program must be stopped at the first divergence, and a corrupted trace
+    must be rejected with a message."""
+    tag = f"system:record-replay-{oracle.split(':')[0]}-smp{smp}"
+    trace = os.path.join(build, "test-logs", f"rec-{oracle.replace(':', '_')}-{smp}.trace")
+    if os.path.exists(trace):
+        os.remove(trace)
+    rec_cmd = qemu_cmd(kernel(build), smp=smp,
+                       args=f"oracle={oracle} record=1 test=locks_cmdline_oracle",
+                       extra=["-serial", f"file:{trace}"])
+    status, log, secs = qemu_run(rec_cmd, 120)
+    m = DIGEST.search(log)
+    if status != PASS_STATUS or not m or "trace: saved" not in log:
+        check(res, tag + "-record", False, f"status {status}, digest {m and m.group(0)}", log)
+        return
+    st, out = run_cmd([os.path.join(build, "host", "trace"), "check", trace], timeout=60)
+    check(res, tag + "-host-check", st == 0, f"trace check: {out}", log)
+
+    status, rlog, secs = qemu_run(qemu_cmd(kernel(build), smp=smp, extra=["-initrd", trace],
+                                           args="oracle=replay test=locks_cmdline_oracle"), 120)
+    r = DIGEST.search(rlog)
+    check(res, tag + "-identical", status == PASS_STATUS and r and r.group(3) == m.group(3),
+          f"status {status}, recorded {m.group(3)}, replayed {r and r.group(3)}", log + rlog)
+
+    status, dlog, secs = qemu_run(qemu_cmd(kernel(build), smp=smp, extra=["-initrd", trace],
+                                           args="oracle=replay locks_stride=5 "
+                                                "test=locks_cmdline_oracle"), 120)
+    div = re.search(r"replay: first divergence: (\S+) seq (\d+)", dlog)
+    check(res, tag + "-divergence-named", status == FAIL_STATUS and div is not None
+          and "expected: cpu" in dlog and "actual:   cpu" in dlog,
+          f"status {status}, report {div and div.group(0)}", dlog)
+
+    with open(trace, "rb") as f:
+        data = bytearray(f.read())
+    data[len(data) // 2] ^= 0x40
+    bad = trace + ".corrupt"
+    with open(bad, "wb") as f:
+        f.write(data)
+    status, blog, secs = qemu_run(qemu_cmd(kernel(build), smp=smp, extra=["-initrd", bad],
+                                           args="oracle=replay test=locks_cmdline_oracle"), 60)
+    rej = re.search(r"trace: module '.*' rejected: (.+)", blog)
+    check(res, tag + "-corrupt-rejected", status == FAIL_STATUS and rej is not None
+          and "replay: first divergence" not in blog, f"status {status}", blog)
+
+
 def groups(build):
     g = [(f"system:boot-smp{n}", lambda res, n=n: boot(res, build, n, n, n)) for n in (1, 2, 4, 8)]
     g += [("system:boot-smp64", lambda res: boot(res, build, 64, 64, 64, single=True, timeout=300)),
@@ -188,5 +236,8 @@ def groups(build):
           ("system:cmdline-unknown", lambda res: cmdline_unknown(res, build)),
           ("system:iso-boot", lambda res: iso_boot(res, build)),
           ("system:gdb", lambda res: gdb_ap_percpu(res, build)),
-          ("system:oracle", lambda res: oracle_cmdline(res, build))]
+          ("system:oracle", lambda res: oracle_cmdline(res, build)),
+          ("system:record-replay-hw", lambda res: record_replay(res, build, "hw", 4)),
+          ("system:record-replay-script",
+           lambda res: record_replay(res, build, "script:pct:3:4242", 2))]
     return g

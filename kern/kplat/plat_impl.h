@@ -19,6 +19,9 @@ static inline uint32_t plat_thread(void) { return 0; }	/* threads come with kern
 static inline void plat_relax(void) { cpu_relax(); }
 static inline uint64_t plat_ticks(void) { return rdtsc(); }
 
+/* A parked CPU wakes at the latest on its next tick (HZ = 1000): about 2 s. */
+#define PLAT_STALL_PARKS 2000
+
 void *plat_alloc(size_t bytes);
 #define plat_printf kprintf
 #define plat_panic panic

@@ -89,8 +89,8 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintfmt(putch, 0, fmt, ap);
 	va_end(ap);
-	kprintf_raw("\n  rsp %016lx  rbp %016lx  rflags %08lx\n", (uint64_t)__builtin_frame_address(0),
-		    rbp, read_rflags());
+	kprintf_raw("\n  rip %016lx (caller)  rsp %016lx  rbp %016lx  rflags %08lx\n", rip,
+		    (uint64_t)__builtin_frame_address(0), rbp, read_rflags());
 	kprintf_raw("  cr0 %016lx  cr2 %016lx  cr3 %016lx  cr4 %016lx\n", rcr0(), rcr2(), rcr3(),
 		    rcr4());
 	/* Start from our caller: panic's own frame says nothing. */
