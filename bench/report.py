@@ -150,7 +150,7 @@ def main():
             w.writerow([r[c] for c in COLS])
         for key in sorted(med):
             m = med[key]
-            w.writerow([("" if m[c] is None else "%.6g" % m[c]) if c in NUM else m[c]
+            w.writerow([("" if m[c] is None else "%.10g" % m[c]) if c in NUM else m[c]
                         for c in COLS])
     print("csv: %s" % sys.argv[2])
 
