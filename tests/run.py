@@ -18,6 +18,7 @@ from harness import Results  # noqa: E402
 import host_tests  # noqa: E402
 import kernel_tests  # noqa: E402
 import system_tests  # noqa: E402
+import tool_tests  # noqa: E402
 
 
 def main():
@@ -29,18 +30,19 @@ def main():
     args = ap.parse_args()
 
     res = Results(args.build, args.only)
-    groups = host_tests.groups(args.build) + kernel_tests.groups(args.build) + \
-        system_tests.groups(args.build)
+    groups = host_tests.groups(args.build) + tool_tests.groups(args.build) + \
+        kernel_tests.groups(args.build) + system_tests.groups(args.build)
     if args.list:
         for name, _ in groups:
             print(name)
         return 0
     t0 = time.time()
-    # Host tests use both cores themselves: run them first, alone.
+    # Host tests and tools use both cores themselves: run them first, alone.
+    host_side = ("host:", "tools:")
     for name, fn in groups:
-        if name.startswith("host:") and res.wanted(name):
+        if name.startswith(host_side) and res.wanted(name):
             fn(res)
-    qemu_groups = [(n, f) for n, f in groups if not n.startswith("host:") and res.wanted(n)]
+    qemu_groups = [(n, f) for n, f in groups if not n.startswith(host_side) and res.wanted(n)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for fut in [pool.submit(fn, res) for _, fn in qemu_groups]:
             fut.result()

@@ -1,0 +1,71 @@
+"""Host tool tests: explore finds a deliberately broken lock and prints a
+replay command that reproduces the failure every time; stress keeps log
+memory bounded and its hw recording replays to identical hashes."""
+import os
+import re
+import shlex
+
+from harness import run_cmd
+
+
+def tool(build, name):
+    return os.path.join(build, "host", name)
+
+
+def explore_broken(res, build):
+    name = "tools:explore-catches-broken-lock"
+    st, out = run_cmd([tool(build, "explore-broken"), "--test=counter2", "--schedules=10000",
+                       "--seed=1000"], timeout=300)
+    m = re.search(r"^FAIL after (\d+) schedule\(s\).*?: (.*)$", out, re.M)
+    cmd = re.search(r"^replay: (.*)$", out, re.M)
+    ok = st == 1 and m and int(m.group(1)) <= 10000 and cmd
+    res.record(name, bool(ok), f"status {st}: {out[-400:]}")
+    if not ok:
+        return
+    argv = shlex.split(cmd.group(1))
+    same = 0
+    for _ in range(20):
+        st2, out2 = run_cmd(argv, timeout=60)
+        same += st2 == 1 and re.search(r"^FAIL .*: " + re.escape(m.group(2)) + "$", out2,
+                                       re.M) is not None
+    res.record("tools:explore-replay-command-reproduces-20-of-20", same == 20,
+               f"{same} of 20 reproduced '{m.group(2)}' with {cmd.group(1)}")
+
+
+def explore_clean(res, build):
+    st, out = run_cmd([tool(build, "explore"), "--test=counter2", "--schedules=10000"],
+                      timeout=300)
+    res.record("tools:explore-correct-lock-10000-schedules-clean",
+               st == 0 and "no failure" in out, f"status {st}: {out[-400:]}")
+
+
+MEM = re.compile(r"^log memory: (\d+) bytes", re.M)
+
+
+def stress_bounded(res, build):
+    sizes = {}
+    for ops in (20000, 2000000):
+        st, out = run_cmd([tool(build, "stress"), "--threads=2", f"--ops={ops}", "--objs=2"],
+                          timeout=300)
+        m = MEM.search(out)
+        if st != 0 or not m or "ok: counters and plain totals agree" not in out:
+            res.record("tools:stress-log-memory-bounded", False, f"status {st}: {out[-400:]}")
+            return
+        sizes[ops] = int(m.group(1))
+    res.record("tools:stress-log-memory-bounded", sizes[20000] == sizes[2000000],
+               f"log memory by operations: {sizes}")
+
+
+def stress_record_replay(res, build):
+    st, out = run_cmd([tool(build, "stress"), "--threads=2", "--ops=200000", "--objs=4",
+                       "--lock=mcs", "--record-replay"], timeout=300)
+    rows = re.findall(r"recorded ([0-9a-f]+)\s+replayed ([0-9a-f]+)\s+(\S+)", out)
+    ok = st == 0 and len(rows) == 8 and all(a == b and s == "same" for a, b, s in rows)
+    res.record("tools:stress-hw-recording-replays-identically", ok, f"status {st}: {out[-600:]}")
+
+
+def groups(build):
+    return [("tools:explore-broken", lambda res: explore_broken(res, build)),
+            ("tools:explore-clean", lambda res: explore_clean(res, build)),
+            ("tools:stress-bounded", lambda res: stress_bounded(res, build)),
+            ("tools:stress-record-replay", lambda res: stress_record_replay(res, build))]
