@@ -7,6 +7,7 @@
 #   make iso             GRUB rescue ISO (real PCs, Bochs, QEMU -cdrom)
 #   make test            everything, ends with "N passed, N failed"
 #   make bench           lock benchmark table
+#   make record / make replay [TRACE=FILE] / make replay-gdb   kernel record and replay
 #   make compile_commands.json
 #
 # Each directory contributes a fragment (kern/kern.mk, host/host.mk,
@@ -32,7 +33,7 @@ HOST_CC      ?= gcc
 HOST_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -pthread -Ikern -Ihost -I. -MMD -MP
 HOST_LDLIBS  := -pthread -latomic_ops
 
-.PHONY: all deps qemu qemu-gdb gdb iso test bench clean
+.PHONY: all deps qemu qemu-gdb gdb iso test bench clean record replay replay-gdb
 .DEFAULT_GOAL := all
 
 include kern/kern.mk
@@ -49,8 +50,21 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# TRACE_OUT=FILE: the second serial port (COM2, where the kernel writes traces) goes to FILE.
+# TRACE=FILE: hand a recorded trace to the kernel as a multiboot module (for oracle=replay).
 QEMU_FLAGS = -machine q35 -m 256M -smp $(SMP) -nographic -no-reboot \
-             -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio
+             -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio \
+             $(if $(TRACE_OUT),-serial file:$(TRACE_OUT)) $(if $(TRACE),-initrd $(TRACE))
+
+# Record the lock workload's logs to build/trace.bin, then replay them (under gdb: make replay-gdb).
+RECORD_ARGS ?= oracle=script:pct:3:1 record=1 test=locks_cmdline_oracle
+record:
+	@$(MAKE) --no-print-directory qemu ARGS="$(RECORD_ARGS)" TRACE_OUT=$(B)/trace.bin
+	@echo "*** trace in $(B)/trace.bin; 'make replay' replays it, 'build/host/trace decode $(B)/trace.bin' shows it"
+replay:
+	@$(MAKE) --no-print-directory qemu ARGS="oracle=replay test=locks_cmdline_oracle $(ARGS)" TRACE=$(or $(TRACE),$(B)/trace.bin)
+replay-gdb:
+	@$(MAKE) --no-print-directory qemu-gdb ARGS="oracle=replay test=locks_cmdline_oracle $(ARGS)" TRACE=$(or $(TRACE),$(B)/trace.bin)
 
 qemu: deps
 	@$(MAKE) --no-print-directory $(KERNEL)

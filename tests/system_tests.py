@@ -213,6 +213,9 @@ def record_replay(res, build, oracle, smp):
           and "expected: cpu" in dlog and "actual:   cpu" in dlog,
           f"status {status}, report {div and div.group(0)}", dlog)
 
+    if smp == 4:
+        replay_gdb(res, build, trace, smp)
+
     with open(trace, "rb") as f:
         data = bytearray(f.read())
     data[len(data) // 2] ^= 0x40
@@ -224,6 +227,28 @@ def record_replay(res, build, oracle, smp):
     rej = re.search(r"trace: module '.*' rejected: (.+)", blog)
     check(res, tag + "-corrupt-rejected", status == FAIL_STATUS and rej is not None
           and "replay: first divergence" not in blog, f"status {status}", blog)
+
+
+def replay_gdb(res, build, trace, smp):
+    """Replay a changed program under gdb and stop at the first divergent event."""
+    name = "system:replay-gdb-stops-at-divergence"
+    port = free_port()
+    cmd = qemu_cmd(kernel(build), smp=smp, extra=["-initrd", trace, "-S", "-gdb", f"tcp::{port}"],
+                   args="oracle=replay locks_stride=5 test=locks_cmdline_oracle")
+    q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    try:
+        time.sleep(0.5)
+        st, out = run_cmd(["gdb", "-batch", "-nx", "-x", "tools/gdb/kernel.gdb", kernel(build),
+                           "-ex", f"kattach {port}", "-ex", "kdivergence", "-ex", "continue",
+                           "-ex", "printf \"DIVERGED %s seq %lu\\n\", o->name, seq",
+                           "-ex", "bt", "-ex", "kill"], timeout=90)
+    finally:
+        q.kill()
+        q.wait()
+    m = re.search(r"DIVERGED (lock\.ctr\.\d|ctr\.\d) seq (\d+)", out)
+    ok = st == 0 and m is not None and "hammer" in out
+    res.record(name, ok, "" if ok else f"gdb status {st}; output: {res.keep_log(name, out)}")
 
 
 def groups(build):

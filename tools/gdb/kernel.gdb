@@ -62,3 +62,12 @@ end
 document kbt
 Backtrace every CPU (one gdb thread per vCPU).
 end
+
+define kdivergence
+  hbreak report
+end
+document kdivergence
+Stop where replay reports the first divergent event (oracle/replay.c report()):
+the arguments name the object, the sequence number, and the expected and
+actual events; `bt` shows the CPU's way there. Use with make replay-gdb.
+end
