@@ -95,6 +95,9 @@ int main(int argc, char **argv)
 	const char *v;
 
 	cli_oracle("hw", &spec);
+	/* stress reports statistics and judges every event by time. */
+	lock_stats_on = true;
+	lock_time_all = true;
 	for (int i = 1; i < argc; i++) {
 		if ((v = cli_opt(argv[i], "--threads")))
 			cfg.ncpus = (unsigned)cli_num(v, "--threads");

@@ -11,7 +11,11 @@
  *   release by holder  every acquisition but a still-held last one was
  *                      released by the CPU that took it
  * Time stamps are display data and must be comparable across CPUs for the
- * first and third checks (host: invariant TSC).
+ * first and third checks (host: invariant TSC).  Untimed events (ts == 0,
+ * see lockdbg.h) take part only in the order checks (consecutive, FIFO,
+ * release by holder): for a ticket lock those already witness mutual
+ * exclusion, since ticket n + 1 is served only after the holder of ticket
+ * n released it.  Set lock_time_all for the time-based checks on every event.
  */
 #ifndef LOCK_LOCKCHECK_H
 #define LOCK_LOCKCHECK_H

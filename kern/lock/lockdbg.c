@@ -9,3 +9,17 @@ void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *na
 	d->holder_cpu = -1;
 	d->log = log_register(t, name, LOCK_RING);
 }
+
+bool lock_time_all;
+bool lock_stats_on;
+
+void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait)
+{
+	struct lock_stats *s = &d->stats;
+	s->acquires++;
+	s->contended += waited;
+	s->wait_sum += wait;
+	if (wait > s->wait_max)
+		s->wait_max = wait;
+	s->per_cpu[cpu]++;
+}

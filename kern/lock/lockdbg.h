@@ -7,7 +7,7 @@
  * one cache line, written while holding the lock (so no atomics).
  *
  * Compile with -DLOCK_LOG_OFF to compile the lock logging out (benchmark
- * "logging on vs off"); debug checks and statistics stay.
+ * "logging on vs off"); debug checks and (optional) statistics stay.
  */
 #ifndef LOCK_LOCKDBG_H
 #define LOCK_LOCKDBG_H
@@ -16,24 +16,47 @@
 #include "log/log.h"
 #include "lock/lock_type.h"
 
+/*
+ * Time stamps.  rdtsc costs as much as the whole uncontended ticket lock
+ * (~12 ns on a KVM guest), and time stamps are display data (they stay out
+ * of the chained hash), so an acquisition is *timed* only when
+ *   - it had to wait (the wait is what contention analysis wants, and the
+ *     rdtsc then overlaps the spinning), or
+ *   - its seq is a multiple of LOCK_TIME_PERIOD (a sample of uncontended
+ *     acquisitions and their hold times), or
+ *   - lock_time_all is set (every acquisition; tests that check mutual
+ *     exclusion and bounded bypass by time set it).
+ * A timed event has ts = got time, wait = ticks queued (0: did not wait) and,
+ * once released, hold = ticks held.  An untimed event has ts = wait = hold = 0.
+ * One rdtsc serves the log's ts, the wait and the hold's start.
+ */
+#define LOCK_TIME_PERIOD 64 /* power of two */
+_Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a power of two");
+
+extern bool lock_time_all; /* time every acquisition */
+extern bool lock_stats_on; /* keep struct lock_stats (stress, tests) */
+
+/* Optional statistics (lock_stats_on): written only by the holder, on their
+ * own cache lines, so that the default path does not move them around. */
 struct lock_stats {
 	uint64_t acquires;
 	uint64_t contended; /* had to wait */
 	uint64_t wait_sum;  /* ticks */
 	uint64_t wait_max;
 	uint64_t per_cpu[PLAT_MAX_CPUS]; /* acquisitions by CPU (fairness) */
-};
+} __attribute__((aligned(PLAT_CACHELINE)));
 
 struct lock_debug {
 	volatile int32_t holder_cpu; /* -1 when free */
 	uint32_t holder_thread;
 	struct log_obj *log; /* the lock's own log; also its identity for the oracle */
 	struct log_event *held; /* event of the current acquisition */
-	uint64_t t_got;
 	struct lock_stats stats;
 };
 
 void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name);
+/* Out of line: statistics are off by default. */
+void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait);
 
 static inline const char *lockdbg_name(const struct lock_debug *d)
 {
@@ -48,32 +71,38 @@ static inline void lockdbg_enter(const struct lock_debug *d)
 			   plat_cpu());
 }
 
-/* The caller now holds the lock: it queued at t_queued (ticks), `pos` is
- * its ticket (or 0). */
+static inline uint32_t lockdbg_sat32(uint64_t v)
+{
+	return (uint32_t)(v > 0xffffffffu ? 0xffffffffu : v);
+}
+
+/* The caller now holds the lock: `pos` is its ticket (or 0); if `waited`,
+ * it queued at t_queued (ticks), else t_queued is unused. */
 static inline void lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited)
 {
 	unsigned cpu = plat_cpu();
-	uint64_t now = plat_ticks();
-	uint64_t w = now - t_queued;
 
 	if (plat_unlikely(d->holder_cpu != -1))
 		plat_panic("lock %s: cpu %u got it while cpu %d holds it (mutual exclusion)",
 			   lockdbg_name(d), cpu, d->holder_cpu);
 	d->holder_cpu = (int32_t)cpu;
 	d->holder_thread = plat_thread();
-	d->t_got = now;
-	d->stats.acquires++;
-	d->stats.contended += waited;
-	d->stats.wait_sum += w;
-	if (w > d->stats.wait_max)
-		d->stats.wait_max = w;
-	d->stats.per_cpu[cpu]++;
 #ifndef LOCK_LOG_OFF
-	d->held = log_append(d->log, LOCK_ACQ, pos, 0);
-	d->held->wait = (uint32_t)(w > 0xffffffffu ? 0xffffffffu : w);
+	bool timed = waited || lock_time_all ||
+		     (d->log->count & (LOCK_TIME_PERIOD - 1)) == 0;
+	uint64_t now = timed ? plat_ticks() : 0;
+	uint64_t w = waited ? now - t_queued : 0;
+	struct log_event *e = log_append_at(d->log, LOCK_ACQ, pos, 0, now);
+	e->wait = lockdbg_sat32(w);
+	d->held = e;
 #else
 	(void)pos;
+	uint64_t w = 0;
+	if (plat_unlikely(lock_stats_on) && waited)
+		w = plat_ticks() - t_queued;
 #endif
+	if (plat_unlikely(lock_stats_on))
+		lockdbg_count(d, cpu, waited, w);
 }
 
 /* Before handing the lock on: the caller must hold it. */
@@ -86,9 +115,10 @@ static inline void lockdbg_leave(struct lock_debug *d)
 #ifndef LOCK_LOG_OFF
 	/* Measured from the event's own time stamp so that got + hold never
 	 * exceeds the real release time (lockcheck relies on it). */
-	uint64_t h = plat_ticks() - d->held->ts;
-	d->held->hold = (uint32_t)(h > 0xffffffffu ? 0xffffffffu : h);
-	d->held->rel_cpu = (uint8_t)cpu;
+	struct log_event *e = d->held;
+	if (e->ts != 0)
+		e->hold = lockdbg_sat32(plat_ticks() - e->ts);
+	e->rel_cpu = (uint8_t)cpu;
 #endif
 	d->holder_cpu = -1;
 }

@@ -51,15 +51,16 @@ void mcs_acquire(struct mcs_lock *l)
 	} while (!AO_compare_and_swap_full(&l->tail, pred, (AO_t)me));
 	oracle_after(o, ORACLE_ORDERED);
 
-	uint64_t queued = plat_ticks();
+	uint64_t queued = 0;
 	bool waited = false;
 	if (pred) {
-		/* Link behind p, then wait: (x, 1, y) -> (x, 0, y). */
+		/* Link behind p, then wait: (x, 1, y) -> (x, 0, y).  Only the
+		 * queued path reads the clock. */
+		queued = plat_ticks();
+		waited = true;
 		AO_store_release(&((struct mcs_node *)pred)->next, (AO_t)me);
-		while (AO_load_acquire(&me->locked)) {
-			waited = true;
+		while (AO_load_acquire(&me->locked))
 			oracle_wait(o);
-		}
 	}
 	l->holder_node = me;
 	lockdbg_got(&l->dbg, 0, queued, waited);

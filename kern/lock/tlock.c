@@ -35,12 +35,16 @@ void tlock_acquire(struct tlock *l)
 {
 	lockdbg_enter(&l->dbg);
 	AO_t t = take_ticket(l);
-	uint64_t queued = plat_ticks();
+	uint64_t queued = 0;
 	bool waited = false;
-	/* (n, o, h) with o != t: spin (script: block) until owner reaches t. */
-	while (plat_unlikely(AO_load_acquire(&l->owner) != t)) {
+	/* (n, o, h) with o != t: spin (script: block) until owner reaches t.
+	 * Only this slow path reads the clock: a free lock costs no rdtsc. */
+	if (plat_unlikely(AO_load_acquire(&l->owner) != t)) {
 		waited = true;
-		oracle_wait(l->dbg.log);
+		queued = plat_ticks();
+		do
+			oracle_wait(l->dbg.log);
+		while (AO_load_acquire(&l->owner) != t);
 	}
 	/* (n, t, -) -> (n, t, me) */
 	lockdbg_got(&l->dbg, t, queued, waited);

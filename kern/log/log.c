@@ -148,6 +148,12 @@ static void order_record(struct log_obj *o, uint8_t cpu, uint32_t thread)
 
 struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1)
 {
+	return log_append_at(o, type, arg0, arg1, plat_ticks());
+}
+
+struct log_event *log_append_at(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
+				uint64_t ts)
+{
 	uint64_t seq = o->count;
 	/* The slot about to be reused holds event seq - N: checkpoint first if
 	 * the checkpoint does not cover it yet. */
@@ -166,7 +172,7 @@ struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uin
 	e->type = type;
 	e->arg0 = arg0;
 	e->arg1 = arg1;
-	e->ts = plat_ticks();
+	e->ts = ts;
 	e->wait = 0;
 	e->hold = 0;
 	e->rel_cpu = LOG_CPU_NONE;

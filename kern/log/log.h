@@ -98,6 +98,10 @@ unsigned log_nobjs(void);                /* ids are 0 .. log_nobjs()-1 */
  * caller may fill the display-only fields (wait, hold, rel_cpu).
  */
 struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1);
+/* The same with the display time stamp given by the caller (a lock reuses
+ * the one it took anyway, or passes 0: "not timed", see lockdbg.h). */
+struct log_event *log_append_at(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
+				uint64_t ts);
 
 static inline const void *log_state(const struct log_obj *o)
 {

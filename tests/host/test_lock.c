@@ -19,6 +19,7 @@ static void setup_locks(void)
 {
 	log_reset();
 	log_check_mode = false;
+	lock_stats_on = true;
 	lock_init(&L, LOCK_TICKET, "lock.t");
 	lock_init(&M, LOCK_MCS, "lock.m");
 }
@@ -106,7 +107,11 @@ static void stress_kind(enum lock_kind kind)
 	struct oracle_spec hw;
 	struct host_result res;
 	assert_null(oracle_parse("hw", &hw));
-	assert_true(scenario_run(&cfg, &hw, HOST_THREADS, 0, &res));
+	lock_stats_on = true;
+	lock_time_all = true; /* every event takes part in the time-based checks */
+	bool ok = scenario_run(&cfg, &hw, HOST_THREADS, 0, &res);
+	lock_time_all = false;
+	assert_true(ok);
 	for (unsigned k = 0; k < 2; k++) {
 		struct lock_debug *d = lock_dbg(&scenario_counter(k)->lock);
 		struct lockcheck r;
@@ -167,6 +172,20 @@ static void test_checkers_catch_violations(void **st)
 	make_log(ev, 8);
 	ev[7].rel_cpu = LOG_CPU_NONE; /* still held at the end: fine */
 	assert_true(lockcheck_events(ev, 8, true, 1, &r));
+
+	/* Untimed events (ts 0) skip the time checks, timed ones still fail. */
+	make_log(ev, 8);
+	ev[3].ts = ev[3].wait = ev[3].hold = 0;
+	assert_true(lockcheck_events(ev, 8, true, 1, &r));
+	ev[6].ts = ev[5].ts + 2; /* got before 5 released */
+	assert_false(lockcheck_events(ev, 8, true, 1, &r));
+	assert_non_null(strstr(r.violation, "mutual exclusion"));
+	assert_int_equal(r.seq, 6);
+	make_log(ev, 8);
+	ev[3].ts = 0;
+	ev[3].arg0 = 4; /* untimed events still take part in FIFO */
+	assert_false(lockcheck_events(ev, 8, true, 1, &r));
+	assert_non_null(strstr(r.violation, "FIFO"));
 
 	make_log(ev, 8);
 	ev[6].wait = 45; /* waited through 4 acquisitions */
