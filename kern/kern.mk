@@ -71,12 +71,13 @@ $(KERNEL): $(KERN_OBJS) $(B)/kern/ksyms.S.o kern/boot/kernel.ld
 # GRUB rescue ISO: multiboot2 via GRUB, serial console; ISO_ARGS is the kernel command line.
 ISO_ARGS ?= $(ARGS)
 $(ISO): $(KERNEL) tools/grub.cfg.in
-	@rm -rf $(B)/isoroot && mkdir -p $(B)/isoroot/boot/grub
-	cp $(KERNEL) $(B)/isoroot/boot/kernel.elf
-	sed 's|@ARGS@|$(ISO_ARGS)|' tools/grub.cfg.in > $(B)/isoroot/boot/grub/grub.cfg
+	@rm -rf $@.root && mkdir -p $@.root/boot/grub
+	cp $(KERNEL) $@.root/boot/kernel.elf
+	sed 's|@ARGS@|$(ISO_ARGS)|' tools/grub.cfg.in > $@.root/boot/grub/grub.cfg
 	grub-mkrescue --compress=xz --fonts= --locales= --themes= \
 		--install-modules="multiboot2 multiboot normal serial terminal boot" \
-		-o $@ $(B)/isoroot 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+		-o $@ $@.root 2>$@.log || { cat $@.log; exit 1; }
+	@rm -rf $@.root
 
 iso: deps
 	@rm -f $(ISO)
