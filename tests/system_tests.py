@@ -89,6 +89,17 @@ def console_input(res, build):
           f"status {status}", log)
 
 
+def monitor(res, build, smp=4):
+    """make qemu without test=: the console monitor answers typed commands."""
+    name = "system:console-monitor"
+    status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=smp, args=""), 60,
+                                 feed=("K> ", "cpus\rtest smp_boot\rnosuch\rquit\r"))
+    rows = re.findall(r"^\s+(\d+)\s+(\d+)\s+online\s+\d+\s+\d+$", log, re.M)
+    ok = (status == PASS_STATUS and len(rows) == smp and "ok 1 smp_boot" in log
+          and "unknown command 'nosuch'" in log)
+    check(res, name, ok, f"status {status}, {len(rows)} cpu rows", log)
+
+
 def cmdline_unknown(res, build):
     name = "system:cmdline-unknown-key-warned"
     cmd = qemu_cmd(kernel(build), smp=1, args="bogus_key=1 test=smp_boot")
@@ -306,6 +317,7 @@ def groups(build):
     g += [("system:console-flood", lambda res: console_flood(res, build)),
           ("system:console-input", lambda res: console_input(res, build)),
           ("system:cmdline-unknown", lambda res: cmdline_unknown(res, build)),
+          ("system:monitor", lambda res: monitor(res, build)),
           ("system:iso-boot", lambda res: iso_boot(res, build)),
           ("system:gdb", lambda res: gdb_ap_percpu(res, build)),
           ("system:oracle", lambda res: oracle_cmdline(res, build)),

@@ -6,6 +6,7 @@
 
 #include "boot/bootinfo.h"
 #include "boot/kargs.h"
+#include "boot/monitor.h"
 #include "dev/console.h"
 #include "dev/debugexit.h"
 #include "dev/lapic.h"
@@ -60,6 +61,5 @@ void kmain(uint32_t magic, uint32_t info)
 	sti();
 
 	kargs_run();				/* crash=, test=: the actions the command line asks for */
-	kprintf("boot: done; %d cpus idle. Ctrl-A X quits QEMU.\n", ncpu_online);
-	cpu_idle_loop();
+	monitor();				/* nothing asked: the console is the user's */
 }

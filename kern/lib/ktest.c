@@ -32,7 +32,7 @@ static int selected(const char *spec, const struct ktest *t)
 	return 0;
 }
 
-void ktest_run(const char *spec)
+int ktest_run_only(const char *spec)
 {
 	int total = 0, pass = 0, fail = 0, skip = 0;
 	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
@@ -62,5 +62,16 @@ void ktest_run(const char *spec)
 		}
 	}
 	kprintf("# Totals: pass:%d fail:%d skip:%d\n", pass, fail, skip);
-	debug_exit(fail == 0 && total > 0 ? EXIT_PASS : EXIT_FAIL);
+	return total == 0 ? -1 : fail;
+}
+
+void ktest_run(const char *spec)
+{
+	debug_exit(ktest_run_only(spec) == 0 ? EXIT_PASS : EXIT_FAIL);
+}
+
+void ktest_list(void)
+{
+	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
+		kprintf("  %-24s%s\n", t->name, t->explicit_only ? " (only when named)" : "");
 }

@@ -46,7 +46,11 @@ void ktest_fail(const char *file, int line, const char *what);
 		}                                                                                  \
 	} while (0)
 
-/* Run the tests named by spec ("all" or "a,b,c"); never returns. */
+/* Run the tests named by spec ("all" or "a,b,c") and exit QEMU with the verdict. */
 void ktest_run(const char *spec) __attribute__((noreturn));
+/* The same without exiting: failures, or -1 if no test matched. */
+int ktest_run_only(const char *spec);
+/* Print the names of all tests. */
+void ktest_list(void);
 
 #endif

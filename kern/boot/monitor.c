@@ -1,0 +1,132 @@
+/*
+ * A small console monitor on the boot CPU, for `make qemu` without test=:
+ * look at the CPUs, memory and logs, and run in-kernel tests by hand. Input
+ * comes through the COM1 interrupt and the console ring.
+ */
+#include "boot/monitor.h"
+
+#include <stddef.h>
+
+#include "dev/console.h"
+#include "dev/debugexit.h"
+#include "lib/kprintf.h"
+#include "lib/ktest.h"
+#include "lib/string.h"
+#include "log/log.h"
+#include "mm/palloc.h"
+#include "mp/cpu.h"
+#include "x86.h"
+
+static const char *const state_names[] = { "absent", "starting", "online", "failed", "halted" };
+
+static void cmd_cpus(const char *arg)
+{
+	kprintf("  cpu  apic  state     ticks      interrupts\n");
+	for (int i = 0; i < ncpu; i++)
+		kprintf("  %3d  %4u  %-8s  %9lu  %9lu\n", i, cpus[i].apic_id,
+			state_names[cpus[i].state], cpus[i].ticks, cpus[i].nintr);
+}
+
+static void cmd_mem(const char *arg)
+{
+	kprintf("  %lu of %lu pages free (%lu MiB of %lu MiB)\n", palloc_nfree(), palloc_ntotal(),
+		palloc_nfree() * PGSIZE >> 20, palloc_ntotal() * PGSIZE >> 20);
+}
+
+static void cmd_logs(const char *arg)
+{
+	unsigned shown = 0;
+	for (unsigned id = 0; id < log_nobjs(); id++) {
+		const struct log_obj *o = log_obj_at(id);
+		if (!o)
+			continue;
+		kprintf("  %3u  %-20s %-8s %8lu events  hash %016lx\n", id, o->name, o->type->name,
+			o->count, o->hash);
+		shown++;
+	}
+	kprintf("  %u objects, %lu bytes of log memory\n", shown, log_mem_bytes());
+}
+
+static void cmd_test(const char *arg)
+{
+	if (!arg[0]) {
+		ktest_list();
+		return;
+	}
+	ktest_run_only(arg);
+}
+
+static void cmd_quit(const char *arg)
+{
+	debug_exit(EXIT_PASS);
+}
+
+static void cmd_help(const char *arg);
+
+static const struct {
+	const char *name, *help;
+	void (*fn)(const char *arg);
+} cmds[] = {
+	{ "help", "this list", cmd_help },
+	{ "cpus", "every CPU: APIC id, state, timer ticks, interrupts", cmd_cpus },
+	{ "mem", "free physical memory", cmd_mem },
+	{ "logs", "the shared objects' logs: events and chained hash", cmd_logs },
+	{ "test", "test [NAME,NAME|all]: run in-kernel tests (no name: list them)", cmd_test },
+	{ "quit", "leave QEMU", cmd_quit },
+};
+
+static void cmd_help(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		kprintf("  %-6s %s\n", cmds[i].name, cmds[i].help);
+}
+
+/* Read one line, echoing; backspace edits. */
+static void readline(char *buf, size_t n)
+{
+	size_t len = 0;
+	for (;;) {
+		int c = cons_getc();
+		if (c < 0) {
+			sti_hlt();
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			kprintf("\n");
+			break;
+		}
+		if ((c == 0x7f || c == '\b') && len > 0) {
+			len--;
+			kprintf("\b \b");
+		} else if (c >= ' ' && c < 0x7f && len + 1 < n) {
+			buf[len++] = (char)c;
+			kprintf("%c", c);
+		}
+	}
+	buf[len] = 0;
+}
+
+void monitor(void)
+{
+	char line[128];
+	kprintf("monitor: type 'help' (Ctrl-A X leaves QEMU)\n");
+	for (;;) {
+		kprintf("K> ");
+		readline(line, sizeof(line));
+		char *arg = line;
+		while (*arg && *arg != ' ')
+			arg++;
+		if (*arg)
+			*arg++ = 0;
+		if (!line[0])
+			continue;
+		size_t i;
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (strcmp(line, cmds[i].name) == 0)
+				break;
+		if (i == sizeof(cmds) / sizeof(cmds[0]))
+			kprintf("  unknown command '%s' (try help)\n", line);
+		else
+			cmds[i].fn(arg);
+	}
+}
