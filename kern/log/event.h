@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#define LOG_EVENT_VERSION 1
+#define LOG_EVENT_VERSION 2 /* 2: one-round chained hash; ts 0 = not timed */
 #define LOG_CPU_NONE 0xffu
 
 struct log_event {

@@ -33,14 +33,24 @@ static inline uint64_t log_hash_name(const char *s)
 	return h;
 }
 
-/* Covers exactly the fields replay must reproduce (see event.h). */
+/*
+ * Covers exactly the fields replay must reproduce (see event.h).
+ *
+ * The fields are first folded into one word w by a sum of products with odd
+ * constants: odd numbers are invertible mod 2^64, so changing any single
+ * field always changes w.  w does not depend on prev, so those multiplies
+ * run in parallel; only one multiply-xorshift round is chained through the
+ * log (it is on every lock hand-off's path).  That round is a bijection of
+ * prev ^ w, so a difference introduced at one event never cancels out by
+ * itself later: the first differing event and every one after it differ.
+ */
 static inline uint64_t log_hash_event(uint64_t prev, const struct log_event *e)
 {
-	uint64_t h = log_mix(prev, (uint64_t)e->seq | (uint64_t)e->cpu << 32 |
-				   (uint64_t)e->type << 40);
-	h = log_mix(h, e->thread);
-	h = log_mix(h, e->arg0);
-	return log_mix(h, e->arg1);
+	uint64_t w = ((uint64_t)e->seq | (uint64_t)e->thread << 32) * 0x9e3779b97f4a7c15ull +
+		     ((uint64_t)e->cpu | (uint64_t)e->type << 8) * 0xc2b2ae3d27d4eb4full +
+		     e->arg0 * 0x165667b19e3779f9ull + e->arg1 * 0xd6e8feb86659fd93ull;
+	uint64_t h = (prev ^ w) * 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 31);
 }
 
 #endif

@@ -25,7 +25,7 @@
 /* Major changes break old loaders (they refuse by name); minor ones only
  * add fields at the end of a section or new section tags, which an older
  * loader of the same major skips. */
-#define TRACE_MAJOR 1
+#define TRACE_MAJOR 2 /* 2: one-round chained hash (log_hash_event) */
 #define TRACE_MINOR 0
 #define TRACE_MAGIC "KLOGTRC\x1a" /* 8 bytes; \x1a stops `type`/cat of a binary */
 #define TRACE_STR_MAX 256         /* build id, command line, oracle (with NUL) */

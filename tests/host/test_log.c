@@ -11,6 +11,7 @@
 #include "host/host.h"
 #include "log/counter.h"
 #include "log/log.h"
+#include "log/hash.h"
 
 static struct log_obj *fresh(const char *name, uint32_t ring)
 {
@@ -45,6 +46,42 @@ static void test_hash_is_deterministic_and_sensitive(void **st)
 	for (unsigned i = 0; i < 5; i++)
 		add(o, a[i]);
 	assert_int_not_equal(o->hash, h1);
+}
+
+/* Every hashed field, alone, at its lowest and highest bit, changes the
+ * event's hash, and the difference survives any number of later events
+ * that are the same in both chains. */
+static void test_hash_covers_every_field(void **st)
+{
+	struct log_event base = { .seq = 7, .thread = 3, .cpu = 1, .type = 2, .arg0 = 5, .arg1 = 9 };
+	const uint64_t prev = 0x0123456789abcdefull;
+	uint64_t h0 = log_hash_event(prev, &base);
+	for (int f = 0; f < 6; f++) {
+		for (int hi = 0; hi < 2; hi++) {
+			struct log_event e = base;
+			switch (f) {
+			case 0: e.seq ^= hi ? 1u << 31 : 1u; break;
+			case 1: e.thread ^= hi ? 1u << 31 : 1u; break;
+			case 2: e.cpu ^= hi ? 0x80 : 1; break;
+			case 3: e.type ^= hi ? 0x80 : 1; break;
+			case 4: e.arg0 ^= hi ? 1ull << 63 : 1; break;
+			default: e.arg1 ^= hi ? 1ull << 63 : 1; break;
+			}
+			uint64_t a = log_hash_event(prev, &e), b = h0;
+			assert_int_not_equal(a, b);
+			for (int k = 0; k < 100; k++) {
+				a = log_hash_event(a, &base);
+				b = log_hash_event(b, &base);
+				assert_int_not_equal(a, b);
+			}
+		}
+	}
+	/* Display fields are not hashed. */
+	struct log_event d = base;
+	d.ts = 99;
+	d.wait = d.hold = 5;
+	d.rel_cpu = 3;
+	assert_int_equal(log_hash_event(prev, &d), h0);
 }
 
 static void test_seq_and_state(void **st)
@@ -198,6 +235,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_is_deterministic_and_sensitive),
+		cmocka_unit_test(test_hash_covers_every_field),
 		cmocka_unit_test(test_seq_and_state),
 		cmocka_unit_test(test_display_fields_not_hashed),
 		cmocka_unit_test(test_ring_checkpoint_bounded),

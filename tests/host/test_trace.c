@@ -144,7 +144,7 @@ static void test_roundtrip_binary_and_text(void **st)
 	assert_memory_equal(buf, buf2, len);
 	char *t1 = text_of(&rec, &meta, 0), *t2 = text_of(&got, &gmeta, 0);
 	assert_string_equal(t1, t2);
-	assert_non_null(strstr(t1, "trace 1.0\nbuild \"test-build \\\"q\\\"\"\n"));
+	assert_non_null(strstr(t1, "trace 2.0\nbuild \"test-build \\\"q\\\"\"\n"));
 	assert_non_null(strstr(t1, "\nobject lock.ctr.0 type=tlock count="));
 	assert_non_null(strstr(t1, "\norder lock.ctr.0 cpu="));
 	char want[160];
@@ -246,9 +246,9 @@ static void test_reject_framing(void **st)
 	expect_reject(b, len, "header at byte 0: not a trace file (bad magic)", 0);
 
 	memcpy(b, buf, len);
-	b[8] = 2; /* major 2: refused by name, even with a valid header checksum */
+	b[8] = 3; /* major 3: refused by name, even with a valid header checksum */
 	assert_true(trace_reseal(b, len));
-	expect_reject(b, len, "version 2.0 is newer than this loader (1.0)", 0);
+	expect_reject(b, len, "version 3.0 is newer than this loader (2.0)", 0);
 	b[8] = 0;
 	assert_true(trace_reseal(b, len));
 	expect_reject(b, len, "unknown trace format version 0.0", 0);
