@@ -12,6 +12,7 @@
 #ifndef LOCK_LOCKDBG_H
 #define LOCK_LOCKDBG_H
 
+#include <stddef.h>
 #include "plat.h"
 #include "log/log.h"
 #include "lock/lock_type.h"
@@ -46,13 +47,17 @@ struct lock_stats {
 	uint64_t per_cpu[PLAT_MAX_CPUS]; /* acquisitions by CPU (fairness) */
 } __attribute__((aligned(PLAT_CACHELINE)));
 
+/* The first line is what the holder reads and writes on every operation
+ * (keep it one line: _Static_assert below); the optional stats follow. */
 struct lock_debug {
 	volatile int32_t holder_cpu; /* -1 when free */
 	uint32_t holder_thread;
 	struct log_obj *log; /* the lock's own log; also its identity for the oracle */
 	struct log_event *held; /* event of the current acquisition */
+	void *holder_node; /* MCS: the holder's queue node (ticket lock: unused) */
 	struct lock_stats stats;
 };
+_Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder state is one line");
 
 void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name);
 /* Out of line: statistics are off by default. */
@@ -77,8 +82,10 @@ static inline uint32_t lockdbg_sat32(uint64_t v)
 }
 
 /* The caller now holds the lock: `pos` is its ticket (or 0); if `waited`,
- * it queued at t_queued (ticks), else t_queued is unused. */
-static inline void lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited)
+ * it queued at t_queued (ticks), else t_queued is unused.  `apply` is the
+ * lock type's replay function (a constant: a direct call). */
+static inline void lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
+			       const char *(*apply)(void *, const struct log_event *))
 {
 	unsigned cpu = plat_cpu();
 
@@ -92,11 +99,12 @@ static inline void lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_qu
 		     (d->log->count & (LOCK_TIME_PERIOD - 1)) == 0;
 	uint64_t now = timed ? plat_ticks() : 0;
 	uint64_t w = waited ? now - t_queued : 0;
-	struct log_event *e = log_append_at(d->log, LOCK_ACQ, pos, 0, now);
+	struct log_event *e = log_append_inline(d->log, LOCK_ACQ, pos, 0, now, apply);
 	e->wait = lockdbg_sat32(w);
 	d->held = e;
 #else
 	(void)pos;
+	(void)apply;
 	uint64_t w = 0;
 	if (plat_unlikely(lock_stats_on) && waited)
 		w = plat_ticks() - t_queued;

@@ -5,30 +5,32 @@
 #include "oracle/oracle.h"
 
 static struct mcs_node nodes[PLAT_MAX_CPUS][MCS_NODES_PER_CPU];
-static uint8_t nodes_used[PLAT_MAX_CPUS]; /* bitmap per CPU, touched only by that CPU */
+/* Which of a CPU's nodes are in use: one bitmap per CPU, each on its own
+ * line, touched only by that CPU (no false sharing between CPUs). */
+static struct {
+	uint8_t used;
+} __attribute__((aligned(PLAT_CACHELINE))) nodes_used[PLAT_MAX_CPUS];
 
 _Static_assert(MCS_NODES_PER_CPU <= 8, "nodes_used is a byte");
 
 static struct mcs_node *node_get(unsigned cpu)
 {
-	for (unsigned i = 0; i < MCS_NODES_PER_CPU; i++) {
-		if (!(nodes_used[cpu] & (1u << i))) {
-			nodes_used[cpu] |= (uint8_t)(1u << i);
-			return &nodes[cpu][i];
-		}
-	}
-	plat_panic("mcs: cpu %u holds more than %u MCS locks", cpu, MCS_NODES_PER_CPU);
+	unsigned used = nodes_used[cpu].used;
+	if (plat_unlikely(used == (1u << MCS_NODES_PER_CPU) - 1))
+		plat_panic("mcs: cpu %u holds more than %u MCS locks", cpu, MCS_NODES_PER_CPU);
+	unsigned i = (unsigned)__builtin_ctz(~used);
+	nodes_used[cpu].used = (uint8_t)(used | 1u << i);
+	return &nodes[cpu][i];
 }
 
 static void node_put(unsigned cpu, struct mcs_node *n)
 {
-	nodes_used[cpu] &= (uint8_t)~(1u << (n - nodes[cpu]));
+	nodes_used[cpu].used &= (uint8_t)~(1u << (n - nodes[cpu]));
 }
 
 void mcs_init(struct mcs_lock *l, const char *name)
 {
 	l->tail = 0;
-	l->holder_node = 0;
 	lockdbg_init(&l->dbg, &mcs_log_type, name);
 }
 
@@ -37,39 +39,41 @@ void mcs_acquire(struct mcs_lock *l)
 	struct log_obj *o = l->dbg.log;
 	unsigned cpu = plat_cpu();
 
-	lockdbg_enter(&l->dbg);
 	struct mcs_node *me = node_get(cpu);
 	me->next = 0;
 	me->locked = 1;
 
 	/* (p, -, -) -> (me, 1, 0): the successful CAS is the linearization
-	 * point (libatomic_ops has no portable swap). */
+	 * point.  libatomic_ops has no word-sized swap (AO_test_and_set is a
+	 * byte), so: CAS guessing "free", and on failure retry with the value
+	 * the CAS returned (no separate load). */
 	oracle_before(o, ORACLE_ORDERED);
-	AO_t pred;
-	do {
-		pred = AO_load(&l->tail);
-	} while (!AO_compare_and_swap_full(&l->tail, pred, (AO_t)me));
+	AO_t pred = 0, seen;
+	while ((seen = AO_fetch_compare_and_swap_full(&l->tail, pred, (AO_t)me)) != pred)
+		pred = seen;
 	oracle_after(o, ORACLE_ORDERED);
 
 	uint64_t queued = 0;
 	bool waited = false;
 	if (pred) {
 		/* Link behind p, then wait: (x, 1, y) -> (x, 0, y).  Only the
-		 * queued path reads the clock. */
+		 * queued path reads the clock or checks recursion (a CPU that
+		 * holds the lock is in the queue, so it never finds it free). */
+		lockdbg_enter(&l->dbg);
 		queued = plat_ticks();
 		waited = true;
 		AO_store_release(&((struct mcs_node *)pred)->next, (AO_t)me);
 		while (AO_load_acquire(&me->locked))
 			oracle_wait(o);
 	}
-	l->holder_node = me;
-	lockdbg_got(&l->dbg, 0, queued, waited);
+	l->dbg.holder_node = me;
+	lockdbg_got(&l->dbg, 0, queued, waited, mcs_apply);
 }
 
 void mcs_release(struct mcs_lock *l)
 {
 	struct log_obj *o = l->dbg.log;
-	struct mcs_node *me = l->holder_node;
+	struct mcs_node *me = l->dbg.holder_node;
 
 	lockdbg_leave(&l->dbg);
 	oracle_before(o, ORACLE_FREE);

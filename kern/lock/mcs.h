@@ -25,6 +25,7 @@
 #ifndef LOCK_MCS_H
 #define LOCK_MCS_H
 
+#include <stddef.h>
 #include <atomic_ops.h>
 #include "lock/lockdbg.h"
 
@@ -37,11 +38,13 @@ struct mcs_node {
 
 _Static_assert(sizeof(struct mcs_node) == PLAT_CACHELINE, "MCS nodes own their cache line");
 
+/* tail alone on the first line: every arriving CPU swaps it; the holder's
+ * state (dbg, with the holder's node in dbg.holder_node) is on the next. */
 struct mcs_lock {
 	volatile AO_t tail; /* struct mcs_node * of the last waiter, 0 = free */
-	struct mcs_node *holder_node;
-	struct lock_debug dbg;
+	struct lock_debug dbg __attribute__((aligned(PLAT_CACHELINE)));
 } __attribute__((aligned(PLAT_CACHELINE)));
+_Static_assert(offsetof(struct mcs_lock, dbg) == PLAT_CACHELINE, "tail has its own line");
 
 void mcs_init(struct mcs_lock *l, const char *name);
 void mcs_acquire(struct mcs_lock *l);

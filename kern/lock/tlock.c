@@ -33,13 +33,15 @@ static AO_t take_ticket(struct tlock *l)
 
 void tlock_acquire(struct tlock *l)
 {
-	lockdbg_enter(&l->dbg);
 	AO_t t = take_ticket(l);
 	uint64_t queued = 0;
 	bool waited = false;
 	/* (n, o, h) with o != t: spin (script: block) until owner reaches t.
-	 * Only this slow path reads the clock: a free lock costs no rdtsc. */
+	 * Only this slow path reads the clock: a free lock costs no rdtsc.
+	 * Nor does it check recursion: a CPU holding the lock already would
+	 * find owner != t, so checking here (before spinning) is enough. */
 	if (plat_unlikely(AO_load_acquire(&l->owner) != t)) {
+		lockdbg_enter(&l->dbg);
 		waited = true;
 		queued = plat_ticks();
 		do
@@ -47,7 +49,7 @@ void tlock_acquire(struct tlock *l)
 		while (AO_load_acquire(&l->owner) != t);
 	}
 	/* (n, t, -) -> (n, t, me) */
-	lockdbg_got(&l->dbg, t, queued, waited);
+	lockdbg_got(&l->dbg, t, queued, waited, tlock_apply);
 }
 
 void tlock_release(struct tlock *l)

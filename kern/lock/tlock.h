@@ -25,14 +25,18 @@
 #ifndef LOCK_TLOCK_H
 #define LOCK_TLOCK_H
 
+#include <stddef.h>
 #include <atomic_ops.h>
 #include "lock/lockdbg.h"
 
+/* next/owner alone on the first line: waiters spin on it, and the holder's
+ * debug writes (dbg, next line) must not steal it from them. */
 struct tlock {
 	volatile AO_t next;
 	volatile AO_t owner;
-	struct lock_debug dbg;
+	struct lock_debug dbg __attribute__((aligned(PLAT_CACHELINE)));
 } __attribute__((aligned(PLAT_CACHELINE)));
+_Static_assert(offsetof(struct tlock, dbg) == PLAT_CACHELINE, "lock word has its own line");
 
 void tlock_init(struct tlock *l, const char *name);
 void tlock_acquire(struct tlock *l);

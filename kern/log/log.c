@@ -30,6 +30,7 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 	if (t->init)
 		t->init(o->state);
 	o->ck_seq = 0;
+	o->ck_next = o->ring_mask + 1;
 	o->ck_hash = o->hash;
 	__builtin_memcpy(o->ck_state, o->state, sizeof o->state);
 	__builtin_memset(o->ring, 0, o->ring_cap * sizeof(struct log_event));
@@ -154,41 +155,32 @@ struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uin
 struct log_event *log_append_at(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 				uint64_t ts)
 {
-	uint64_t seq = o->count;
-	/* The slot about to be reused holds event seq - N: checkpoint first if
-	 * the checkpoint does not cover it yet. */
-	if (plat_unlikely(seq >= o->ck_seq + o->ring_mask + 1)) {
-		if (log_check_mode)
-			log_verify(o);
-		o->ck_seq = seq;
-		o->ck_hash = o->hash;
-		__builtin_memcpy(o->ck_state, o->state, o->type->state_size);
-	}
-	struct log_event *e = &o->ring[seq & o->ring_mask];
-	e->seq = (uint32_t)seq;
-	e->obj = o->id;
-	e->cpu = (uint8_t)plat_cpu();
-	e->thread = plat_thread();
-	e->type = type;
-	e->arg0 = arg0;
-	e->arg1 = arg1;
-	e->ts = ts;
-	e->wait = 0;
-	e->hold = 0;
-	e->rel_cpu = LOG_CPU_NONE;
-	e->hash = o->hash = log_hash_event(o->hash, e);
-	o->count = seq + 1;
+	return log_append_inline(o, type, arg0, arg1, ts, o->type->apply);
+}
 
-	const char *bad = o->type->apply(o->state, e);
-	if (plat_unlikely(bad != 0))
-		plat_panic("log: %s seq %lu (%s by cpu %u): %s", o->name, (unsigned long)seq,
-			   log_type_event_name(o->type, type), e->cpu, bad);
+void log_checkpoint(struct log_obj *o)
+{
+	if (log_check_mode)
+		log_verify(o);
+	o->ck_seq = o->count;
+	o->ck_next = o->ck_seq + o->ring_mask + 1;
+	o->ck_hash = o->hash;
+	__builtin_memcpy(o->ck_state, o->state, o->type->state_size);
+}
+
+void log_appended_rare(struct log_obj *o, const struct log_event *e)
+{
 	if (log_record_order)
 		order_record(o, e->cpu, e->thread);
 	oracle_appended(o, e);
-	if (plat_unlikely(log_check_mode))
+	if (log_check_mode)
 		log_verify(o);
-	return e;
+}
+
+void log_apply_failed(const struct log_obj *o, const struct log_event *e, const char *why)
+{
+	plat_panic("log: %s seq %lu (%s by cpu %u): %s", o->name, (unsigned long)e->seq,
+		   log_type_event_name(o->type, e->type), e->cpu, why);
 }
 
 uint64_t log_first(const struct log_obj *o)

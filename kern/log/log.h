@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include "log/event.h"
 #include "log/type.h"
+#include "log/hash.h"
+#include "oracle/oracle.h"
 
 #define LOG_NAME_MAX 32
 #define LOG_MAX_OBJS 256
@@ -49,22 +51,25 @@ struct log_order_chunk {
 _Static_assert(sizeof(struct log_order_chunk) == 4096, "order chunk is one page");
 
 struct log_obj {
-	/* Written by the appender (who has exclusion). */
-	uint64_t count;  /* events appended so far == next seq */
-	uint64_t hash;   /* chain hash after the last event */
-	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(8))); /* cached replayed state */
+	/* Hot: what an append reads and writes, in one cache line, written
+	 * only by the appender (who has exclusion). */
+	uint64_t count;   /* events appended so far == next seq */
+	uint64_t hash;    /* chain hash after the last event */
+	struct log_event *ring; /* ring_mask + 1 slots in use */
+	uint64_t ck_next; /* == ck_seq + ring_mask + 1: the append that must checkpoint first */
+	uint32_t ring_mask;
+	uint16_t id;
+	bool live; /* registered since the last log_reset() */
+	const struct log_type *type;
+
+	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(64))); /* cached replayed state */
 
 	/* The checkpoint: state and hash after the first ck_seq events. */
 	uint64_t ck_seq;
 	uint64_t ck_hash;
 	uint8_t ck_state[LOG_STATE_MAX] __attribute__((aligned(8)));
 
-	struct log_event *ring; /* ring_mask + 1 slots in use */
-	uint32_t ring_mask;
 	uint32_t ring_cap;      /* slots allocated (kept for reuse after log_reset) */
-	uint16_t id;
-	bool live; /* registered since the last log_reset() */
-	const struct log_type *type;
 	uint64_t name_hash; /* chain seed */
 	char name[LOG_NAME_MAX];
 
@@ -73,7 +78,7 @@ struct log_obj {
 	uint64_t order_runs;
 
 	void *oracle_data; /* reserved for the active oracle (replay: its reference) */
-};
+} __attribute__((aligned(64)));
 
 /* Runtime switches. */
 extern bool log_check_mode;   /* recompute and compare state after every append */
@@ -102,6 +107,52 @@ struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uin
  * the one it took anyway, or passes 0: "not timed", see lockdbg.h). */
 struct log_event *log_append_at(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 				uint64_t ts);
+
+/* Out of line parts of log_append_inline: rare, or the cold error path. */
+void log_checkpoint(struct log_obj *o);
+void log_appended_rare(struct log_obj *o, const struct log_event *e);
+_Noreturn void log_apply_failed(const struct log_obj *o, const struct log_event *e,
+				const char *why);
+
+/*
+ * log_append_at as a straight line for callers that know the object's type
+ * (the locks): `apply` must be o->type->apply, passed as a constant so that
+ * it is a direct, inlinable call.  Every rare case (checkpoint due, check
+ * mode, order stream, an oracle watching appends) leaves through one
+ * unlikely branch each, to the out-of-line code, in log_append's order:
+ * apply, order stream, oracle, check mode.
+ */
+static inline struct log_event *log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0,
+						   uint64_t arg1, uint64_t ts,
+						   const char *(*apply)(void *, const struct log_event *))
+{
+	uint64_t seq = o->count;
+	/* The slot about to be reused holds event seq - N: checkpoint first if
+	 * the checkpoint does not cover it yet. */
+	if (plat_unlikely(seq >= o->ck_next))
+		log_checkpoint(o);
+	struct log_event *e = &o->ring[seq & o->ring_mask];
+	e->arg0 = arg0;
+	e->arg1 = arg1;
+	e->ts = ts;
+	e->seq = (uint32_t)seq;
+	e->thread = plat_thread();
+	e->obj = o->id;
+	e->cpu = (uint8_t)plat_cpu();
+	e->type = type;
+	e->wait = 0;
+	e->hold = 0;
+	e->rel_cpu = LOG_CPU_NONE;
+	e->hash = o->hash = log_hash_event(o->hash, e);
+	o->count = seq + 1;
+
+	const char *bad = apply(o->state, e);
+	if (plat_unlikely(bad != 0))
+		log_apply_failed(o, e, bad);
+	if (plat_unlikely(log_record_order | log_check_mode | (oracle_cur->appended != 0)))
+		log_appended_rare(o, e);
+	return e;
+}
 
 static inline const void *log_state(const struct log_obj *o)
 {
