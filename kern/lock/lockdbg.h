@@ -53,7 +53,6 @@ struct lock_debug {
 	volatile int32_t holder_cpu; /* -1 when free */
 	uint32_t holder_thread;
 	struct log_obj *log; /* the lock's own log; also its identity for the oracle */
-	struct log_event *held; /* event of the current acquisition */
 	void *holder_node; /* MCS: the holder's queue node (ticket lock: unused) */
 	struct lock_stats stats;
 };
@@ -98,10 +97,12 @@ static inline void lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_qu
 	bool timed = waited || lock_time_all ||
 		     (d->log->count & (LOCK_TIME_PERIOD - 1)) == 0;
 	uint64_t now = timed ? plat_ticks() : 0;
-	uint64_t w = waited ? now - t_queued : 0;
+	uint64_t w = 0;
 	struct log_event *e = log_append_inline(d->log, LOCK_ACQ, pos, 0, now, apply);
-	e->wait = lockdbg_sat32(w);
-	d->held = e;
+	if (plat_unlikely(waited)) {
+		w = now - t_queued;
+		e->wait = lockdbg_sat32(w);
+	}
 #else
 	(void)pos;
 	(void)apply;
@@ -123,7 +124,9 @@ static inline void lockdbg_leave(struct lock_debug *d)
 #ifndef LOCK_LOG_OFF
 	/* Measured from the event's own time stamp so that got + hold never
 	 * exceeds the real release time (lockcheck relies on it). */
-	struct log_event *e = d->held;
+	/* Only the holder appends to a lock's log, so its event is the last. */
+	struct log_obj *o = d->log;
+	struct log_event *e = &o->ring[(o->count - 1) & o->ring_mask];
 	if (e->ts != 0)
 		e->hold = lockdbg_sat32(plat_ticks() - e->ts);
 	e->rel_cpu = (uint8_t)cpu;

@@ -132,18 +132,24 @@ static inline struct log_event *log_append_inline(struct log_obj *o, uint8_t typ
 	if (plat_unlikely(seq >= o->ck_next))
 		log_checkpoint(o);
 	struct log_event *e = &o->ring[seq & o->ring_mask];
+	uint32_t thread = plat_thread();
+	uint8_t cpu = (uint8_t)plat_cpu();
+	uint64_t h = log_hash_fields(o->hash, (uint32_t)seq, thread, cpu, type, arg0, arg1);
+	/* The hash from registers (not read back from the slot), then the
+	 * slot; the pad stays as log_register zeroed it. */
+	e->hash = h;
 	e->arg0 = arg0;
 	e->arg1 = arg1;
 	e->ts = ts;
 	e->seq = (uint32_t)seq;
-	e->thread = plat_thread();
+	e->thread = thread;
 	e->obj = o->id;
-	e->cpu = (uint8_t)plat_cpu();
+	e->cpu = cpu;
 	e->type = type;
 	e->wait = 0;
 	e->hold = 0;
 	e->rel_cpu = LOG_CPU_NONE;
-	e->hash = o->hash = log_hash_event(o->hash, e);
+	o->hash = h;
 	o->count = seq + 1;
 
 	const char *bad = apply(o->state, e);
