@@ -23,6 +23,8 @@ struct lock_state {
 	uint32_t last_cpu;
 	uint32_t last_thread;
 };
+/* It then sits in the log object's hot line (log.h). */
+_Static_assert(sizeof(struct lock_state) <= 16, "lock state fits the log object's first line");
 
 /* The replay functions are inline so that the locks' own appends call them
  * directly (log_append_inline); the type rows point at the same code. */

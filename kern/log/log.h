@@ -22,6 +22,7 @@
 #ifndef LOG_LOG_H
 #define LOG_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "log/event.h"
@@ -51,8 +52,9 @@ struct log_order_chunk {
 _Static_assert(sizeof(struct log_order_chunk) == 4096, "order chunk is one page");
 
 struct log_obj {
-	/* Hot: what an append reads and writes, in one cache line, written
-	 * only by the appender (who has exclusion). */
+	/* Hot: what an append reads and writes, written only by the appender
+	 * (who has exclusion).  With a small state (a lock's is 16 bytes) it
+	 * is all one cache line, which moves once per lock hand-off. */
 	uint64_t count;   /* events appended so far == next seq */
 	uint64_t hash;    /* chain hash after the last event */
 	struct log_event *ring; /* ring_mask + 1 slots in use */
@@ -62,7 +64,7 @@ struct log_obj {
 	bool live; /* registered since the last log_reset() */
 	const struct log_type *type;
 
-	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(64))); /* cached replayed state */
+	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(8))); /* cached replayed state */
 
 	/* The checkpoint: state and hash after the first ck_seq events. */
 	uint64_t ck_seq;
@@ -79,6 +81,7 @@ struct log_obj {
 
 	void *oracle_data; /* reserved for the active oracle (replay: its reference) */
 } __attribute__((aligned(64)));
+_Static_assert(offsetof(struct log_obj, state) == 48, "hot fields and a lock's state share a line");
 
 /* Runtime switches. */
 extern bool log_check_mode;   /* recompute and compare state after every append */
