@@ -204,12 +204,12 @@ static bool is_lock(const struct log_objrec *r)
 }
 
 /* Contention from the kept window: an acquisition was contended when it
- * had to wait (wait != 0).  Hold times exist only for timed events (ts != 0;
- * uncontended acquisitions are timed by sampling, see kern/lock/lockdbg.h). */
+ * had to wait (wait != 0).  Hold times exist only for sampled events
+ * (hold != 0, see kern/lock/lockdbg.h): their average is over those. */
 static void lock_stats(const struct log_objrec *r)
 {
 	uint64_t per_cpu[256] = { 0 }, contended = 0, wsum = 0, wmax = 0, hsum = 0, hmax = 0;
-	uint64_t timed = 0;
+	uint64_t held = 0;
 	for (const struct log_order_chunk *c = r->order; c; c = c->next)
 		for (uint32_t k = 0; k < c->n; k++)
 			per_cpu[c->runs[k].cpu] += c->runs[k].count;
@@ -218,7 +218,7 @@ static void lock_stats(const struct log_objrec *r)
 		if (!r->order)
 			per_cpu[e->cpu]++;
 		contended += e->wait != 0;
-		timed += e->ts != 0;
+		held += e->hold != 0;
 		wsum += e->wait;
 		hsum += e->hold;
 		wmax = e->wait > wmax ? e->wait : wmax;
@@ -228,12 +228,12 @@ static void lock_stats(const struct log_objrec *r)
 	for (unsigned c = 0; c < 256; c++)
 		if (per_cpu[c])
 			printf(" %u:%lu", c, (unsigned long)per_cpu[c]);
-	uint64_t n = r->nevents ? r->nevents : 1, nt = timed ? timed : 1;
+	uint64_t n = r->nevents ? r->nevents : 1, nh = held ? held : 1;
 	printf("\n  window of %u: contended %lu (%.1f%%), wait avg %lu max %lu, hold avg %lu max %lu "
-	       "ticks (%lu timed)\n",
+	       "ticks (hold sampled: %lu)\n",
 	       r->nevents, (unsigned long)contended, 100.0 * (double)contended / (double)n,
-	       (unsigned long)(wsum / n), (unsigned long)wmax, (unsigned long)(hsum / nt),
-	       (unsigned long)hmax, (unsigned long)timed);
+	       (unsigned long)(wsum / n), (unsigned long)wmax, (unsigned long)(hsum / nh),
+	       (unsigned long)hmax, (unsigned long)held);
 }
 
 static int cmd_stats(const char *path)

@@ -4,7 +4,8 @@
  * They read only the log (the ring window of a live lock, or an array from
  * a trace), so tests, stress and trace tools judge a run the same way:
  *   mutual exclusion   each acquisition starts after the previous release
- *                      (got[i] >= got[i-1] + hold[i-1], in ticks)
+ *                      (got[i] >= got[i-1] + hold[i-1], in ticks; a hold
+ *                      not measured is 0, leaving got order only)
  *   FIFO               acquisition n holds ticket n (ticket locks)
  *   bounded bypass     while one CPU waited, at most `bound` acquisitions
  *                      completed (ticket/MCS: ncpus - 1)

@@ -20,16 +20,21 @@
 /*
  * Time stamps.  rdtsc costs as much as the whole uncontended ticket lock
  * (~12 ns on a KVM guest), and time stamps are display data (they stay out
- * of the chained hash), so an acquisition is *timed* only when
- *   - it had to wait (the wait is what contention analysis wants, and the
- *     rdtsc then overlaps the spinning), or
- *   - its seq is a multiple of LOCK_TIME_PERIOD (a sample of uncontended
- *     acquisitions and their hold times), or
- *   - lock_time_all is set (every acquisition; tests that check mutual
- *     exclusion and bounded bypass by time set it).
- * A timed event has ts = got time, wait = ticks queued (0: did not wait) and,
- * once released, hold = ticks held.  An untimed event has ts = wait = hold = 0.
- * One rdtsc serves the log's ts, the wait and the hold's start.
+ * of the chained hash), so they are taken only where they pay:
+ *
+ *                        sampled (seq % LOCK_TIME_PERIOD == 0)
+ *                        or lock_time_all     other
+ *   got the lock free    ts, hold             -          (no rdtsc at all)
+ *   had to wait          ts, wait, hold       ts, wait   (queued: off the
+ *                                                         critical path)
+ *
+ * ts = got time, wait = ticks from queueing to getting, hold = ticks from
+ * getting to releasing; a field not taken is 0 (a real one never is), so
+ * an untimed event has ts = 0.  One rdtsc serves ts, wait and the hold's
+ * start; the release reads the clock only for sampled events, since on a
+ * contended lock that rdtsc delays the hand-off.  lock_time_all (tests and
+ * stress that check mutual exclusion and bounded bypass by time) times
+ * every acquisition and release.
  */
 #define LOCK_TIME_PERIOD 64 /* power of two */
 _Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a power of two");
@@ -122,12 +127,14 @@ static inline void lockdbg_leave(struct lock_debug *d)
 		plat_panic("lock %s: release by cpu %u, holder is %d", lockdbg_name(d), cpu,
 			   d->holder_cpu);
 #ifndef LOCK_LOG_OFF
-	/* Measured from the event's own time stamp so that got + hold never
-	 * exceeds the real release time (lockcheck relies on it). */
-	/* Only the holder appends to a lock's log, so its event is the last. */
+	/* Only the holder appends to a lock's log, so its event is the last.
+	 * Hold is measured from the event's own time stamp, before handing
+	 * the lock on, so that got + hold never exceeds the real release time
+	 * (lockcheck relies on it). */
 	struct log_obj *o = d->log;
-	struct log_event *e = &o->ring[(o->count - 1) & o->ring_mask];
-	if (e->ts != 0)
+	uint64_t seq = o->count - 1;
+	struct log_event *e = &o->ring[seq & o->ring_mask];
+	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || lock_time_all))
 		e->hold = lockdbg_sat32(plat_ticks() - e->ts);
 	e->rel_cpu = (uint8_t)cpu;
 #endif

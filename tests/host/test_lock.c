@@ -46,6 +46,33 @@ static void test_log_records_each_acquisition(void **st)
 	assert_true(lockcheck_obj(o, 0, &r));
 }
 
+/* Default timing: a free lock is timed only every LOCK_TIME_PERIOD-th
+ * acquisition (ts and hold), the others carry no time at all; the order
+ * checks still cover every event. */
+static void test_sampled_time_stamps(void **st)
+{
+	setup_locks();
+	struct lock *ls[] = { &L, &M };
+	for (int k = 0; k < 2; k++) {
+		for (unsigned i = 0; i < 2 * LOCK_TIME_PERIOD; i++) {
+			lock_acquire(ls[k]);
+			lock_release(ls[k]);
+		}
+		struct log_obj *o = lock_dbg(ls[k])->log;
+		for (uint64_t q = log_first(o); q < o->count; q++) {
+			const struct log_event *e = log_event_at(o, q);
+			bool sampled = q % LOCK_TIME_PERIOD == 0;
+			assert_int_equal(e->ts != 0, sampled);
+			assert_int_equal(e->hold != 0, sampled);
+			assert_int_equal(e->wait, 0);
+			assert_int_equal(e->rel_cpu, e->cpu);
+		}
+		struct lockcheck r;
+		assert_true(lockcheck_obj(o, 0, &r));
+		assert_int_equal(r.checked, 2 * LOCK_TIME_PERIOD);
+	}
+}
+
 static void recurse(void *p)
 {
 	lock_acquire(p);
@@ -199,6 +226,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_log_records_each_acquisition),
+		cmocka_unit_test(test_sampled_time_stamps),
 		cmocka_unit_test(test_misuse_panics),
 		cmocka_unit_test(test_mcs_nested_any_order),
 		cmocka_unit_test(test_kind_parse),
