@@ -55,8 +55,9 @@ struct lock_stats {
 /* The first line is what the holder reads and writes on every operation
  * (keep it one line: _Static_assert below); the optional stats follow. */
 struct lock_debug {
-	volatile int32_t holder_cpu; /* -1 when free */
-	uint32_t holder_thread;
+	/* -1 when free.  (The holder's thread is not kept here: it is in
+	 * the holder's event, the last of the log.) */
+	volatile int32_t holder_cpu;
 	struct log_obj *log; /* the lock's own log; also its identity for the oracle */
 	void *holder_node; /* MCS: the holder's queue node (ticket lock: unused) */
 	struct lock_stats stats;
@@ -97,7 +98,6 @@ static inline void lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_qu
 		plat_panic("lock %s: cpu %u got it while cpu %d holds it (mutual exclusion)",
 			   lockdbg_name(d), cpu, d->holder_cpu);
 	d->holder_cpu = (int32_t)cpu;
-	d->holder_thread = plat_thread();
 #ifndef LOCK_LOG_OFF
 	bool timed = waited || lock_time_all ||
 		     (d->log->count & (LOCK_TIME_PERIOD - 1)) == 0;
