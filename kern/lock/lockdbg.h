@@ -73,12 +73,24 @@ static inline const char *lockdbg_name(const struct lock_debug *d)
 	return d->log->name;
 }
 
-/* Before queueing: no recursion. */
-static inline void lockdbg_enter(const struct lock_debug *d)
+#define LOCK_RECURSION_SPINS 1024
+
+/*
+ * One turn of a waiter's spin loop (`spins` turns so far), which also
+ * catches recursion: a CPU waiting for a lock it holds waits forever.  A
+ * CPU that finds the lock free cannot hold it, so only waiters check, and
+ * not at once: reading holder_cpu pulls the holder's debug line away from
+ * it, which on a contended lock slowed every hand-off.  Under an oracle
+ * that blocks waiters (script, replay) the check comes first, so recursion
+ * panics by name instead of ending as a deadlock report.
+ */
+static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
 {
-	if (plat_unlikely(d->holder_cpu == (int32_t)plat_cpu()))
+	if (plat_unlikely(spins == (oracle_cur->wait ? 0 : LOCK_RECURSION_SPINS)) &&
+	    d->holder_cpu == (int32_t)plat_cpu())
 		plat_panic("lock %s: acquire by cpu %u which already holds it", lockdbg_name(d),
 			   plat_cpu());
+	oracle_wait(d->log);
 }
 
 static inline uint32_t lockdbg_sat32(uint64_t v)

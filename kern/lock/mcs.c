@@ -59,12 +59,12 @@ void mcs_acquire(struct mcs_lock *l)
 		/* Link behind p, then wait: (x, 1, y) -> (x, 0, y).  Only the
 		 * queued path reads the clock or checks recursion (a CPU that
 		 * holds the lock is in the queue, so it never finds it free). */
-		lockdbg_enter(&l->dbg);
 		queued = plat_ticks();
 		waited = true;
 		AO_store_release(&((struct mcs_node *)pred)->next, (AO_t)me);
+		uint32_t spins = 0;
 		while (AO_load_acquire(&me->locked))
-			oracle_wait(o);
+			lockdbg_wait(&l->dbg, spins++);
 	}
 	l->dbg.holder_node = me;
 	lockdbg_got(&l->dbg, 0, queued, waited, mcs_apply);

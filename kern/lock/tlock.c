@@ -37,15 +37,14 @@ void tlock_acquire(struct tlock *l)
 	uint64_t queued = 0;
 	bool waited = false;
 	/* (n, o, h) with o != t: spin (script: block) until owner reaches t.
-	 * Only this slow path reads the clock: a free lock costs no rdtsc.
-	 * Nor does it check recursion: a CPU holding the lock already would
-	 * find owner != t, so checking here (before spinning) is enough. */
+	 * Only this slow path reads the clock (a free lock costs no rdtsc)
+	 * or checks recursion (a CPU holding the lock would find o != t). */
 	if (plat_unlikely(AO_load_acquire(&l->owner) != t)) {
-		lockdbg_enter(&l->dbg);
 		waited = true;
 		queued = plat_ticks();
+		uint32_t spins = 0;
 		do
-			oracle_wait(l->dbg.log);
+			lockdbg_wait(&l->dbg, spins++);
 		while (AO_load_acquire(&l->owner) != t);
 	}
 	/* (n, t, -) -> (n, t, me) */
