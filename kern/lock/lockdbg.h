@@ -66,7 +66,8 @@ _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder sta
 
 void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name);
 /* Out of line: statistics are off by default. */
-void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait);
+__attribute__((cold)) void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited,
+					 uint64_t wait);
 
 static inline const char *lockdbg_name(const struct lock_debug *d)
 {
@@ -101,8 +102,9 @@ static inline uint32_t lockdbg_sat32(uint64_t v)
 /* The caller now holds the lock: `pos` is its ticket (or 0); if `waited`,
  * it queued at t_queued (ticks), else t_queued is unused.  `apply` is the
  * lock type's replay function (a constant: a direct call). */
-static inline void lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
-			       const char *(*apply)(void *, const struct log_event *))
+static inline __attribute__((always_inline)) void
+lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
+	    const char *(*apply)(void *, const struct log_event *))
 {
 	unsigned cpu = plat_cpu();
 

@@ -31,24 +31,30 @@ static AO_t take_ticket(struct tlock *l)
 	return t;
 }
 
+/* (n, o, h) with o != t: spin (script: block) until owner reaches t.  Only
+ * this slow path reads the clock (a free lock costs no rdtsc) or checks
+ * recursion (a CPU holding the lock would find o != t).  Out of line, so
+ * that the fast path stays short. */
+__attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
+{
+	uint64_t queued = plat_ticks();
+	uint32_t spins = 0;
+	do
+		lockdbg_wait(&l->dbg, spins++);
+	while (AO_load_acquire(&l->owner) != t);
+	/* (n, t, -) -> (n, t, me) */
+	lockdbg_got(&l->dbg, t, queued, true, tlock_apply);
+}
+
 void tlock_acquire(struct tlock *l)
 {
 	AO_t t = take_ticket(l);
-	uint64_t queued = 0;
-	bool waited = false;
-	/* (n, o, h) with o != t: spin (script: block) until owner reaches t.
-	 * Only this slow path reads the clock (a free lock costs no rdtsc)
-	 * or checks recursion (a CPU holding the lock would find o != t). */
 	if (plat_unlikely(AO_load_acquire(&l->owner) != t)) {
-		waited = true;
-		queued = plat_ticks();
-		uint32_t spins = 0;
-		do
-			lockdbg_wait(&l->dbg, spins++);
-		while (AO_load_acquire(&l->owner) != t);
+		tlock_wait(l, t);
+		return;
 	}
 	/* (n, t, -) -> (n, t, me) */
-	lockdbg_got(&l->dbg, t, queued, waited, tlock_apply);
+	lockdbg_got(&l->dbg, t, 0, false, tlock_apply);
 }
 
 void tlock_release(struct tlock *l)

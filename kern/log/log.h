@@ -111,11 +111,12 @@ struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uin
 struct log_event *log_append_at(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 				uint64_t ts);
 
-/* Out of line parts of log_append_inline: rare, or the cold error path. */
-void log_checkpoint(struct log_obj *o);
-void log_appended_rare(struct log_obj *o, const struct log_event *e);
-_Noreturn void log_apply_failed(const struct log_obj *o, const struct log_event *e,
-				const char *why);
+/* Out of line parts of log_append_inline: rare, or the error path.  cold:
+ * kept away from the fast path's code and register allocation. */
+__attribute__((cold)) void log_checkpoint(struct log_obj *o);
+__attribute__((cold)) void log_appended_rare(struct log_obj *o, const struct log_event *e);
+__attribute__((cold)) _Noreturn void log_apply_failed(const struct log_obj *o,
+						      const struct log_event *e, const char *why);
 
 /*
  * log_append_at as a straight line for callers that know the object's type
@@ -125,9 +126,9 @@ _Noreturn void log_apply_failed(const struct log_obj *o, const struct log_event 
  * unlikely branch each, to the out-of-line code, in log_append's order:
  * apply, order stream, oracle, check mode.
  */
-static inline struct log_event *log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0,
-						   uint64_t arg1, uint64_t ts,
-						   const char *(*apply)(void *, const struct log_event *))
+static inline __attribute__((always_inline)) struct log_event *
+log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1, uint64_t ts,
+		  const char *(*apply)(void *, const struct log_event *))
 {
 	uint64_t seq = o->count;
 	/* The slot about to be reused holds event seq - N: checkpoint first if
