@@ -34,6 +34,22 @@ void mcs_init(struct mcs_lock *l, const char *name)
 	lockdbg_init(&l->dbg, &mcs_log_type, name);
 }
 
+/* Link behind p, then wait: (x, 1, y) -> (x, 0, y).  Only this queued
+ * path reads the clock or checks recursion (a CPU that holds the lock is
+ * in the queue, so it never finds it free).  Out of line, so that the fast
+ * path stays short. */
+__attribute__((noinline)) static void mcs_wait(struct mcs_lock *l, struct mcs_node *me,
+					      struct mcs_node *pred)
+{
+	uint64_t queued = plat_ticks();
+	AO_store_release(&pred->next, (AO_t)me);
+	uint32_t spins = 0;
+	while (AO_load_acquire(&me->locked))
+		lockdbg_wait(&l->dbg, spins++);
+	l->dbg.holder_node = me;
+	lockdbg_got(&l->dbg, 0, queued, true, mcs_apply);
+}
+
 void mcs_acquire(struct mcs_lock *l)
 {
 	struct log_obj *o = l->dbg.log;
@@ -53,21 +69,12 @@ void mcs_acquire(struct mcs_lock *l)
 		pred = seen;
 	oracle_after(o, ORACLE_ORDERED);
 
-	uint64_t queued = 0;
-	bool waited = false;
-	if (pred) {
-		/* Link behind p, then wait: (x, 1, y) -> (x, 0, y).  Only the
-		 * queued path reads the clock or checks recursion (a CPU that
-		 * holds the lock is in the queue, so it never finds it free). */
-		queued = plat_ticks();
-		waited = true;
-		AO_store_release(&((struct mcs_node *)pred)->next, (AO_t)me);
-		uint32_t spins = 0;
-		while (AO_load_acquire(&me->locked))
-			lockdbg_wait(&l->dbg, spins++);
+	if (plat_unlikely(pred != 0)) {
+		mcs_wait(l, me, (struct mcs_node *)pred);
+		return;
 	}
 	l->dbg.holder_node = me;
-	lockdbg_got(&l->dbg, 0, queued, waited, mcs_apply);
+	lockdbg_got(&l->dbg, 0, 0, false, mcs_apply);
 }
 
 void mcs_release(struct mcs_lock *l)
