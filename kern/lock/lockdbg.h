@@ -25,22 +25,38 @@
  *                        sampled (seq % LOCK_TIME_PERIOD == 0)
  *                        or lock_time_all     other
  *   got the lock free    ts, hold             -          (no rdtsc at all)
- *   had to wait          ts, wait, hold       ts, wait   (queued: off the
- *                                                         critical path)
+ *   had to wait          ts, wait, hold       -          (ticket lock)
+ *                                             (MCS: reads the clock when
+ *                                              it queues, but not when it
+ *                                              gets the lock)
  *
  * ts = got time, wait = ticks from queueing to getting, hold = ticks from
  * getting to releasing; a field not taken is 0 (a real one never is), so
  * an untimed event has ts = 0.  One rdtsc serves ts, wait and the hold's
- * start; the release reads the clock only for sampled events, since on a
- * contended lock that rdtsc delays the hand-off.  lock_time_all (tests and
- * stress that check mutual exclusion and bounded bypass by time) times
- * every acquisition and release.
+ * start.  A waiter's rdtsc when it gets the lock, and the release's, are
+ * on a contended lock's hand-off path, so they are sampled too; a ticket
+ * lock's waiter knows its seq (the ticket) and skips the queue-time rdtsc
+ * as well.  lock_time_all (tests and stress that check mutual exclusion
+ * and bounded bypass by time) times every acquisition and release;
+ * lock_stats_on times every waited acquisition (the stats sum the waits).
  */
 #define LOCK_TIME_PERIOD 64 /* power of two */
 _Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a power of two");
 
 extern bool lock_time_all; /* time every acquisition */
 extern bool lock_stats_on; /* keep struct lock_stats (stress, tests) */
+
+/* Does a waiter for acquisition `seq` need its queue time?  (Exactly when
+ * lockdbg_got(seq, waited) will read the clock.) */
+static inline bool lockdbg_wait_timed(uint64_t seq)
+{
+#ifndef LOCK_LOG_OFF
+	return lock_time_all || lock_stats_on || (seq & (LOCK_TIME_PERIOD - 1)) == 0;
+#else
+	(void)seq;
+	return lock_stats_on;
+#endif
+}
 
 /* Optional statistics (lock_stats_on): written only by the holder, on their
  * own cache lines, so that the default path does not move them around. */
@@ -52,17 +68,17 @@ struct lock_stats {
 	uint64_t per_cpu[PLAT_MAX_CPUS]; /* acquisitions by CPU (fairness) */
 } __attribute__((aligned(PLAT_CACHELINE)));
 
-/* The first line is what the holder reads and writes on every operation
- * (keep it one line: _Static_assert below); the optional stats follow. */
+/* The first line is read on every operation and written only by the MCS
+ * holder (holder_node); keep it one line: _Static_assert below.  The
+ * holding CPU is not here but in the log object's hot line (log_obj.holder,
+ * written with the append), so that a hand-off does not move this line. */
 struct lock_debug {
-	/* -1 when free.  (The holder's thread is not kept here: it is in
-	 * the holder's event, the last of the log.) */
-	volatile int32_t holder_cpu;
 	struct log_obj *log; /* the lock's own log; also its identity for the oracle */
 	void *holder_node; /* MCS: the holder's queue node (ticket lock: unused) */
 	struct lock_stats stats;
 };
 _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder state is one line");
+_Static_assert(PLAT_MAX_CPUS < 255, "log_obj.holder is a byte: CPU + 1");
 
 void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name);
 /* Out of line: statistics are off by default. */
@@ -74,21 +90,28 @@ static inline const char *lockdbg_name(const struct lock_debug *d)
 	return d->log->name;
 }
 
+/* The holding CPU, -1 when free (racy unless called by the holder). */
+static inline int32_t lockdbg_holder(const struct lock_debug *d)
+{
+	return (int32_t)d->log->holder - 1;
+}
+
 #define LOCK_RECURSION_SPINS 1024
 
 /*
  * One turn of a waiter's spin loop (`spins` turns so far), which also
  * catches recursion: a CPU waiting for a lock it holds waits forever.  A
  * CPU that finds the lock free cannot hold it, so only waiters check, and
- * not at once: reading holder_cpu pulls the holder's debug line away from
- * it, which on a contended lock slowed every hand-off.  Under an oracle
+ * not at once: reading the holder (log_obj.holder) pulls the log object's
+ * hot line away from the holder, which on a contended lock slowed every
+ * hand-off.  Under an oracle
  * that blocks waiters (script, replay) the check comes first, so recursion
  * panics by name instead of ending as a deadlock report.
  */
 static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
 {
 	if (plat_unlikely(spins == (oracle_cur->wait ? 0 : LOCK_RECURSION_SPINS)) &&
-	    d->holder_cpu == (int32_t)plat_cpu())
+	    d->log->holder == plat_cpu() + 1)
 		plat_panic("lock %s: acquire by cpu %u which already holds it", lockdbg_name(d),
 			   plat_cpu());
 	oracle_wait(d->log);
@@ -100,25 +123,28 @@ static inline uint32_t lockdbg_sat32(uint64_t v)
 }
 
 /* The caller now holds the lock: `pos` is its ticket (or 0); if `waited`,
- * it queued at t_queued (ticks), else t_queued is unused.  `apply` is the
+ * it queued at t_queued (ticks; 0 if it did not read the clock, see
+ * lockdbg_wait_timed), else t_queued is unused.  `apply` is the
  * lock type's replay function (a constant: a direct call). */
 static inline __attribute__((always_inline)) void
 lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
 	    const char *(*apply)(void *, const struct log_event *))
 {
 	unsigned cpu = plat_cpu();
+	struct log_obj *o = d->log;
+	unsigned h = o->holder;
 
-	if (plat_unlikely(d->holder_cpu != -1))
+	if (plat_unlikely(h != 0))
 		plat_panic("lock %s: cpu %u got it while cpu %d holds it (mutual exclusion)",
-			   lockdbg_name(d), cpu, d->holder_cpu);
-	d->holder_cpu = (int32_t)cpu;
+			   lockdbg_name(d), cpu, (int)h - 1);
+	o->holder = (uint8_t)(cpu + 1);
 #ifndef LOCK_LOG_OFF
-	bool timed = waited || lock_time_all ||
-		     (d->log->count & (LOCK_TIME_PERIOD - 1)) == 0;
+	bool timed = lock_time_all || (o->count & (LOCK_TIME_PERIOD - 1)) == 0 ||
+		     (waited && lock_stats_on);
 	uint64_t now = timed ? plat_ticks() : 0;
 	uint64_t w = 0;
-	struct log_event *e = log_append_inline(d->log, LOCK_ACQ, pos, 0, now, apply);
-	if (plat_unlikely(waited)) {
+	struct log_event *e = log_append_inline(o, LOCK_ACQ, pos, 0, now, apply);
+	if (plat_unlikely(waited) && timed && t_queued != 0) {
 		w = now - t_queued;
 		e->wait = lockdbg_sat32(w);
 	}
@@ -137,27 +163,28 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
 static inline void lockdbg_leave(struct lock_debug *d)
 {
 	unsigned cpu = plat_cpu();
-	if (plat_unlikely(d->holder_cpu != (int32_t)cpu))
+	struct log_obj *o = d->log;
+	unsigned h = o->holder;
+	if (plat_unlikely(h != cpu + 1))
 		plat_panic("lock %s: release by cpu %u, holder is %d", lockdbg_name(d), cpu,
-			   d->holder_cpu);
+			   (int)h - 1);
 #ifndef LOCK_LOG_OFF
 	/* Only the holder appends to a lock's log, so its event is the last.
 	 * Hold is measured from the event's own time stamp, before handing
 	 * the lock on, so that got + hold never exceeds the real release time
 	 * (lockcheck relies on it). */
-	struct log_obj *o = d->log;
 	uint64_t seq = o->count - 1;
 	struct log_event *e = &o->ring[seq & o->ring_mask];
 	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || lock_time_all))
 		e->hold = lockdbg_sat32(plat_ticks() - e->ts);
 	e->rel_cpu = (uint8_t)cpu;
 #endif
-	d->holder_cpu = -1;
+	o->holder = 0;
 }
 
 static inline bool lockdbg_held(const struct lock_debug *d)
 {
-	return d->holder_cpu == (int32_t)plat_cpu();
+	return d->log->holder == plat_cpu() + 1;
 }
 
 #endif

@@ -6,9 +6,9 @@
 
 void tlock_init(struct tlock *l, const char *name)
 {
-	l->next = 0;
-	l->owner = 0;
 	lockdbg_init(&l->dbg, &tlock_log_type, name);
+	*tlock_next(l->dbg.log) = 0;
+	*tlock_owner(l->dbg.log) = 0;
 }
 
 /* (n, o, h) -> (n+1, o, h): returns t = n. */
@@ -19,29 +19,30 @@ static AO_t take_ticket(struct tlock *l)
 #ifdef TLOCK_BROKEN
 	/* Deliberately wrong: load and store are two separate shared accesses,
 	 * so each is its own event point; another CPU may load in between. */
-	AO_t t = AO_load(&l->next);
+	AO_t t = AO_load(tlock_next(o));
 	oracle_after(o, ORACLE_ORDERED);
 	oracle_before(o, ORACLE_FREE);
-	AO_store(&l->next, t + 1);
+	AO_store(tlock_next(o), t + 1);
 	oracle_after(o, ORACLE_FREE);
 #else
-	AO_t t = AO_fetch_and_add1_full(&l->next);
+	AO_t t = AO_fetch_and_add1_full(tlock_next(o));
 	oracle_after(o, ORACLE_ORDERED);
 #endif
 	return t;
 }
 
 /* (n, o, h) with o != t: spin (script: block) until owner reaches t.  Only
- * this slow path reads the clock (a free lock costs no rdtsc) or checks
- * recursion (a CPU holding the lock would find o != t).  Out of line, so
- * that the fast path stays short. */
+ * this slow path checks recursion (a CPU holding the lock would find
+ * o != t); it reads the clock only if acquisition t is timed (lockdbg.h).
+ * Out of line, so that the fast path stays short. */
 __attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
 {
-	uint64_t queued = plat_ticks();
+	uint64_t queued = plat_unlikely(lockdbg_wait_timed(t)) ? plat_ticks() : 0;
+	volatile AO_t *owner = tlock_owner(l->dbg.log);
 	uint32_t spins = 0;
 	do
 		lockdbg_wait(&l->dbg, spins++);
-	while (AO_load_acquire(&l->owner) != t);
+	while (AO_load_acquire(owner) != t);
 	/* (n, t, -) -> (n, t, me) */
 	lockdbg_got(&l->dbg, t, queued, true, tlock_apply);
 }
@@ -49,7 +50,7 @@ __attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
 void tlock_acquire(struct tlock *l)
 {
 	AO_t t = take_ticket(l);
-	if (plat_unlikely(AO_load_acquire(&l->owner) != t)) {
+	if (plat_unlikely(AO_load_acquire(tlock_owner(l->dbg.log)) != t)) {
 		tlock_wait(l, t);
 		return;
 	}
@@ -64,6 +65,7 @@ void tlock_release(struct tlock *l)
 	oracle_before(o, ORACLE_FREE);
 	/* (n, t, me) -> (n, t+1, -): only the holder writes owner, so a plain
 	 * load and a release store suffice. */
-	AO_store_release(&l->owner, l->owner + 1);
+	volatile AO_t *owner = tlock_owner(o);
+	AO_store_release(owner, *owner + 1);
 	oracle_after(o, ORACLE_FREE);
 }

@@ -1,7 +1,8 @@
 /*
  * tlock.h - ticket lock whose fetch-and-increment orders its log.
  *
- * Lock word (two counters sharing one cache line):
+ * Lock word (two counters sharing one cache line: the hot line of the
+ * lock's log object, log_obj.sync[], which the holder writes anyway):
  *
  *      +------------------------+------------------------+
  *      | next: tickets handed   | owner: ticket being    |
@@ -29,14 +30,23 @@
 #include <atomic_ops.h>
 #include "lock/lockdbg.h"
 
-/* next/owner alone on the first line: waiters spin on it, and the holder's
- * debug writes (dbg, next line) must not steal it from them. */
+/* next/owner are not here but on the log object's hot line (tlock_next,
+ * tlock_owner), with its count, chain hash, state and holder: a hand-off
+ * then moves one line (as a plain ticket lock does) instead of two.  This
+ * line (dbg) is only read. */
 struct tlock {
-	volatile AO_t next;
-	volatile AO_t owner;
-	struct lock_debug dbg __attribute__((aligned(PLAT_CACHELINE)));
+	struct lock_debug dbg;
 } __attribute__((aligned(PLAT_CACHELINE)));
-_Static_assert(offsetof(struct tlock, dbg) == PLAT_CACHELINE, "lock word has its own line");
+
+static inline volatile AO_t *tlock_next(struct log_obj *o)
+{
+	return &o->sync[0];
+}
+
+static inline volatile AO_t *tlock_owner(struct log_obj *o)
+{
+	return &o->sync[1];
+}
 
 void tlock_init(struct tlock *l, const char *name);
 void tlock_acquire(struct tlock *l);

@@ -25,6 +25,8 @@ static void name_copy(char *dst, const char *src)
 static void obj_clear(struct log_obj *o, const struct log_type *t)
 {
 	o->count = 0;
+	o->holder = 0;
+	o->sync[0] = o->sync[1] = 0;
 	o->hash = o->name_hash;
 	__builtin_memset(o->state, 0, sizeof o->state);
 	if (t->init)

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <atomic_ops.h>
 #include "log/event.h"
 #include "log/type.h"
 #include "log/hash.h"
@@ -52,19 +53,30 @@ struct log_order_chunk {
 _Static_assert(sizeof(struct log_order_chunk) == 4096, "order chunk is one page");
 
 struct log_obj {
-	/* Hot: what an append reads and writes, written only by the appender
-	 * (who has exclusion).  With a small state (a lock's is 16 bytes) it
-	 * is all one cache line, which moves once per lock hand-off. */
+	/* Hot: what an append writes, written only by the appender (who has
+	 * exclusion).  With a small state (a lock's is 16 bytes) it is all one
+	 * cache line, and that line also holds the object's synchronization
+	 * words (a ticket lock's next/owner) and holder: a lock hand-off moves
+	 * this one line (plus the protected data), as a plain ticket lock
+	 * moves its lock word. */
 	uint64_t count;   /* events appended so far == next seq */
 	uint64_t hash;    /* chain hash after the last event */
-	struct log_event *ring; /* ring_mask + 1 slots in use */
+	/* For the object's lock, if it is one (ticket lock: next, owner);
+	 * not logged, not replayed; zero at registration. */
+	volatile AO_t sync[2];
+	/* Objects held exclusively (the locks): holding CPU + 1, 0 = free.
+	 * Debug state, not replayed. */
+	volatile uint8_t holder;
+	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(8))); /* cached replayed state */
+
+	/* Read-mostly (an append reads them; ck_next changes at checkpoints):
+	 * their own line, shared by every CPU without moving. */
+	struct log_event *ring __attribute__((aligned(64))); /* ring_mask + 1 slots in use */
 	uint64_t ck_next; /* == ck_seq + ring_mask + 1: the append that must checkpoint first */
 	uint32_t ring_mask;
 	uint16_t id;
 	bool live; /* registered since the last log_reset() */
 	const struct log_type *type;
-
-	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(8))); /* cached replayed state */
 
 	/* The checkpoint: state and hash after the first ck_seq events. */
 	uint64_t ck_seq;
@@ -81,7 +93,8 @@ struct log_obj {
 
 	void *oracle_data; /* reserved for the active oracle (replay: its reference) */
 } __attribute__((aligned(64)));
-_Static_assert(offsetof(struct log_obj, state) == 48, "hot fields and a lock's state share a line");
+_Static_assert(offsetof(struct log_obj, state) + 16 <= 64,
+	       "hot fields, sync words and a lock's state share a line");
 
 /* Runtime switches. */
 extern bool log_check_mode;   /* recompute and compare state after every append */
