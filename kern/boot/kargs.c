@@ -15,6 +15,7 @@ static const struct cmdline_key known[] = {
 	{ "crash", "deliberate fault after boot: panic, pf, gp, ud, div, pf-ap (on an AP)" },
 	{ "oracle", "event-order oracle: hw, script:..., replay" },
 	{ "expect", "the line test=console_input waits for on the serial port" },
+	{ "x2apic", "0: keep the local APICs in xAPIC mode even where x2APIC exists" },
 	{ "record", "keep the order streams and write the trace to COM2 (test=locks_cmdline_oracle)" },
 	{ "locks_stride", "how the lock test picks counters (default 7): a changed program for replay" },
 };

@@ -32,19 +32,57 @@
 #define ICR_PENDING	0x1000
 #define ICR_OTHERS	0xc0000
 
+/*
+ * Two access modes: xAPIC (registers memory-mapped, 8-bit APIC ids) and
+ * x2APIC (registers are MSRs 0x800 + offset/16, 32-bit ids, the ICR one
+ * 64-bit MSR). x2APIC is used where the CPU has it, unless x2apic=0; if the
+ * firmware already switched it on (as on many current PCs) there is no way
+ * back, so it is used then in any case.
+ */
+#define MSR_APIC_BASE	0x1b
+#define APIC_BASE_EXTD	(1u << 10)	/* x2APIC mode */
+#define APIC_BASE_EN	(1u << 11)
+#define MSR_X2APIC(reg)	(0x800 + (reg) / 16)
+#define CPUID1_X2APIC	(1u << 21)
+
 static volatile uint32_t *lapic;
+static int x2;
 static uint64_t timer_hz;
 
-static inline uint32_t rd(int reg) { return lapic[reg / 4]; }
+static inline uint32_t rd(int reg)
+{
+	return x2 ? (uint32_t)rdmsr(MSR_X2APIC(reg)) : lapic[reg / 4];
+}
+
 static inline void wr(int reg, uint32_t v)
 {
+	if (x2) {
+		wrmsr(MSR_X2APIC(reg), v);
+		return;
+	}
 	lapic[reg / 4] = v;
 	(void)lapic[ID / 4];	/* read back: the write has reached the APIC */
 }
 
-void lapic_set_base(uint64_t phys) { lapic = (volatile uint32_t *)phys; }
+/* Switch the calling CPU's APIC into the chosen mode (every CPU, before any access). */
+static void enable_mode(void)
+{
+	if (x2)
+		wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
+}
+
+void lapic_set_base(uint64_t phys, int allow_x2apic)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	lapic = (volatile uint32_t *)phys;
+	x2 = (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) || (allow_x2apic && (c & CPUID1_X2APIC));
+	enable_mode();
+}
+
 int lapic_ready(void) { return lapic != 0; }
-uint32_t lapic_id(void) { return rd(ID) >> 24; }
+int lapic_x2apic(void) { return x2; }
+uint32_t lapic_id(void) { return x2 ? rd(ID) : rd(ID) >> 24; }
 
 void lapic_eoi(void)
 {
@@ -53,6 +91,7 @@ void lapic_eoi(void)
 
 void lapic_init(void)
 {
+	enable_mode();
 	wr(SVR, SVR_ENABLE | T_SPURIOUS);
 	wr(TIMER, MASKED | T_TIMER);
 	wr(LINT0, MASKED);
@@ -72,6 +111,10 @@ static void icr_wait(void)
 
 static void icr_send(uint32_t apic_id, uint32_t lo)
 {
+	if (x2) {	/* one 64-bit write; no delivery-status bit to wait for */
+		wrmsr(MSR_X2APIC(ICRLO), (uint64_t)apic_id << 32 | lo);
+		return;
+	}
 	wr(ICRHI, apic_id << 24);
 	wr(ICRLO, lo);
 	icr_wait();
@@ -83,9 +126,7 @@ void lapic_send_sipi(uint32_t apic_id, uint32_t page) { icr_send(apic_id, ICR_ST
 
 void lapic_send_nmi_others(void)
 {
-	wr(ICRHI, 0);
-	wr(ICRLO, ICR_OTHERS | ICR_NMI | ICR_ASSERT);
-	icr_wait();
+	icr_send(0, ICR_OTHERS | ICR_NMI | ICR_ASSERT);
 }
 
 static void timer_intr(struct trapframe *tf)

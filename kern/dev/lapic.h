@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 
-void lapic_set_base(uint64_t phys);	/* from the MADT */
+/* From the MADT, on the boot CPU: also picks xAPIC or x2APIC mode. */
+void lapic_set_base(uint64_t phys, int allow_x2apic);
+int lapic_x2apic(void);
 void lapic_init(void);			/* on each CPU: enable, spurious vector, timer */
 int lapic_ready(void);
 uint32_t lapic_id(void);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "boot/bootinfo.h"
+#include "boot/kargs.h"
 #include "dev/ioapic.h"
 #include "dev/lapic.h"
 #include "dev/timer.h"
@@ -37,17 +38,19 @@ struct tramp_params {
 
 void mp_init(void)
 {
+	int allow_x2 = (int)karg_ulong("x2apic", 1);
 	const struct acpi_sdt_header *h = acpi_find_table(&bootinfo, "APIC");
 	int err = h ? madt_parse(h, h->length, &madt) : -1;
 	if (!h || err < 0) {
 		kprintf("mp: %s; running on the boot CPU only\n",
 			h ? madt_strerror(err) : "no ACPI MADT found");
-		lapic_set_base(0xfee00000);
+		lapic_set_base(0xfee00000, allow_x2);
 		cpus[0].apic_id = lapic_id();
 		ncpu = ncpu_found = 1;
 		return;
 	}
-	lapic_set_base(madt.lapic_addr);
+	lapic_set_base(madt.lapic_addr, allow_x2);
+	kprintf("lapic: %s mode\n", lapic_x2apic() ? "x2APIC" : "xAPIC");
 	uint32_t self = lapic_id();
 	/* The boot CPU is cpus[0]; the others follow in MADT order. */
 	ncpu = 1;
