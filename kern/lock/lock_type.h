@@ -25,6 +25,8 @@ struct lock_state {
 };
 /* It then sits in the log object's hot line (log.h). */
 _Static_assert(sizeof(struct lock_state) <= 16, "lock state fits the log object's first line");
+_Static_assert(offsetof(struct lock_state, last_thread) == offsetof(struct lock_state, last_cpu) + 4,
+	       "last_cpu, last_thread: one little-endian word (see event.h)");
 
 /* The replay functions are inline so that the locks' own appends call them
  * directly (log_append_inline); the type rows point at the same code. */
@@ -33,8 +35,9 @@ static inline const char *lock_apply_common(struct lock_state *s, const struct l
 	if (plat_unlikely(ev->type != LOCK_ACQ))
 		return "unknown lock event";
 	s->acquisitions++;
-	s->last_cpu = ev->cpu;
-	s->last_thread = ev->thread;
+	/* last_cpu, last_thread: one 8-byte store (asserted below) */
+	uint64_t last = (uint64_t)ev->cpu | (uint64_t)ev->thread << 32;
+	__builtin_memcpy(&s->last_cpu, &last, sizeof last);
 	return 0;
 }
 

@@ -38,4 +38,21 @@ struct log_event {
 
 _Static_assert(sizeof(struct log_event) == 64, "an event is one cache line");
 
+/* log_append_inline writes the small fields as whole little-endian words:
+ * (seq, thread), (obj, cpu, type, wait), (hold, rel_cpu, pad[0..2]). */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "log_append_inline packs event fields into little-endian words"
+#endif
+_Static_assert(__builtin_offsetof(struct log_event, seq) == 32 &&
+		       __builtin_offsetof(struct log_event, thread) == 36,
+	       "word 4: seq | thread << 32");
+_Static_assert(__builtin_offsetof(struct log_event, obj) == 40 &&
+		       __builtin_offsetof(struct log_event, cpu) == 42 &&
+		       __builtin_offsetof(struct log_event, type) == 43 &&
+		       __builtin_offsetof(struct log_event, wait) == 44,
+	       "word 5: obj | cpu << 16 | type << 24 | wait << 32");
+_Static_assert(__builtin_offsetof(struct log_event, hold) == 48 &&
+		       __builtin_offsetof(struct log_event, rel_cpu) == 52,
+	       "word 6: hold | rel_cpu << 32 | pad[0..2] << 40");
+
 #endif

@@ -139,6 +139,14 @@ __attribute__((cold)) _Noreturn void log_apply_failed(const struct log_obj *o,
  * unlikely branch each, to the out-of-line code, in log_append's order:
  * apply, order stream, oracle, check mode.
  */
+/* One aligned 8-byte store of w at p (an event's field packed with its
+ * neighbours, see log_append_inline); memcpy keeps it free of aliasing
+ * questions and compiles to a single mov. */
+static inline void log_store_word(void *p, uint64_t w)
+{
+	__builtin_memcpy(p, &w, sizeof w);
+}
+
 static inline __attribute__((always_inline)) struct log_event *
 log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1, uint64_t ts,
 		  const char *(*apply)(void *, const struct log_event *))
@@ -152,20 +160,18 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 	uint32_t thread = plat_thread();
 	uint8_t cpu = (uint8_t)plat_cpu();
 	uint64_t h = log_hash_fields(o->hash, (uint32_t)seq, thread, cpu, type, arg0, arg1);
-	/* The hash from registers (not read back from the slot), then the
-	 * slot; the pad stays as log_register zeroed it. */
+	/* The event is built in registers and written as seven 8-byte words
+	 * in struct order (offsets asserted in event.h): hash, arg0, arg1,
+	 * ts, seq|thread, obj|cpu|type|wait (wait 0), hold|rel_cpu|pad (hold
+	 * 0, rel_cpu LOG_CPU_NONE); the hash from registers, not read back;
+	 * the last word (pad) stays as log_register zeroed it. */
 	e->hash = h;
 	e->arg0 = arg0;
 	e->arg1 = arg1;
 	e->ts = ts;
-	e->seq = (uint32_t)seq;
-	e->thread = thread;
-	e->obj = o->id;
-	e->cpu = cpu;
-	e->type = type;
-	e->wait = 0;
-	e->hold = 0;
-	e->rel_cpu = LOG_CPU_NONE;
+	log_store_word(&e->seq, (uint64_t)(uint32_t)seq | (uint64_t)thread << 32);
+	log_store_word(&e->obj, (uint64_t)o->id | (uint64_t)cpu << 16 | (uint64_t)type << 24);
+	log_store_word(&e->hold, (uint64_t)LOG_CPU_NONE << 32);
 	o->hash = h;
 	o->count = seq + 1;
 
