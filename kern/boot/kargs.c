@@ -8,11 +8,13 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "mp/cpu.h"
+#include "lock/tlock.h"
 #include "oracle/oracle.h"
 
 static const struct cmdline_key known[] = {
 	{ "test", "run in-kernel tests: all, or a comma-separated list of names; KTAP on serial" },
-	{ "crash", "deliberate fault after boot: panic, pf, gp, ud, div, pf-ap (on an AP)" },
+	{ "crash", "deliberate fault after boot: panic, pf, gp, ud, div, pf-ap (on an AP), "
+		   "lock-twice, lock-release (lock misuse)" },
 	{ "oracle", "event-order oracle: hw, script:..., replay" },
 	{ "expect", "the line test=console_input waits for on the serial port" },
 	{ "x2apic", "0: keep the local APICs in xAPIC mode even where x2APIC exists" },
@@ -60,6 +62,19 @@ static __attribute__((noinline)) void crash_pf(void *arg)
 	*bad_ptr = 1;
 }
 
+/* Misuse of a logged lock: its debug state must catch it and name the lock. */
+static __attribute__((noinline)) void crash_lock(const char *how)
+{
+	static struct tlock l;
+	tlock_init(&l, "crash.demo");
+	if (strcmp(how, "lock-twice") == 0) {
+		tlock_acquire(&l);
+		tlock_acquire(&l);
+	} else {
+		tlock_release(&l);
+	}
+}
+
 static __attribute__((noinline)) void crash(const char *how)
 {
 	kprintf("crash: %s, on purpose\n", how);
@@ -75,8 +90,11 @@ static __attribute__((noinline)) void crash(const char *how)
 		__asm__ volatile("divl %0" : : "r"(zero), "a"(1), "d"(0));
 	else if (strcmp(how, "pf-ap") == 0 && ncpu > 1)
 		smp_call(ncpu - 1, crash_pf, NULL);
+	else if (strcmp(how, "lock-twice") == 0 || strcmp(how, "lock-release") == 0)
+		crash_lock(how);
 	else
-		kprintf("crash: unknown kind '%s' (panic, pf, gp, ud, div, pf-ap)\n", how);
+		kprintf("crash: unknown kind '%s' (panic, pf, gp, ud, div, pf-ap, lock-twice, "
+			"lock-release)\n", how);
 }
 
 void kargs_run(void)
