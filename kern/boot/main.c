@@ -24,7 +24,7 @@
 #include "x86.h"
 
 struct bootinfo bootinfo;
-extern char boot_stack_top[], _kernel_start[], _end[];
+extern char boot_stack_top[], _kernel_start[], _edata[], _end[];
 
 void kmain(uint32_t magic, uint32_t info) __attribute__((noreturn));
 void kmain(uint32_t magic, uint32_t info)
@@ -45,8 +45,9 @@ void kmain(uint32_t magic, uint32_t info)
 	tsc_calibrate();			/* udelay() for the AP start-up below */
 	palloc_init(&bootinfo);			/* after bootinfo: it must skip modules */
 	kvm_init();				/* our page tables; APs load the same CR3 */
-	kprintf("mm: %lu MiB free of %lu MiB, kernel %lu KiB\n", palloc_nfree() * PGSIZE >> 20,
-		mem_top() >> 20, (uint64_t)(_end - _kernel_start) >> 10);
+	kprintf("mm: %lu MiB free of %lu MiB; kernel %lu KiB loaded, %lu KiB with .bss\n",
+		palloc_nfree() * PGSIZE >> 20, mem_top() >> 20,
+		(uint64_t)(_edata - _kernel_start) >> 10, (uint64_t)(_end - _kernel_start) >> 10);
 	mp_init();				/* CPUs, LAPIC and IOAPIC from the MADT */
 	pic_disable();				/* before lapic_init: only APIC interrupts from now */
 	lapic_init();
