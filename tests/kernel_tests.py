@@ -11,10 +11,11 @@ from harness import PASS_STATUS, TOTALS, qemu_cmd, qemu_run
 KTAP_LINE = re.compile(r"^(ok|not ok) (\d+) (\S+)(.*)$", re.M)
 
 
-def run_ktap(res, build, smp, spec="all", timeout=120, tag=None):
+def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args=""):
     kernel = os.path.join(build, "kernel.elf")
     tag = tag or f"kernel:smp{smp}"
-    status, log, secs = qemu_run(qemu_cmd(kernel, smp=smp, args=f"test={spec}"), timeout)
+    status, log, secs = qemu_run(qemu_cmd(kernel, smp=smp, args=f"test={spec} {extra_args}"),
+                                 timeout)
     seen = 0
     for m in KTAP_LINE.finditer(log):
         seen += 1
@@ -32,4 +33,9 @@ def run_ktap(res, build, smp, spec="all", timeout=120, tag=None):
 
 
 def groups(build):
-    return [(f"kernel:smp{n}", lambda res, n=n: run_ktap(res, build, n)) for n in (1, 2, 4, 8)]
+    g = [(f"kernel:smp{n}", lambda res, n=n: run_ktap(res, build, n)) for n in (1, 2, 4, 8)]
+    # Every in-kernel test again with check mode on for every log.
+    g.append(("kernel:smp4-logcheck",
+              lambda res: run_ktap(res, build, 4, tag="kernel:smp4-logcheck",
+                                   extra_args="logcheck=1")))
+    return g

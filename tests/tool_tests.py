@@ -37,6 +37,12 @@ def explore_clean(res, build):
                       timeout=300)
     res.record("tools:explore-correct-lock-10000-schedules-clean",
                st == 0 and "no failure" in out, f"status {st}: {out[-400:]}")
+    # Check mode: every append recomputes the state from the checkpoint and compares.
+    for test in ("counter3", "counter4-mcs"):
+        st, out = run_cmd([tool(build, "explore"), f"--test={test}", "--schedules=300",
+                           "--check"], timeout=300)
+        res.record(f"tools:explore-{test}-check-mode-clean", st == 0 and "no failure" in out,
+                   f"status {st}: {out[-400:]}")
 
 
 MEM = re.compile(r"^log memory: (\d+) bytes", re.M)
@@ -58,7 +64,7 @@ def stress_bounded(res, build):
 
 def stress_record_replay(res, build):
     st, out = run_cmd([tool(build, "stress"), "--threads=2", "--ops=200000", "--objs=4",
-                       "--lock=mcs", "--record-replay"], timeout=300)
+                       "--lock=mcs", "--record-replay", "--check"], timeout=300)
     rows = re.findall(r"recorded ([0-9a-f]+)\s+replayed ([0-9a-f]+)\s+(\S+)", out)
     ok = st == 0 and len(rows) == 8 and all(a == b and s == "same" for a, b, s in rows)
     res.record("tools:stress-hw-recording-replays-identically", ok, f"status {st}: {out[-600:]}")

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mp/cpu.h"
 #include "lock/tlock.h"
+#include "log/log.h"
 #include "oracle/oracle.h"
 
 static const struct cmdline_key known[] = {
@@ -17,6 +18,7 @@ static const struct cmdline_key known[] = {
 		   "lock-twice, lock-release (lock misuse)" },
 	{ "oracle", "event-order oracle: hw, script:..., replay" },
 	{ "expect", "the line test=console_input waits for on the serial port" },
+	{ "logcheck", "1: check mode for every log (state recomputed and compared after each append)" },
 	{ "x2apic", "0: keep the local APICs in xAPIC mode even where x2APIC exists" },
 	{ "record", "keep the order streams and write the trace to COM2 (test=locks_cmdline_oracle)" },
 	{ "locks_stride", "how the lock test picks counters (default 7): a changed program for replay" },
@@ -34,6 +36,7 @@ void kargs_init(const char *line)
 	if (line[0])
 		kprintf("cmdline: %s\n", line);
 	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
+	log_check_mode = karg_ulong("logcheck", 0) != 0;
 	const char *o = karg("oracle");
 	static struct oracle_spec spec;
 	const char *err = o ? oracle_parse(o, &spec) : NULL;

@@ -118,7 +118,7 @@ KTEST_CPUS(locks_check_mode, 2)
 	log_check_mode = true;
 	run("hw");
 	run("script:random:42");
-	log_check_mode = was;
+	log_check_mode = was;	/* logcheck=1 on the command line keeps it on everywhere */
 }
 
 /*
