@@ -52,6 +52,10 @@ static inline void plat_relax(void)
 /* The TSC: invariant and synchronized across cores on current x86. */
 static inline uint64_t plat_ticks(void)
 {
+	/* lfence: rdtsc may otherwise run before earlier loads complete, e.g.
+	 * read the time before the load that saw the lock free; lockcheck's
+	 * time-based checks need "got" stamped after the hand-off. */
+	__builtin_ia32_lfence();
 	return __builtin_ia32_rdtsc();
 }
 

@@ -17,7 +17,12 @@ static inline unsigned plat_cpu(void) { return thiscpu()->id; }
 static inline unsigned plat_ncpus(void) { return (unsigned)ncpu_online; }
 static inline uint32_t plat_thread(void) { return 0; }	/* threads come with kern/thread */
 static inline void plat_relax(void) { cpu_relax(); }
-static inline uint64_t plat_ticks(void) { return rdtsc(); }
+/* lfence: stamp after earlier loads (the hand-off), as lockcheck assumes. */
+static inline uint64_t plat_ticks(void)
+{
+	__asm__ volatile("lfence" ::: "memory");
+	return rdtsc();
+}
 
 /* A parked CPU wakes at the latest on its next tick (HZ = 1000): about 2 s. */
 #define PLAT_STALL_PARKS 2000
