@@ -132,29 +132,35 @@ def free_port():
     return port
 
 
-def gdb_ap_percpu(res, build):
-    """gdb -batch attaches to QEMU, breaks in a function running on an AP and
-    reads that CPU's per-CPU data through its GS base."""
-    name = "system:gdb-ap-percpu"
+def under_gdb(build, smp, args, qemu_extra, gdb_cmds):
+    """Start QEMU stopped with its gdb stub, run gdb -batch with the project's
+    script and gdb_cmds, then end both. Returns gdb's (status, output)."""
     port = free_port()
-    cmd = qemu_cmd(kernel(build), smp=2, args="test=ipi_call", extra=["-S", "-gdb", f"tcp::{port}"])
+    cmd = qemu_cmd(kernel(build), smp=smp, args=args,
+                   extra=list(qemu_extra) + ["-S", "-gdb", f"tcp::{port}"])
     q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     try:
         time.sleep(0.5)
         gdb = ["gdb", "-batch", "-nx", "-x", "tools/gdb/kernel.gdb", kernel(build),
-               "-ex", f"kattach {port}",
-               # bump() runs on every CPU (the test's cross-CPU calls): stop on an AP.
-               "-ex", "hbreak bump if $_thread > 1",
-               "-ex", "continue",
-               "-ex", "bt 1",
-               "-ex", "kcpu",
-               "-ex", "printf \"PERCPU thread=%d id=%u apic=%u\\n\", $_thread, $cpu->id, $cpu->apic_id",
-               "-ex", "kill"]
-        st, out = run_cmd(gdb, timeout=60)
+               "-ex", f"kattach {port}"]
+        for c in list(gdb_cmds) + ["kill"]:
+            gdb += ["-ex", c]
+        return run_cmd(gdb, timeout=90)
     finally:
         q.kill()
         q.wait()
+
+
+def gdb_ap_percpu(res, build):
+    """gdb -batch attaches to QEMU, breaks in a function running on an AP and
+    reads that CPU's per-CPU data through its GS base."""
+    name = "system:gdb-ap-percpu"
+    # bump() runs on every CPU (the test's cross-CPU calls): stop on an AP.
+    st, out = under_gdb(build, 2, "test=ipi_call", [],
+                        ["hbreak bump if $_thread > 1", "continue", "bt 1", "kcpu",
+                         "printf \"PERCPU thread=%d id=%u apic=%u\\n\", $_thread, $cpu->id, "
+                         "$cpu->apic_id"])
     m = re.search(r"PERCPU thread=(\d+) id=(\d+) apic=(\d+)", out)
     # QEMU numbers gdb threads by vCPU index from 1; our ids follow the MADT order.
     ok = st == 0 and m and int(m.group(2)) >= 1 and int(m.group(2)) == int(m.group(1)) - 1 \
@@ -245,20 +251,10 @@ def record_replay(res, build, oracle, smp):
 def replay_gdb(res, build, trace, smp):
     """Replay a changed program under gdb and stop at the first divergent event."""
     name = "system:replay-gdb-stops-at-divergence"
-    port = free_port()
-    cmd = qemu_cmd(kernel(build), smp=smp, extra=["-initrd", trace, "-S", "-gdb", f"tcp::{port}"],
-                   args="oracle=replay locks_stride=5 test=locks_cmdline_oracle")
-    q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
-    try:
-        time.sleep(0.5)
-        st, out = run_cmd(["gdb", "-batch", "-nx", "-x", "tools/gdb/kernel.gdb", kernel(build),
-                           "-ex", f"kattach {port}", "-ex", "kdivergence", "-ex", "continue",
-                           "-ex", "printf \"DIVERGED %s seq %lu\\n\", o->name, seq",
-                           "-ex", "bt", "-ex", "kill"], timeout=90)
-    finally:
-        q.kill()
-        q.wait()
+    st, out = under_gdb(build, smp, "oracle=replay locks_stride=5 test=locks_cmdline_oracle",
+                        ["-initrd", trace],
+                        ["kdivergence", "continue",
+                         "printf \"DIVERGED %s seq %lu\\n\", o->name, seq", "bt"])
     m = re.search(r"DIVERGED (lock\.ctr\.\d|ctr\.\d) seq (\d+)", out)
     ok = st == 0 and m is not None and "hammer" in out
     res.record(name, ok, "" if ok else f"gdb status {st}; output: {res.keep_log(name, out)}")

@@ -54,10 +54,16 @@ void com2_putc(int c)
 		uart_putc(COM2, c);
 }
 
+/* Wait (bounded) until the UART at base has sent everything. */
+static void uart_drain(uint16_t base, int up)
+{
+	for (int i = 0; up && i < 1000000 && !(inb(base + REG_LSR) & LSR_TEMT); i++)
+		cpu_relax();
+}
+
 void com2_drain(void)
 {
-	for (int i = 0; com2_present && i < 1000000 && !(inb(COM2 + REG_LSR) & LSR_TEMT); i++)
-		cpu_relax();
+	uart_drain(COM2, com2_present);
 }
 
 void serial_enable_irq(void)
@@ -81,6 +87,5 @@ int serial_getc(void)
 
 void serial_drain(void)
 {
-	for (int i = 0; present && i < 1000000 && !(inb(COM1 + REG_LSR) & LSR_TEMT); i++)
-		cpu_relax();
+	uart_drain(COM1, present);
 }
