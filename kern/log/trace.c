@@ -605,6 +605,46 @@ static bool check_chain(struct ld *l, const struct log_objrec *o, uint64_t base)
 	return true;
 }
 
+/* CPU ids index per-CPU arrays in replay and in the tools, so each must be
+ * a CPU the recorded run had (META comes first: ncpus is known).  `fmt`
+ * says which field of what. */
+static bool fail_cpu(struct ld *l, uint64_t at, unsigned cpu, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool fail_cpu(struct ld *l, uint64_t at, unsigned cpu, const char *fmt, ...)
+{
+	char what[96];
+	struct trace_buf b;
+	va_list ap;
+	tbuf_init(&b, what, sizeof what);
+	va_start(ap, fmt);
+	tbuf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return fail(l, at, "%s %u out of range: the trace has cpus=%u (0..%u)", what, cpu,
+		    l->meta->ncpus, l->meta->ncpus - 1);
+}
+
+/* One kept event's own fields: ids against the object and the trace. */
+static bool event_ok(struct ld *l, const struct log_objrec *o, uint32_t i, uint32_t k,
+		     const struct log_event *e, uint64_t at)
+{
+	uint64_t seq = o->first + k;
+	if (e->obj != i)
+		return fail(l, at, "event %u belongs to object id %u, not %u", k, e->obj, i);
+	if (e->seq != (uint32_t)seq)
+		return fail(l, at, "event %u has seq %u, expected %lu (not contiguous)", k, e->seq,
+			    seq);
+	if (e->cpu >= l->meta->ncpus)
+		return fail_cpu(l, at, e->cpu, "event seq %lu: cpu", seq);
+	if (e->rel_cpu != LOG_CPU_NONE && e->rel_cpu >= l->meta->ncpus)
+		return fail_cpu(l, at, e->rel_cpu, "event seq %lu: releasing cpu", seq);
+	/* apply() sees only the events from the checkpoint on. */
+	if (e->type >= o->type->nevents)
+		return fail(l, at, "event seq %lu: event type %u out of range: %s has %u", seq,
+			    e->type, o->type->name, o->type->nevents);
+	return true;
+}
+
 static bool load_events(struct ld *l, struct rd *r, uint32_t i)
 {
 	struct log_objrec *o = &l->set->objs[i];
@@ -620,11 +660,8 @@ static bool load_events(struct ld *l, struct rd *r, uint32_t i)
 		struct log_event *e = &o->events[k];
 		uint64_t at = r->off;
 		get_event(r, e);
-		if (e->obj != i)
-			return fail(l, at, "event %u belongs to object id %u, not %u", k, e->obj, i);
-		if (e->seq != (uint32_t)(o->first + k))
-			return fail(l, at, "event %u has seq %u, expected %lu (not contiguous)", k,
-				    e->seq, o->first + k);
+		if (!event_ok(l, o, i, k, e, at))
+			return false;
 	}
 	return check_chain(l, o, base);
 }
@@ -673,6 +710,8 @@ static bool load_order(struct ld *l, struct rd *r, uint32_t i)
 		run->count = (uint16_t)get(r, 2);
 		if (run->count == 0)
 			return fail(l, at, "run %lu has count 0", k);
+		if (run->cpu >= l->meta->ncpus)
+			return fail_cpu(l, at, run->cpu, "order run %lu at seq %lu: cpu", k, sum);
 		sum += run->count;
 	}
 	if (sum != o->count)

@@ -206,6 +206,7 @@ static void test_empty_set_and_unordered(void **st)
 	assert_null(oracle_parse("script:rr", &spec));
 	assert_true(scenario_run(&cfg, &spec, HOST_COOP, 0, &res));
 	log_snapshot(&rec);
+	m.ncpus = 2;
 	buf = save(&rec, &m, &len);
 	if (!trace_load(buf, len, &got, &gmeta, &mem, &err))
 		fail_msg("load: %s", err.msg);
@@ -320,13 +321,16 @@ static void test_reject_inconsistent(void **st)
 	free(b);
 }
 
-/* Recompute the chain of r from event k on, so only replay can object. */
+/* Recompute the chain of r through its window (and the checkpoint hash
+ * on it), so only the check under test can object to an edited event. */
 static void rechain(struct log_objrec *r)
 {
 	uint64_t h = r->first == 0 ? log_hash_name(r->name) : r->events[0].hash;
 	for (uint32_t k = r->first == 0 ? 0 : 1; k < r->nevents; k++)
 		h = r->events[k].hash = log_hash_event(h, &r->events[k]);
 	r->hash = h;
+	if (r->ck_seq > r->first)
+		r->ck_hash = r->events[r->ck_seq - r->first - 1].hash;
 }
 
 static void test_reject_replay_and_order(void **st)
@@ -346,6 +350,85 @@ static void test_reject_replay_and_order(void **st)
 	l->order->runs[0].cpu ^= 1;
 	buf = save(&rec, &meta, &len);
 	expect_reject(buf, len, "ORDR (object lock.ctr.0)", "order stream says seq 0 was cpu=");
+	free(buf);
+}
+
+/* Run k of r's order stream and the first seq it covers. */
+static struct log_order_run *order_run(struct log_objrec *r, uint64_t k, uint64_t *seq)
+{
+	*seq = 0;
+	for (struct log_order_chunk *c = r->order; c; c = c->next)
+		for (uint32_t i = 0; i < c->n; i++, k--) {
+			if (!k)
+				return &c->runs[i];
+			*seq += c->runs[i].count;
+		}
+	fail_msg("%s has no order run %lu", r->name, (unsigned long)k);
+	return 0;
+}
+
+/*
+ * Ids a replay uses as indexes must be in range for the trace itself: a
+ * CPU the recorded run did not have (meta.ncpus = 2 here), in the order
+ * stream before the kept window (where no event cross-checks it), in an
+ * event or as its releasing CPU; and an event type the object's type does
+ * not have, before the checkpoint (where apply() never sees it).
+ */
+static void test_reject_ids_out_of_range(void **st)
+{
+	size_t len;
+	uint64_t seq;
+	char want[128];
+	record("script:random:17", 2, 41, LOCK_TICKET, 8); /* ctr.*: 8-event rings */
+	struct log_objrec *l = (struct log_objrec *)log_set_find(&rec, "ctr.0");
+	assert_true(l->first > 0 && l->order->runs[0].count <= l->first);
+	l->order->runs[0].cpu = 5;
+	uint8_t *buf = save(&rec, &meta, &len);
+	expect_reject(buf, len, "ORDR (object ctr.0)",
+		      "order run 0 at seq 0: cpu 5 out of range: the trace has cpus=2 (0..1)");
+	free(buf);
+
+	/* The same for the last run, which lies in the window: the range
+	 * check speaks before the cross-check with the event would. */
+	record("script:random:17", 2, 41, LOCK_TICKET, 8);
+	l = (struct log_objrec *)log_set_find(&rec, "ctr.0");
+	order_run(l, l->order_runs - 1, &seq)->cpu = 2;
+	buf = save(&rec, &meta, &len);
+	snprintf(want, sizeof want, "order run %lu at seq %lu: cpu 2 out of range",
+		 (unsigned long)(l->order_runs - 1), (unsigned long)seq);
+	expect_reject(buf, len, want, "the trace has cpus=2 (0..1)");
+	free(buf);
+
+	/* Events: without an order stream nothing else names the CPU. */
+	record("script:random:17", 2, 41, LOCK_TICKET, 8);
+	l = (struct log_objrec *)log_set_find(&rec, "ctr.0");
+	l->order = 0;
+	l->order_runs = 0;
+	l->events[1].cpu = 9;
+	rechain(l);
+	buf = save(&rec, &meta, &len);
+	snprintf(want, sizeof want, "event seq %lu: cpu 9 out of range", (unsigned long)l->first + 1);
+	expect_reject(buf, len, want, "the trace has cpus=2 (0..1)");
+	free(buf);
+
+	record("script:random:17", 2, 41, LOCK_TICKET, 8);
+	l = (struct log_objrec *)log_set_find(&rec, "ctr.0");
+	l->events[2].rel_cpu = 3; /* display only: no rechain needed */
+	buf = save(&rec, &meta, &len);
+	snprintf(want, sizeof want, "event seq %lu: releasing cpu 3 out of range",
+		 (unsigned long)l->first + 2);
+	expect_reject(buf, len, want, "the trace has cpus=2 (0..1)");
+	free(buf);
+
+	record("script:random:17", 2, 41, LOCK_TICKET, 8);
+	l = (struct log_objrec *)log_set_find(&rec, "ctr.0");
+	assert_true(l->ck_seq > l->first); /* event 0 is before the checkpoint */
+	l->events[0].type = 7;
+	rechain(l);
+	buf = save(&rec, &meta, &len);
+	snprintf(want, sizeof want, "event seq %lu: event type 7 out of range: counter has 1",
+		 (unsigned long)l->first);
+	expect_reject(buf, len, "(object ctr.0)", want);
 	free(buf);
 }
 
@@ -381,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_reject_framing),
 		cmocka_unit_test(test_reject_inconsistent),
 		cmocka_unit_test(test_reject_replay_and_order),
+		cmocka_unit_test(test_reject_ids_out_of_range),
 		cmocka_unit_test(test_newer_minor_skips_new_sections),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
