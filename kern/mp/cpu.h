@@ -13,6 +13,7 @@
 #include "trap/gdt.h"
 
 enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_ONLINE, CPU_FAILED, CPU_HALTED };
+enum call_state { CALL_FREE, CALL_BUSY };
 
 struct cpu {
 	struct cpu *self;		/* %gs:0 */
@@ -24,10 +25,16 @@ struct cpu {
 	uint64_t kstack_top;
 	volatile uint64_t ticks;	/* LAPIC timer interrupts taken */
 	volatile uint64_t nintr;	/* device/IPI interrupts taken */
-	/* Cross-CPU calls (smp_call): the caller fills fn/arg, then kicks. */
+	/*
+	 * Cross-CPU calls (smp_call): a caller claims the mailbox (call_state
+	 * CALL_FREE -> CALL_BUSY, one CAS), fills fn/arg, bumps call_seq and
+	 * kicks; this CPU runs the call, sets call_done = call_seq, then frees
+	 * the mailbox.
+	 */
 	void (*volatile call_fn)(void *);
 	void *volatile call_arg;
 	volatile uint64_t call_seq, call_done;
+	volatile uint32_t call_state;	/* enum call_state */
 	struct gdt gdt;
 	struct tss tss;
 } __attribute__((aligned(64)));

@@ -141,6 +141,15 @@ static void ipi_call(struct trapframe *tf)
 	/* Nothing to do here: the interrupt only ends the target's hlt; the idle loop runs the call. */
 }
 
+/*
+ * One mailbox per target, owned from the claim until the target has run the
+ * call. Callers waiting for a busy mailbox all see it freed at the same
+ * moment; claiming it by a check and a store would let two of them fill it
+ * (one call lost, the other run twice), so the claim is one CAS and the
+ * losers go on waiting. Interrupts stay off from the claim to the kick: an
+ * interrupt handler on this CPU calling the same target would otherwise wait
+ * for a mailbox that only the kick we have not sent yet can free.
+ */
 void smp_call(int cpu, void (*fn)(void *), void *arg)
 {
 	struct cpu *c = &cpus[cpu];
@@ -148,18 +157,30 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 		fn(arg);
 		return;
 	}
-	smp_call_wait(cpu);	/* one call in flight per target */
+	for (;;) {
+		uint32_t expect = CALL_FREE;
+		pushcli();
+		if (__atomic_compare_exchange_n(&c->call_state, &expect, CALL_BUSY, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+		popcli();
+		while (__atomic_load_n(&c->call_state, __ATOMIC_RELAXED) != CALL_FREE)
+			cpu_relax();
+	}
 	c->call_fn = fn;
 	c->call_arg = arg;
 	__atomic_fetch_add(&c->call_seq, 1, __ATOMIC_RELEASE);
 	lapic_send_ipi(c->apic_id, T_IPI_CALL);
+	popcli();
 }
 
+/* Waits for the calls published so far (ours among them), not for later
+ * callers' calls, which could otherwise keep us waiting for ever. */
 void smp_call_wait(int cpu)
 {
 	struct cpu *c = &cpus[cpu];
-	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) !=
-	       __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE))
+	uint64_t seq = __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) < seq)
 		cpu_relax();
 }
 
@@ -170,7 +191,9 @@ static int run_pending_call(struct cpu *c)
 		return 0;
 	sti();
 	c->call_fn(c->call_arg);
+	/* call_done first: a caller that claims the freed mailbox bumps call_seq past it. */
 	__atomic_store_n(&c->call_done, seq, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->call_state, CALL_FREE, __ATOMIC_RELEASE);
 	return 1;
 }
 

@@ -2,6 +2,7 @@
 #include "dev/lapic.h"
 #include "lib/ktest.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 #include "mp/cpu.h"
 #include "x86.h"
 
@@ -56,6 +57,61 @@ KTEST_CPUS(ipi_call, 2)
 		smp_call_wait(i);
 	for (int i = 0; i < ncpu; i++)
 		KT_EXPECT_EQ(hits[i], 50ull * (i + 1));
+}
+
+/*
+ * Several CPUs call the same target at once, many times: every call runs
+ * exactly once, on the target. Callers that wait for the same busy mailbox
+ * all see it free at the same moment; a mailbox claimed by a check and a
+ * plain store lets two of them fill it, so one call is lost and the other
+ * runs twice.
+ */
+#define CONTEND_CALLS 2000
+static uint16_t call_runs[MAXCPU][CONTEND_CALLS];	/* written only by the target */
+static volatile int call_target;
+static volatile int call_wrong_cpu;
+
+static void count_run(void *arg)
+{
+	uint16_t *slot = arg;
+	if ((int)cpuid_self() != call_target)
+		call_wrong_cpu = 1;
+	(*slot)++;
+}
+
+static void contend(void *arg)
+{
+	uint16_t *mine = call_runs[cpuid_self()];
+	for (int i = 0; i < CONTEND_CALLS; i++)
+		smp_call(call_target, count_run, &mine[i]);
+	smp_call_wait(call_target);
+}
+
+KTEST_CPUS(smp_call_contended, 3)
+{
+	int ncallers = ncpu - 1;	/* every CPU but the target, this one included */
+	call_target = ncpu - 1;
+	call_wrong_cpu = 0;
+	memset(call_runs, 0, sizeof(call_runs));
+	for (int i = 1; i < ncallers; i++)
+		smp_call(i, contend, NULL);
+	contend(NULL);
+	for (int i = 1; i < ncallers; i++)
+		smp_call_wait(i);
+	int lost = 0, twice = 0;
+	uint64_t runs = 0;
+	for (int c = 0; c < ncallers; c++)
+		for (int i = 0; i < CONTEND_CALLS; i++) {
+			lost += call_runs[c][i] == 0;
+			twice += call_runs[c][i] > 1;
+			runs += call_runs[c][i];
+		}
+	kprintf("# smp_call_contended: %d callers x %d calls to cpu %d: %lu runs, %d lost, "
+		"%d more than once\n", ncallers, CONTEND_CALLS, call_target, runs, lost, twice);
+	KT_EXPECT_EQ(lost, 0);
+	KT_EXPECT_EQ(twice, 0);
+	KT_EXPECT_EQ(runs, (uint64_t)ncallers * CONTEND_CALLS);
+	KT_EXPECT(!call_wrong_cpu);
 }
 
 /* The raw spinlock gives mutual exclusion: a non-atomic counter loses no update. */
