@@ -42,7 +42,14 @@
  *   void plat_kick(unsigned cpu)
  *       Make that CPU's current or next plat_park() return (kernel: IPI).
  *
- * Optional:
+ * Optional (defaults below):
+ *   bool plat_cpu_starts_idle(unsigned cpu)
+ *       At oracle start, is that CPU idle (it makes no event until another
+ *       CPU wakes it through oracle_cpu_wake)?  Kernel: the other CPUs sit
+ *       in their idle loops; host: every CPU starts running (false).
+ *   bool plat_in_interrupt(void)
+ *       Is the caller an interrupt handler?  Oracles refuse event points
+ *       there: a handler must not wait for a turn.
  *   PLAT_STALL_PARKS
  *       How many plat_park() calls a CPU waiting for its turn makes before
  *       it declares the run stalled (default 20000, ~1 ms each on the host;
@@ -68,6 +75,19 @@
 
 #ifndef PLAT_STALL_PARKS
 #define PLAT_STALL_PARKS 20000
+#endif
+#ifndef PLAT_HAS_CPU_STARTS_IDLE
+static inline bool plat_cpu_starts_idle(unsigned cpu)
+{
+	(void)cpu;
+	return false;
+}
+#endif
+#ifndef PLAT_HAS_IN_INTERRUPT
+static inline bool plat_in_interrupt(void)
+{
+	return false;
+}
 #endif
 
 #endif

@@ -31,7 +31,11 @@
  *       kentry-th kernel entry?  ORACLE_PREEMPT_TIMER = decide by the real
  *       timer (hw); YES/NO = the oracle decides (script, replay).
  *   cpu_idle(cpu) / cpu_busy(cpu) this CPU stops / starts taking part
- *       (script waits only for busy CPUs).
+ *       (script waits only for busy CPUs); idle is idempotent.
+ *   cpu_wake(cpu)                 the caller made work for that CPU; script
+ *       counts it as an actor at once (a deterministic decision set).
+ *   Event points are refused in interrupt handlers (plat_in_interrupt):
+ *       a handler records what happened and leaves the work to a thread.
  *
  * (The architecture note's `after(obj, event)` is split in two: `after`
  * at the linearization point, `appended` when the full event exists; for a
@@ -60,6 +64,10 @@ struct oracle_ops {
 	enum oracle_preempt (*preempt)(unsigned cpu, uint32_t thread, uint64_t kentry);
 	void (*cpu_idle)(unsigned cpu);
 	void (*cpu_busy)(unsigned cpu);
+	/* The caller made work for that CPU (woke a thread there, sent it a
+	 * call): script counts it as an actor from this moment, so the next
+	 * decision does not depend on when the CPU notices. */
+	void (*cpu_wake)(unsigned cpu);
 	/* End of run: replay checks every object reached its recorded end. */
 	void (*finish)(void);
 	/* The platform found every CPU parked with nobody to kick: report who
@@ -156,6 +164,12 @@ static inline void oracle_cpu_busy(unsigned cpu)
 {
 	if (oracle_cur->cpu_busy)
 		oracle_cur->cpu_busy(cpu);
+}
+
+static inline void oracle_cpu_wake(unsigned cpu)
+{
+	if (oracle_cur->cpu_wake)
+		oracle_cur->cpu_wake(cpu);
 }
 
 #endif

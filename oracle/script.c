@@ -9,6 +9,13 @@
  *     RUN ----idle/done---> IDLE
  *     BLOCKED --after(obj) by another CPU--> POINT
  *     POINT --picked by the schedule--> RUN
+ *     IDLE ---cpu_wake by the running CPU--> POINT   (work was made for it)
+ *     IDLE ---cpu_busy by itself-----------> POINT   (then decide if nobody runs)
+ *
+ * At start the calling CPU runs; the others run too, except those the
+ * platform says are idle (the kernel's APs in their idle loops): they are
+ * IDLE until the running CPU wakes them, so when a CPU joins never depends
+ * on when it notices.
  *
  * Turn protocol, state tuple (running, grant):
  *   a CPU leaves RUN          (1, -) -> (0, -)   it decides, under olock:
@@ -50,11 +57,22 @@ uint64_t oracle_script_steps(void)
 void oracle_script_start(const struct oracle_spec *spec, unsigned ncpus)
 {
 	uint64_t horizon = sc.horizon ? sc.horizon : 100;
-	__builtin_memset((void *)&sc, 0, sizeof sc);
+	/* Under the lock, field by field: a CPU finishing the previous run
+	 * (an idle loop's late cpu_idle) must see the old state or the new
+	 * one, never a half-cleared one (a zeroed status reads as RUN). */
+	olock_acquire(&sc.lock);
 	sc.horizon = horizon;
 	sc.ncpus = ncpus;
-	sc.running = ncpus; /* every CPU starts running its local code */
+	sc.running = 0;
+	sc.steps = 0;
+	for (unsigned c = 0; c < PLAT_MAX_CPUS; c++) {
+		sc.status[c] = c < ncpus && !plat_cpu_starts_idle(c) ? S_RUN : S_IDLE;
+		sc.running += sc.status[c] == S_RUN;
+		sc.blocked_on[c] = 0;
+		sc.grant[c] = 0;
+	}
 	sched_init(&sc.sched, spec, ncpus, horizon);
+	olock_release(&sc.lock);
 }
 
 /* Names the first blocked CPU in the message itself, so explore's one-line
@@ -100,7 +118,17 @@ static void decide(void)
 /* RUN -> `to`, decide, then wait to be picked. */
 static void stop_and_wait(unsigned cpu, uint8_t to, struct log_obj *obj)
 {
+	if (plat_unlikely(plat_in_interrupt()))
+		plat_panic("script: event point on %s in an interrupt handler (cpu %u)",
+			   obj ? obj->name : "-", cpu);
 	olock_acquire(&sc.lock);
+	if (sc.status[cpu] != S_RUN) {
+		/* Only a running CPU reaches an event point; anything else means
+		 * the CPU acted without being woken through the oracle. */
+		olock_release(&sc.lock);
+		plat_panic("script: cpu %u at an event point on %s while not running (state %u)",
+			   cpu, obj ? obj->name : "-", sc.status[cpu]);
+	}
 	sc.status[cpu] = to;
 	sc.blocked_on[cpu] = obj;
 	sc.running--;
@@ -132,19 +160,41 @@ static void script_after(struct log_obj *obj, unsigned cpu, enum oracle_op op)
 	olock_release(&sc.lock);
 }
 
+/* Idempotent: the kernel's idle loop says it every time it finds nothing to do. */
 static void script_idle(unsigned cpu)
 {
-	stop_and_wait(cpu, S_IDLE, 0);
+	olock_acquire(&sc.lock);
+	uint8_t st = sc.status[cpu];
+	if (st == S_POINT) /* woken, but the work was taken before it ran: idle again */
+		sc.status[cpu] = S_IDLE;
+	olock_release(&sc.lock);
+	if (st == S_RUN)
+		stop_and_wait(cpu, S_IDLE, 0);
 }
 
-/* An idle CPU rejoins as if parked at an event point. */
+/* The CPU has work: join the schedule (if nobody woke it through the
+ * oracle) and wait until picked; a CPU already picked (RUN) goes on. */
 static void script_busy(unsigned cpu)
 {
 	olock_acquire(&sc.lock);
-	sc.status[cpu] = S_POINT;
-	sc.running++; /* counted until stop_and_wait takes it off again */
+	uint8_t st = sc.status[cpu];
+	if (st == S_IDLE) {
+		sc.status[cpu] = S_POINT;
+		decide();
+	}
 	olock_release(&sc.lock);
-	stop_and_wait(cpu, S_POINT, 0);
+	if (st == S_RUN && !AO_load_acquire(&sc.grant[cpu]))
+		return; /* running already */
+	oracle_wait_flag(&sc.grant[cpu]);
+	sc.grant[cpu] = 0;
+}
+
+static void script_wake(unsigned cpu)
+{
+	olock_acquire(&sc.lock);
+	if (sc.status[cpu] == S_IDLE)
+		sc.status[cpu] = S_POINT;
+	olock_release(&sc.lock);
 }
 
 /* Preempt at a kernel entry: a seeded function of (cpu, thread, kentry),
@@ -169,5 +219,6 @@ const struct oracle_ops oracle_script_ops = {
 	.preempt = script_preempt,
 	.cpu_idle = script_idle,
 	.cpu_busy = script_busy,
+	.cpu_wake = script_wake,
 	.stalled = script_stalled,
 };

@@ -15,11 +15,13 @@
 #include "dev/timer.h"
 #include "lib/kprintf.h"
 #include "lib/ktest.h"
+#include "log/log.h"
 #include "lib/panic.h"
 #include "mm/palloc.h"
 #include "mm/vm.h"
 #include "plat.h"
 #include "mp/cpu.h"
+#include "thread/thread.h"
 #include "trap/trapframe.h"
 #include "x86.h"
 
@@ -55,10 +57,13 @@ void kmain(uint32_t magic, uint32_t info)
 	lapic_timer_start(HZ);			/* a tick also bounds every hlt (parked CPUs) */
 	cons_init();				/* COM1 input interrupts, through the IOAPIC */
 	kplat_init();				/* park/kick IPIs, before the oracle's first turn */
+	thread_init();				/* thread table, run queues: before any CPU idles */
+	thread_init_cpu();			/* this context becomes thread "main" */
 	ncpu_online = 1;
 	cpus[0].state = CPU_ONLINE;
 	mp_start_aps();				/* needs kvm_cr3() and the calibrated TSC */
 	kprintf("smp: %d of %d cpus online\n", ncpu_online, ncpu_found);
+	log_keep_registered();			/* run queues, thread table: they outlive test resets */
 	sti();
 
 	kargs_run();				/* crash=, test=: the actions the command line asks for */

@@ -5,6 +5,7 @@
 #ifndef KPLAT_PLAT_IMPL_H
 #define KPLAT_PLAT_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,7 +16,7 @@
 
 static inline unsigned plat_cpu(void) { return thiscpu()->id; }
 static inline unsigned plat_ncpus(void) { return (unsigned)ncpu_online; }
-static inline uint32_t plat_thread(void) { return 0; }	/* threads come with kern/thread */
+static inline uint32_t plat_thread(void) { return thiscpu()->tid; }
 static inline void plat_relax(void) { cpu_relax(); }
 /* lfence: stamp after earlier loads (the hand-off), as lockcheck assumes. */
 static inline uint64_t plat_ticks(void)
@@ -33,5 +34,10 @@ void *plat_alloc(size_t bytes);
 void plat_park(void);
 void plat_kick(unsigned cpu);
 void kplat_init(void);	/* boot CPU, before the portable core runs */
+
+#define PLAT_HAS_CPU_STARTS_IDLE
+bool plat_cpu_starts_idle(unsigned cpu);
+#define PLAT_HAS_IN_INTERRUPT
+static inline bool plat_in_interrupt(void) { return thiscpu()->intr_depth > 0; }
 
 #endif

@@ -2,6 +2,7 @@
 #include "plat.h"
 
 #include "dev/lapic.h"
+#include "thread/sched.h"
 #include "trap/trapframe.h"
 
 /*
@@ -23,10 +24,17 @@ void *plat_alloc(size_t bytes)
 }
 
 /*
- * park/kick: a kick sets the target's pending flag, then sends an IPI. park
- * checks the flag with interrupts off and halts with `sti; hlt`, so a kick that
- * lands between the check and the hlt still ends the hlt. Interrupts are on
- * while parked: handlers must not touch oracle-ordered objects.
+ * park/kick: a kick sets the target's pending flag, then sends an IPI.
+ *
+ *   caller's IF   park does
+ *   on            cli; flag set? -> clear, return; else sti;hlt (a kick between
+ *                 the check and the hlt still ends the hlt: sti delays
+ *                 interrupts by one instruction); cli; clear; restore IF
+ *   off           one pause and return (the caller polls): interrupts are
+ *                 never turned on behind a caller that had them off
+ *
+ * Interrupt handlers never reach here: the oracles refuse event points in
+ * them (plat_in_interrupt), so a handler cannot wait for a turn.
  */
 static volatile uint8_t kicked[MAXCPU];
 
@@ -43,14 +51,22 @@ void plat_park(void)
 {
 	unsigned me = plat_cpu();
 	uint64_t flags = read_rflags();
+	if (!(flags & RFLAGS_IF)) {
+		cpu_relax();
+		return;
+	}
 	cli();
 	if (!__atomic_exchange_n(&kicked[me], 0, __ATOMIC_ACQ_REL)) {
 		sti_hlt();
 		cli();
 		__atomic_store_n(&kicked[me], 0, __ATOMIC_RELEASE);
 	}
-	if (flags & RFLAGS_IF)
-		sti();
+	sti();
+}
+
+bool plat_cpu_starts_idle(unsigned cpu)
+{
+	return cpu != plat_cpu() && sched_cpu_idle(cpu);
 }
 
 void plat_kick(unsigned cpu)

@@ -23,11 +23,29 @@ const void *big_acquire(struct biglock *b)
 	return log_state(b->obj);
 }
 
-void big_release(struct biglock *b, uint8_t type, uint64_t arg0, uint64_t arg1)
+const void *big_push(struct biglock *b, uint8_t type, uint64_t arg0, uint64_t arg1)
 {
 	if (plat_unlikely(!lock_held(&b->lock)))
 		plat_panic("big lock %s: push by cpu %u without holding it", b->obj->name,
 			   plat_cpu());
 	log_append(b->obj, type, arg0, arg1);
+	return log_state(b->obj);
+}
+
+void big_unlock(struct biglock *b)
+{
 	lock_release(&b->lock);
+}
+
+void big_destroy(struct biglock *b)
+{
+	lock_destroy(&b->lock);
+	log_unregister(b->obj);
+	b->obj = 0;
+}
+
+void big_release(struct biglock *b, uint8_t type, uint64_t arg0, uint64_t arg1)
+{
+	big_push(b, type, arg0, arg1);
+	big_unlock(b);
 }

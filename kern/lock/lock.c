@@ -13,6 +13,16 @@ void lock_init(struct lock *l, enum lock_kind kind, const char *name)
 		mcs_init(&l->u.m, name);
 }
 
+void lock_destroy(struct lock *l)
+{
+	struct lock_debug *d = lock_dbg(l);
+	if (d->log->holder)
+		plat_panic("lock %s: destroyed while held by cpu %d", d->log->name,
+			   (int)d->log->holder - 1);
+	log_unregister(d->log);
+	d->log = 0;
+}
+
 bool lock_kind_parse(const char *s, enum lock_kind *out)
 {
 	if (log_streq(s, "ticket"))

@@ -19,6 +19,8 @@ struct lock {
 };
 
 void lock_init(struct lock *l, enum lock_kind kind, const char *name);
+/* The lock's log leaves the registry; the lock must be free and unused. */
+void lock_destroy(struct lock *l);
 /* "ticket" or "mcs" -> kind; returns false for anything else. */
 bool lock_kind_parse(const char *s, enum lock_kind *out);
 

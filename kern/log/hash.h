@@ -54,6 +54,16 @@ static inline uint64_t log_hash_fields(uint64_t prev, uint32_t seq, uint32_t thr
 	return h ^ (h >> 31);
 }
 
+/* Digest of a payload that does not fit in an event (a message's words):
+ * the event carries it so that replay checks what was copied. */
+static inline uint64_t log_hash_words(const uint32_t *p, uint32_t n)
+{
+	uint64_t h = log_mix(0x6a09e667f3bcc909ull, n);
+	for (uint32_t i = 0; i < n; i++)
+		h = log_mix(h, p[i]);
+	return h;
+}
+
 static inline uint64_t log_hash_event(uint64_t prev, const struct log_event *e)
 {
 	return log_hash_fields(prev, e->seq, e->thread, e->cpu, e->type, e->arg0, e->arg1);

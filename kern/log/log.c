@@ -46,10 +46,14 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 }
 
 /*
- * Ids are handed out in registration order, so the same program registering
- * the same objects gets the same ids; a reused slot keeps its ring.  The
- * slot for a name is searched among the retired ones first.
+ * Ids are slots: a new object takes the lowest free slot, so the same
+ * program registering and unregistering the same objects in the same order
+ * gets the same ids.  A reused slot keeps its ring if it is big enough.
+ * Slots below `nkeep` (log_keep_registered: the kernel's own objects) survive
+ * log_reset.
  */
+static unsigned nkeep;
+
 struct log_obj *log_register(const struct log_type *t, const char *name, uint32_t ring_size)
 {
 	if (ring_size == 0)
@@ -58,31 +62,26 @@ struct log_obj *log_register(const struct log_type *t, const char *name, uint32_
 		plat_panic("log: ring size %u of %s is not a power of two", ring_size, name);
 	if (t->state_size > LOG_STATE_MAX)
 		plat_panic("log: state of type %s too big", t->name);
+	if (log_strlen(name) >= LOG_NAME_MAX)
+		plat_panic("log: name %s is longer than %u characters: refused", name,
+			   LOG_NAME_MAX - 1);
 	if (log_find(name))
 		plat_panic("log: object %s registered twice", name);
-	if (nlive == LOG_MAX_OBJS)
-		plat_panic("log: object table full registering %s", name);
 
-	/* Keep ids dense: the slot at index nlive becomes this object.  If a
-	 * retired slot elsewhere has this name and a big enough ring, swap it
-	 * into place so its memory is reused. */
-	struct log_obj *o = &objs[nlive];
-	for (unsigned i = nlive; i < nobjs; i++) {
-		if (log_streq(objs[i].name, name) && objs[i].ring_cap >= ring_size) {
-			struct log_obj tmp = objs[nlive];
-			objs[nlive] = objs[i];
-			objs[i] = tmp;
-			break;
-		}
-	}
-	if (nlive == nobjs || o->ring_cap < ring_size) {
+	unsigned slot = 0;
+	while (slot < nobjs && objs[slot].live)
+		slot++;
+	if (slot == LOG_MAX_OBJS)
+		plat_panic("log: object table full registering %s", name);
+	struct log_obj *o = &objs[slot];
+	if (slot == nobjs || o->ring_cap < ring_size) {
 		/* (a too-small ring is abandoned: plat_alloc memory is never freed) */
 		o->ring = plat_alloc(ring_size * sizeof(struct log_event));
 		if (!o->ring)
 			plat_panic("log: no memory for ring of %s", name);
 		o->ring_cap = ring_size;
 		o->order_head = o->order_tail = 0;
-		if (nlive == nobjs)
+		if (slot == nobjs)
 			nobjs++;
 	}
 	/* A reused ring may be bigger; use exactly the size asked for, so the
@@ -90,30 +89,44 @@ struct log_obj *log_register(const struct log_type *t, const char *name, uint32_
 	o->ring_mask = ring_size - 1;
 	name_copy(o->name, name);
 	o->name_hash = log_hash_name(o->name);
-	o->id = (uint16_t)nlive;
+	o->id = (uint16_t)slot;
 	obj_clear(o, t);
-	nlive++;
+	if (slot >= nlive)
+		nlive = slot + 1;
 	return o;
+}
+
+void log_unregister(struct log_obj *o)
+{
+	o->live = false;
+	while (nlive > 0 && !objs[nlive - 1].live)
+		nlive--;
+}
+
+void log_keep_registered(void)
+{
+	nkeep = nlive;
 }
 
 void log_reset(void)
 {
-	for (unsigned i = 0; i < nlive; i++)
+	for (unsigned i = nkeep; i < nlive; i++)
 		objs[i].live = false;
-	nlive = 0;
+	while (nlive > 0 && !objs[nlive - 1].live)
+		nlive--;
 }
 
 struct log_obj *log_find(const char *name)
 {
 	for (unsigned i = 0; i < nlive; i++)
-		if (log_streq(objs[i].name, name))
+		if (objs[i].live && log_streq(objs[i].name, name))
 			return &objs[i];
 	return 0;
 }
 
 struct log_obj *log_obj_at(unsigned id)
 {
-	return id < nlive ? &objs[id] : 0;
+	return id < nlive && objs[id].live ? &objs[id] : 0;
 }
 
 unsigned log_nobjs(void)
@@ -288,13 +301,72 @@ void log_print_event(const struct log_obj *o, const struct log_event *e)
 		    (unsigned long)e->arg1, (unsigned long)e->hash);
 }
 
+static int name_cmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (int)(uint8_t)*a - (int)(uint8_t)*b;
+}
+
+static void sift_down(const struct log_obj **h, unsigned r, unsigned n)
+{
+	for (;;) {
+		unsigned c = 2 * r + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && name_cmp(h[c]->name, h[c + 1]->name) < 0)
+			c++;
+		if (name_cmp(h[r]->name, h[c]->name) >= 0)
+			return;
+		const struct log_obj *t = h[r];
+		h[r] = h[c];
+		h[c] = t;
+		r = c;
+	}
+}
+
+/* Live objects sorted by name (heap sort: no recursion, no allocation). */
+static unsigned by_name(const struct log_obj **out)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < nlive; i++)
+		if (objs[i].live)
+			out[n++] = &objs[i];
+	for (unsigned r = n / 2; r-- > 0;)
+		sift_down(out, r, n);
+	for (unsigned end = n; end-- > 1;) {
+		const struct log_obj *t = out[0];
+		out[0] = out[end];
+		out[end] = t;
+		sift_down(out, 0, end);
+	}
+	return n;
+}
+
+/* Over every live object's (name, count, chain hash) in name order, so
+ * that it does not depend on registration order (ids). */
 uint64_t log_digest(void)
 {
+	static const struct log_obj *sorted[LOG_MAX_OBJS];
+	unsigned n = by_name(sorted);
 	uint64_t h = 0;
-	for (unsigned i = 0; i < nlive; i++) {
-		h = log_mix(h, objs[i].name_hash);
-		h = log_mix(h, objs[i].count);
-		h = log_mix(h, objs[i].hash);
+	for (unsigned i = 0; i < n; i++) {
+		h = log_mix(h, sorted[i]->name_hash);
+		h = log_mix(h, sorted[i]->count);
+		h = log_mix(h, sorted[i]->hash);
 	}
 	return h;
+}
+
+void log_summary(void)
+{
+	unsigned n = 0;
+	uint64_t events = 0;
+	for (unsigned i = 0; i < nlive; i++)
+		if (objs[i].live) {
+			n++;
+			events += objs[i].count;
+		}
+	plat_printf("logs: %u objects, %lu events, digest %016lx\n", n, (unsigned long)events,
+		    (unsigned long)log_digest());
 }

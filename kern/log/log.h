@@ -106,11 +106,15 @@ extern bool log_record_order; /* keep the run-length order stream of every objec
  * LOG_RING_DEFAULT.  Panics on a duplicate live name or a full table.
  */
 struct log_obj *log_register(const struct log_type *t, const char *name, uint32_t ring_size);
-/* Forget all objects (keeping their memory for re-registration by name). */
+/* The object leaves the registry (its slot and ring are reused). */
+void log_unregister(struct log_obj *o);
+/* Objects registered so far survive log_reset (the kernel's own: run queues...). */
+void log_keep_registered(void);
+/* Forget all objects but the kept ones (keeping their memory for reuse). */
 void log_reset(void);
 struct log_obj *log_find(const char *name);
 struct log_obj *log_obj_at(unsigned id); /* NULL if not live */
-unsigned log_nobjs(void);                /* ids are 0 .. log_nobjs()-1 */
+unsigned log_nobjs(void);                /* ids are below log_nobjs(); some may be free */
 
 /*
  * Append one event of `type` by the calling CPU/thread, apply it to the
@@ -213,7 +217,10 @@ uint64_t log_mem_bytes(void);
 /* Print one event as a text line (stable text form). */
 void log_print_event(const struct log_obj *o, const struct log_event *e);
 
-/* One number summarizing every live object's (name, count, chain hash). */
+/* One number summarizing every live object's (name, count, chain hash), in name order. */
 uint64_t log_digest(void);
+/* The end-of-run line tools rely on:
+ * "logs: N objects, M events, digest XXXXXXXXXXXXXXXX". */
+void log_summary(void);
 
 #endif

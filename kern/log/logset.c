@@ -22,10 +22,12 @@ static struct log_order_chunk *copy_order(const struct log_obj *o)
 
 void log_snapshot(struct log_set *set)
 {
-	set->nobjs = log_nobjs();
-	for (unsigned i = 0; i < set->nobjs; i++) {
+	set->nobjs = 0;
+	for (unsigned i = 0; i < log_nobjs(); i++) {
 		const struct log_obj *o = log_obj_at(i);
-		struct log_objrec *r = &set->objs[i];
+		if (!o)
+			continue; /* a free slot */
+		struct log_objrec *r = &set->objs[set->nobjs++];
 		__builtin_memcpy(r->name, o->name, LOG_NAME_MAX);
 		r->type = o->type;
 		r->count = o->count;

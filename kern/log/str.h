@@ -6,6 +6,14 @@
 
 #include <stdbool.h>
 
+static inline unsigned log_strlen(const char *s)
+{
+	unsigned n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
 static inline bool log_streq(const char *a, const char *b)
 {
 	while (*a && *a == *b) {

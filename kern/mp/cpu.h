@@ -35,6 +35,8 @@ struct cpu {
 	void *volatile call_arg;
 	volatile uint64_t call_seq, call_done;
 	volatile uint32_t call_state;	/* enum call_state */
+	uint32_t tid;			/* id of the thread running here (plat_thread) */
+	int intr_depth;			/* > 0 inside an interrupt handler (the oracle refuses it) */
 	struct gdt gdt;
 	struct tss tss;
 } __attribute__((aligned(64)));

@@ -20,6 +20,9 @@
 #include "mp/acpi.h"
 #include "mp/cpu.h"
 #include "mp/madt.h"
+#include "oracle/oracle.h"
+#include "thread/sched.h"
+#include "thread/thread.h"
 #include "trap/trapframe.h"
 #include "x86.h"
 
@@ -85,6 +88,7 @@ static void ap_main(struct cpu *c)
 	cpu_init_self(c);	/* first: everything else uses thiscpu() */
 	lapic_init();
 	lapic_timer_start(HZ);
+	thread_init_cpu();	/* this boot stack becomes the CPU's idle thread */
 	__atomic_fetch_add(&ncpu_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	cpu_idle_loop();
@@ -170,6 +174,7 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 	c->call_fn = fn;
 	c->call_arg = arg;
 	__atomic_fetch_add(&c->call_seq, 1, __ATOMIC_RELEASE);
+	oracle_cpu_wake((unsigned)cpu);	/* script: the target is an actor from now on */
 	lapic_send_ipi(c->apic_id, T_IPI_CALL);
 	popcli();
 }
@@ -190,6 +195,7 @@ static int run_pending_call(struct cpu *c)
 	if (seq == c->call_done)
 		return 0;
 	sti();
+	oracle_cpu_busy(c->id);	/* script: wait for this CPU's turn first */
 	c->call_fn(c->call_arg);
 	/* call_done first: a caller that claims the freed mailbox bumps call_seq past it. */
 	__atomic_store_n(&c->call_done, seq, __ATOMIC_RELEASE);
@@ -214,7 +220,7 @@ void cpu_idle_loop(void)
 	struct cpu *c = thiscpu();
 	for (;;) {
 		cli();
-		if (run_pending_call(c))
+		if (run_pending_call(c) || sched_idle_work())
 			continue;
 		sti_hlt();	/* an IPI between the check and hlt still wakes us */
 	}

@@ -71,10 +71,13 @@ void trap(struct trapframe *tf)
 		nspurious++;	/* LAPIC spurious or a masked legacy-PIC line: no EOI */
 		return;
 	}
-	thiscpu()->nintr++;
+	struct cpu *c = thiscpu();
+	c->nintr++;
+	c->intr_depth++;	/* handlers must not wait for an oracle turn (plat_in_interrupt) */
 	if (handlers[tf->trapno])
 		handlers[tf->trapno](tf);
 	else
 		kprintf("trap: unexpected interrupt %lu on cpu %u\n", tf->trapno, cpuid_self());
+	c->intr_depth--;
 	lapic_eoi();
 }

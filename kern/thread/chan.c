@@ -1,0 +1,236 @@
+/*
+ * chan.c - synchronous IPC channels (design and state machine in chan.h).
+ */
+#include "thread/chan.h"
+
+#include "lib/kprintf.h"
+#include "lib/printfmt.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "log/hash.h"
+#include "mm/palloc.h"
+#include "thread/errno.h"
+#include "thread/sched.h"
+
+_Static_assert(sizeof(struct chan) <= PGSIZE, "a channel fits its page");
+
+static const char *const chan_events[] = { "SEND", "RECV", "ACK", "CLOSE" };
+
+static const char *chan_apply(void *state, const struct log_event *ev)
+{
+	struct chan_state *s = state;
+	uint32_t n = (uint32_t)ev->arg0, who = (uint32_t)(ev->arg0 >> 32);
+	switch (ev->type) {
+	case CH_SEND:
+		if (s->phase != CH_IDLE)
+			return "SEND while the slot is taken";
+		if (s->closed)
+			return "SEND on a closed channel";
+		if (n > CHAN_MAX_WORDS)
+			return "SEND longer than CHAN_MAX_WORDS";
+		if (who != ev->thread)
+			return "SEND names another thread as sender";
+		s->phase = CH_FULL;
+		s->sender = who;
+		s->count = n;
+		s->digest = ev->arg1;
+		return 0;
+	case CH_RECV:
+		if (s->phase != CH_FULL)
+			return "RECV with no message in the slot";
+		if (n > s->count)
+			return "RECV copied more words than were sent";
+		if (n == s->count && ev->arg1 != s->digest)
+			return "RECV copied other words than were sent (payload digest)";
+		s->phase = CH_DONE;
+		s->copied = n;
+		return 0;
+	case CH_ACK:
+		if (s->phase != CH_DONE)
+			return "ACK before the receiver copied";
+		if ((uint32_t)ev->arg0 != s->sender || ev->thread != s->sender)
+			return "ACK by a thread that did not send";
+		if (ev->arg1 != s->copied)
+			return "ACK reports another count than was copied";
+		s->phase = CH_IDLE;
+		s->messages++;
+		s->words += s->copied;
+		s->sender = 0;
+		return 0;
+	case CH_CLOSE:
+		s->closed = 1;
+		return 0;
+	}
+	return "unknown channel event";
+}
+
+const struct log_type chan_log_type = {
+	.name = "chan",
+	.state_size = sizeof(struct chan_state),
+	.events = chan_events,
+	.nevents = sizeof chan_events / sizeof chan_events[0],
+	.apply = chan_apply,
+};
+
+/* The table of channels; a slot changes under table_lock (raw: creation
+ * and destruction are logged by the registry itself). */
+static struct chan *chans[CHAN_MAX];
+static struct spinlock table_lock = SPINLOCK_INIT("chans");
+static unsigned nchans;
+
+#define CHAN_RING 16 /* events kept per channel: a send is 3 */
+
+int chan_create(uint32_t id, uint32_t owner)
+{
+	if (id >= CHAN_MAX)
+		return -E_INVAL_CHID;
+	struct chan *c = palloc();
+	if (!c)
+		return -E_MEM;
+	spin_acquire(&table_lock);
+	bool taken = chans[id] != 0;
+	if (!taken) {
+		chans[id] = c;
+		nchans++;
+	}
+	spin_release(&table_lock);
+	if (taken) {
+		pfree(c);
+		return -E_INVAL_CHID;
+	}
+	c->id = id;
+	c->owner = owner;
+	snprintf(c->name, sizeof c->name, "chan.%u", id);
+	cond_init(&c->senders, "chan send");
+	cond_init(&c->receiver, "chan recv");
+	cond_init(&c->done, "chan reply");
+	big_init(&c->big, LOCK_TICKET, &chan_log_type, c->name, CHAN_RING);
+	return 0;
+}
+
+struct chan *chan_get(uint32_t id)
+{
+	return id < CHAN_MAX ? __atomic_load_n(&chans[id], __ATOMIC_ACQUIRE) : 0;
+}
+
+unsigned chan_count(void)
+{
+	return nchans;
+}
+
+/* The receiver is gone or the channel closed: senders must not wait forever. */
+static bool chan_dead(const struct chan *c, const struct chan_state *s)
+{
+	if (s->closed)
+		return true;
+	struct thread *o = thread_find(c->owner);
+	return !o || o->state == TS_DEAD;
+}
+
+int chan_send(uint32_t id, const uint32_t *buf, uint32_t n)
+{
+	struct chan *c = chan_get(id);
+	if (!c)
+		return -E_INVAL_CHID;
+	if (n > CHAN_MAX_WORDS)
+		n = CHAN_MAX_WORDS;
+	uint32_t me = thread_self()->id;
+	const struct chan_state *s = big_acquire(&c->big);
+	while (s->phase != CH_IDLE && !chan_dead(c, s)) {
+		c->blocked++;
+		cond_wait(&c->senders, &c->big.lock);
+	}
+	if (chan_dead(c, s)) {
+		big_unlock(&c->big);
+		return -E_INVAL_PID;
+	}
+	c->buf = buf;
+	big_push(&c->big, CH_SEND, n | (uint64_t)me << 32, log_hash_words(buf, n));
+	cond_signal(&c->receiver);
+	/* Release-and-sleep until the receiver copied (or the channel died). */
+	while (!(s->phase == CH_DONE && s->sender == me) && !s->closed)
+		cond_wait(&c->done, &c->big.lock);
+	int r;
+	if (s->phase == CH_DONE && s->sender == me) {
+		r = (int)s->copied;
+		big_push(&c->big, CH_ACK, me, s->copied);
+	} else {
+		r = -E_INVAL_PID;
+	}
+	c->buf = 0;
+	cond_signal(&c->senders);
+	big_unlock(&c->big);
+	return r;
+}
+
+int chan_recv(uint32_t id, uint32_t *buf, uint32_t max)
+{
+	struct chan *c = chan_get(id);
+	if (!c)
+		return -E_INVAL_CHID;
+	uint32_t me = thread_self()->id;
+	const struct chan_state *s = big_acquire(&c->big);
+	while (s->phase != CH_FULL && !s->closed) {
+		c->blocked++;
+		cond_wait(&c->receiver, &c->big.lock);
+	}
+	if (s->phase != CH_FULL) {
+		big_unlock(&c->big);
+		return -E_INVAL_PID;
+	}
+	uint32_t n = s->count < max ? s->count : max;
+	memcpy(buf, c->buf, (size_t)n * sizeof(uint32_t));
+	big_push(&c->big, CH_RECV, n | (uint64_t)me << 32, log_hash_words(buf, n));
+	cond_signal(&c->done);
+	big_unlock(&c->big);
+	return (int)n;
+}
+
+int chan_ready(uint32_t id)
+{
+	struct chan *c = chan_get(id);
+	if (!c)
+		return -E_INVAL_CHID;
+	const struct chan_state *s = big_acquire(&c->big);
+	int r = s->phase == CH_FULL;
+	big_unlock(&c->big);
+	return r;
+}
+
+void chan_destroy(uint32_t id)
+{
+	struct chan *c = chan_get(id);
+	if (!c)
+		return;
+	big_acquire(&c->big);
+	big_push(&c->big, CH_CLOSE, 0, 0);
+	cond_broadcast(&c->senders);
+	cond_broadcast(&c->receiver);
+	cond_broadcast(&c->done);
+	big_unlock(&c->big);
+	spin_acquire(&table_lock);
+	chans[id] = 0;
+	nchans--;
+	spin_release(&table_lock);
+	/* Woken waiters may still be leaving the lock: the caller destroys a
+	 * channel only when its users are done (joined). */
+	big_destroy(&c->big);
+	pfree(c);
+}
+
+void chan_list(void)
+{
+	kprintf("  %-12s %-10s %-5s %10s %12s %8s  %s\n", "channel", "owner", "phase", "messages",
+		"words", "blocked", "hash");
+	for (uint32_t i = 0; i < CHAN_MAX; i++) {
+		struct chan *c = chan_get(i);
+		if (!c)
+			continue;
+		const struct chan_state *s = log_state(c->big.obj);
+		static const char *const ph[] = { "idle", "full", "done" };
+		kprintf("  %-12s %-10u %-5s %10lu %12lu %8lu  %016lx\n", c->name, c->owner,
+			s->phase <= CH_DONE ? ph[s->phase] : "?", s->messages, s->words, c->blocked,
+			c->big.obj->hash);
+	}
+	kprintf("  %u channels\n", nchans);
+}

@@ -1,0 +1,360 @@
+/*
+ * sched.c - per-CPU run queues, switching, sleep/wakeup, preemption points
+ * (the design is in sched.h).
+ */
+#include "thread/sched.h"
+
+#include "dev/lapic.h"
+#include "lib/kprintf.h"
+#include "lib/printfmt.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mp/cpu.h"
+#include "oracle/oracle.h"
+#include "x86.h"
+
+void swtch(uint64_t *save, uint64_t rsp);
+
+struct sched_cpu {
+	struct runq rq;
+	struct thread *cur;
+	struct thread *idle;
+	struct thread *prev; /* switched away from: its on_cpu is cleared by the next thread */
+	char rqname[16];
+} __attribute__((aligned(64)));
+
+static struct sched_cpu scpu[MAXCPU];
+
+/* ---- the run queue's log type ---- */
+
+static const char *const runq_events[] = { "SPAWN", "WAKE", "PREEMPT", "MIGRATE_IN", "MIGRATE_OUT",
+					   "EXIT" };
+
+static const char *runq_apply(void *state, const struct log_event *ev)
+{
+	struct runq_state *s = state;
+	switch (ev->type) {
+	case RQ_SPAWN:
+	case RQ_MIGRATE_IN:
+		s->owned++;
+		s->idsum += ev->arg0;
+		if (ev->type == RQ_SPAWN)
+			s->spawns++;
+		else
+			s->migrations++;
+		return 0;
+	case RQ_EXIT:
+	case RQ_MIGRATE_OUT:
+		if (s->owned == 0 || s->idsum < ev->arg0)
+			return "a thread leaves a CPU that does not own it";
+		s->owned--;
+		s->idsum -= ev->arg0;
+		if (ev->type == RQ_EXIT)
+			s->exits++;
+		return 0;
+	case RQ_WAKE:
+		s->wakes++;
+		return 0;
+	case RQ_PREEMPT:
+		s->preempts++;
+		return ev->arg0 == ev->thread ? 0 : "a thread preempted by another";
+	}
+	return "unknown run-queue event";
+}
+
+const struct log_type runq_log_type = {
+	.name = "runq",
+	.state_size = sizeof(struct runq_state),
+	.events = runq_events,
+	.nevents = sizeof runq_events / sizeof runq_events[0],
+	.apply = runq_apply,
+};
+
+/* ---- queue operations, under rq->lock ---- */
+
+static void rq_push(struct runq *rq, struct thread *t)
+{
+	t->next = 0;
+	if (rq->tail)
+		rq->tail->next = t;
+	else
+		rq->head = t;
+	rq->tail = t;
+	rq->len++;
+}
+
+static struct thread *rq_pop(struct runq *rq)
+{
+	struct thread *t = rq->head;
+	if (!t)
+		return 0;
+	rq->head = t->next;
+	if (!rq->head)
+		rq->tail = 0;
+	t->next = 0;
+	rq->len--;
+	return t;
+}
+
+static void rq_log(struct runq *rq, uint8_t ev, uint64_t a0, uint64_t a1)
+{
+	log_append(rq->log, ev, a0, a1);
+}
+
+void sched_runqs_init(void)
+{
+	for (int i = 0; i < ncpu; i++) {
+		struct sched_cpu *s = &scpu[i];
+		s->rq.lock = (struct spinlock)SPINLOCK_INIT("runq");
+		snprintf(s->rqname, sizeof s->rqname, "runq.cpu%d", i);
+		s->rq.log = log_register(&runq_log_type, s->rqname, 0);
+	}
+}
+
+struct thread *sched_current(void)
+{
+	return scpu[thiscpu()->id].cur;
+}
+
+void sched_set_current(struct thread *t, struct thread *idle)
+{
+	struct cpu *c = thiscpu();
+	struct sched_cpu *s = &scpu[c->id];
+	s->cur = t;
+	s->idle = idle;
+	c->tid = t->id;
+	t->on_cpu = 1;
+	t->state = TS_RUN;
+}
+
+/* The thread that resumes after a switch lets go of the one it replaced. */
+static void finish_switch(void)
+{
+	struct sched_cpu *s = &scpu[thiscpu()->id];
+	struct thread *p = s->prev;
+	if (p) {
+		s->prev = 0;
+		__atomic_store_n(&p->on_cpu, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* Interrupts off.  prev is the current thread; its state says what it
+ * becomes: RUN (yield: back in the queue), READY (woken before it got
+ * away, or migrating: already queued), SLEEP or DEAD (leaves). */
+static void schedule(void)
+{
+	struct cpu *c = thiscpu();
+	struct sched_cpu *s = &scpu[c->id];
+	struct thread *prev = s->cur, *next;
+
+	spin_acquire(&s->rq.lock);
+	if (prev->state == TS_RUN && !prev->idle) {
+		prev->state = TS_READY;
+		rq_push(&s->rq, prev);
+	}
+	next = rq_pop(&s->rq);
+	if (!next)
+		next = s->idle;
+	if (next == prev) {
+		prev->state = TS_RUN;
+		spin_release(&s->rq.lock);
+		return;
+	}
+	next->state = TS_RUN;
+	spin_release(&s->rq.lock);
+
+	/* A thread that migrated here may still be leaving its old CPU's stack. */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	next->on_cpu = 1;
+	next->switches++;
+	next->slice_start = c->ticks;
+	s->cur = next;
+	c->tid = next->id;
+	s->prev = prev;
+	swtch(&prev->rsp, next->rsp);
+	/* Back in prev, maybe on another CPU. */
+	finish_switch();
+}
+
+void sched_thread_start(void)
+{
+	finish_switch();
+	sti();
+}
+
+static void schedule_irqsave(void)
+{
+	uint64_t f = read_rflags();
+	cli();
+	schedule();
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+void sched_yield(void)
+{
+	schedule_irqsave();
+}
+
+void sched_preempt_point(void)
+{
+	struct cpu *c = thiscpu();
+	struct sched_cpu *s = &scpu[c->id];
+	struct thread *t = s->cur;
+	if (t->idle)
+		return;
+	t->kentries++;
+	enum oracle_preempt p = oracle_preempt(c->id, t->id, t->kentries);
+	if (p == ORACLE_PREEMPT_NO ||
+	    (p == ORACLE_PREEMPT_TIMER && c->ticks - t->slice_start < SCHED_SLICE_TICKS))
+		return;
+	uint64_t f = read_rflags();
+	cli();
+	spin_acquire(&s->rq.lock);
+	bool others = s->rq.len != 0;
+	if (others)
+		rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
+	spin_release(&s->rq.lock);
+	if (others)
+		schedule();
+	else
+		t->slice_start = c->ticks;
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+void sched_sleep_prepare(const char *what)
+{
+	struct thread *t = sched_current();
+	t->wait_what = what;
+	__atomic_store_n(&t->state, TS_SLEEP, __ATOMIC_SEQ_CST);
+}
+
+void sched_block(void)
+{
+	schedule_irqsave();
+	sched_current()->wait_what = 0;
+}
+
+/* Wake the CPU that owns a newly READY thread: the oracle learns it now
+ * (under script, synchronously, so the next decision sees it), the CPU by
+ * an IPI if it is halted in its idle loop. */
+static void kick_cpu(int cpu)
+{
+	oracle_cpu_wake((unsigned)cpu);
+	if (cpu != (int)thiscpu()->id)
+		plat_kick((unsigned)cpu);
+}
+
+bool sched_wakeup(struct thread *t)
+{
+	uint64_t f = read_rflags();
+	cli();
+	for (;;) {
+		int cpu = t->cpu;
+		struct runq *rq = &scpu[cpu].rq;
+		spin_acquire(&rq->lock);
+		if (t->cpu != cpu) { /* migrated meanwhile: try its new CPU */
+			spin_release(&rq->lock);
+			continue;
+		}
+		bool asleep = t->state == TS_SLEEP;
+		if (asleep) {
+			t->state = TS_READY;
+			rq_push(rq, t);
+			rq_log(rq, RQ_WAKE, t->id, thiscpu()->tid);
+		}
+		spin_release(&rq->lock);
+		if (asleep)
+			kick_cpu(cpu);
+		if (f & RFLAGS_IF)
+			sti();
+		return asleep;
+	}
+}
+
+void sched_enqueue_new(struct thread *t)
+{
+	uint64_t f = read_rflags();
+	cli();
+	struct runq *rq = &scpu[t->cpu].rq;
+	spin_acquire(&rq->lock);
+	t->state = TS_READY;
+	rq_log(rq, RQ_SPAWN, t->id, 0);
+	rq_push(rq, t);
+	spin_release(&rq->lock);
+	kick_cpu(t->cpu);
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+void sched_migrate(int cpu)
+{
+	struct thread *t = sched_current();
+	int from = t->cpu;
+	if (cpu == from || cpu < 0 || cpu >= ncpu_online)
+		return;
+	uint64_t f = read_rflags();
+	cli();
+	struct runq *src = &scpu[from].rq, *dst = &scpu[cpu].rq;
+	spin_acquire(&src->lock);
+	rq_log(src, RQ_MIGRATE_OUT, t->id, (uint64_t)cpu);
+	spin_release(&src->lock);
+	spin_acquire(&dst->lock);
+	t->cpu = cpu;
+	t->state = TS_READY;
+	rq_log(dst, RQ_MIGRATE_IN, t->id, (uint64_t)from);
+	rq_push(dst, t);
+	spin_release(&dst->lock);
+	kick_cpu(cpu);
+	schedule(); /* READY: leaves this CPU without being queued here */
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+void sched_exit_current(void)
+{
+	cli();
+	struct sched_cpu *s = &scpu[thiscpu()->id];
+	struct thread *t = s->cur;
+	spin_acquire(&s->rq.lock);
+	rq_log(&s->rq, RQ_EXIT, t->id, 0);
+	spin_release(&s->rq.lock);
+	schedule(); /* DEAD (set by thread_exit): never comes back */
+	panic("thread %u: ran again after exit", t->id);
+}
+
+bool sched_idle_work(void)
+{
+	unsigned cpu = thiscpu()->id;
+	struct sched_cpu *s = &scpu[cpu];
+	if (__atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0) {
+		oracle_cpu_idle(cpu); /* script: no longer an actor until woken */
+		return false;
+	}
+	/* Take part in the schedule again before running anything (script:
+	 * wait for this CPU's turn); with interrupts on, so that a long wait
+	 * halts rather than spins. */
+	sti();
+	oracle_cpu_busy(cpu);
+	cli();
+	schedule();
+	return true;
+}
+
+bool sched_cpu_idle(unsigned cpu)
+{
+	struct sched_cpu *s = &scpu[cpu];
+	return (!s->cur || s->cur == s->idle) && s->rq.len == 0;
+}
+
+unsigned sched_runq_len(int cpu)
+{
+	return scpu[cpu].rq.len;
+}
+
+const struct log_obj *sched_runq_log(int cpu)
+{
+	return scpu[cpu].rq.log;
+}

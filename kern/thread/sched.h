@@ -1,0 +1,93 @@
+/*
+ * sched.h - per-CPU run queues and the scheduler.
+ *
+ * Each CPU runs only the threads of its own run queue (FIFO) and, when it
+ * is empty, its idle thread, which halts.  A run queue is a logged object,
+ * runq.cpuN; its log holds what another CPU or the timer can change about
+ * the queue, so the schedule of a run is recorded:
+ *
+ *   SPAWN(tid)            a thread was created on this CPU
+ *   WAKE(tid, waker)      a sleeping thread became READY
+ *   PREEMPT(tid, point)   tid was preempted at its point-th preemption point
+ *   MIGRATE_IN(tid, from) / MIGRATE_OUT(tid, to)
+ *   EXIT(tid)             the thread ended
+ *
+ * Local dispatch order (FIFO, yield) follows from those events and is not
+ * logged.  Appends happen under the queue's raw spinlock, which is below
+ * the log layer (never an oracle event point: the scheduler itself must not
+ * wait for a turn).
+ *
+ * Preemption happens only at preemption points (sched_preempt_point(): in
+ * loops, at blocking calls, at kernel entries), never in the middle of a
+ * critical section; whether a point preempts is the oracle's decision
+ * (oracle_preempt): under hw the timer decides (a slice of SCHED_SLICE_TICKS
+ * ticks), under script a seeded function of (cpu, thread, point).
+ *
+ * Sleeping without lost wakeups: the sleeper marks itself SLEEP *before* it
+ * releases the lock that protects the condition; a waker (holding that
+ * lock) moves SLEEP -> READY under the run-queue lock; sched_block() then
+ * switches away only if the state is still SLEEP.
+ */
+#ifndef THREAD_SCHED_H
+#define THREAD_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/spinlock.h"
+#include "log/log.h"
+#include "thread/thread.h"
+
+#define SCHED_SLICE_TICKS 10 /* 10 ms at HZ = 1000 */
+
+enum runq_event { RQ_SPAWN, RQ_WAKE, RQ_PREEMPT, RQ_MIGRATE_IN, RQ_MIGRATE_OUT, RQ_EXIT };
+
+/* Replayed state of a run queue's log. */
+struct runq_state {
+	uint64_t owned;	  /* threads that belong to this CPU (spawned or migrated in, not gone) */
+	uint64_t idsum;	  /* sum of their ids: with `owned`, a digest of the set */
+	uint64_t spawns, wakes, preempts, migrations, exits;
+};
+
+struct runq {
+	struct spinlock lock;
+	struct thread *head, *tail; /* READY threads, FIFO */
+	volatile unsigned len;
+	struct log_obj *log; /* runq.cpuN */
+};
+
+extern const struct log_type runq_log_type;
+
+void sched_runqs_init(void); /* after thread_init, on the boot CPU: one run queue per CPU */
+
+/* Give the CPU to the next READY thread of this CPU, if any. */
+void sched_yield(void);
+/* A preemption point: counts it, and yields if the oracle (or the timer) says so. */
+void sched_preempt_point(void);
+/* Mark the caller SLEEP on `what` (ps shows it); call before releasing the
+ * lock that protects the condition, then sched_block(). */
+void sched_sleep_prepare(const char *what);
+/* Switch away unless a wakeup came since sched_sleep_prepare(). */
+void sched_block(void);
+/* SLEEP -> READY on t's CPU; false if t was not asleep. */
+bool sched_wakeup(struct thread *t);
+/* Move the caller to `cpu` (it continues there). */
+void sched_migrate(int cpu);
+
+/* For thread.c. */
+void sched_enqueue_new(struct thread *t);	/* a new READY thread on t->cpu */
+void sched_exit_current(void) __attribute__((noreturn));
+struct thread *sched_current(void);
+void sched_set_current(struct thread *t, struct thread *idle);
+/* First code of a new thread: finish the switch that started it. */
+void sched_thread_start(void);
+
+/* The idle loop's step (interrupts off): run READY threads; false if none. */
+bool sched_idle_work(void);
+/* Is this CPU idle (idle thread, nothing queued)?  Racy; for the oracle's start. */
+bool sched_cpu_idle(unsigned cpu);
+/* Run queue length, for ps/tests. */
+unsigned sched_runq_len(int cpu);
+const struct log_obj *sched_runq_log(int cpu);
+
+#endif
