@@ -131,11 +131,14 @@ int main(int argc, char **argv)
 
 	/* Measure the run length once (round robin) so PCT spreads its
 	 * priority change points over the whole run.  Both forms do this the
-	 * same way, so a printed replay command reproduces the schedule. */
+	 * same way, so a printed replay command reproduces the schedule.  On
+	 * cooperative CPUs whatever the mode: a script run is the same on
+	 * either (same steps, same digest), and a failing round robin run (a
+	 * broken lock) must not keep the requested schedule from running. */
 	struct outcome o;
 	struct oracle_spec rr;
 	cli_oracle("script:rr", &rr);
-	run_one(s, &rr, mode, &o);
+	run_one(s, &rr, HOST_COOP, &o);
 	oracle_script_set_horizon(o.steps ? o.steps : 1);
 	if (have_oracle)
 		return repeat(s, argv[0], &spec, nrep, mode);

@@ -22,9 +22,11 @@ struct host_result {
 
 /*
  * Run fn(cpu, arg) on ncpus CPUs and wait for all.  Each CPU's thread id is
- * cpu + 1.  When fn returns the CPU goes idle for the oracle.  In coop mode
- * a panic fails the run (the other CPUs are abandoned) and run() returns;
- * with threads a panic prints and aborts the process.
+ * cpu + 1.  When fn returns the CPU goes idle for the oracle.  A panic on
+ * a CPU fails the run (message in res) and host_run() returns: in coop mode
+ * the other CPUs are abandoned, with threads they leave the run at their
+ * next plat_relax() or plat_park().  Either way the state the run left
+ * (locks, oracle) is only fit to be reset by the next run.
  */
 void host_run(enum host_mode mode, unsigned ncpus, void (*fn)(unsigned cpu, void *arg), void *arg,
 	      struct host_result *res);

@@ -97,6 +97,8 @@ void plat_park(void)
 {
 	if (host_coop)
 		return host_coop_park();
+	if (host_abandon)
+		host_leave_run();
 	unsigned c = host_cpu;
 	pthread_mutex_lock(&parking[c].m);
 	if (!parking[c].pending) {

@@ -17,6 +17,9 @@ extern __thread uint32_t host_thread;
 extern unsigned host_ncpus;
 extern int host_coop; /* cooperative CPUs are running */
 extern int host_oversubscribed; /* more pthread CPUs than cores */
+extern volatile int host_abandon; /* a pthread CPU failed: the others leave the run */
+
+_Noreturn void host_leave_run(void) __attribute__((cold));
 
 void host_coop_yield(void);
 int sched_yield(void);
@@ -43,6 +46,8 @@ static inline void plat_relax(void)
 {
 	if (host_coop)
 		host_coop_yield();
+	else if (__builtin_expect(host_abandon, 0))
+		host_leave_run();
 	else if (host_oversubscribed)
 		sched_yield();
 	else

@@ -70,8 +70,26 @@ def stress_record_replay(res, build):
     res.record("tools:stress-hw-recording-replays-identically", ok, f"status {st}: {out[-600:]}")
 
 
+def explore_pthreads_oracle(res, build):
+    """explore-broken --pthreads --oracle=S must run S: the round-robin run
+    that measures the horizon fails on the broken lock, and must not take
+    the process with it.  Seed 1000 passes, 1001 deadlocks (see above)."""
+    for seed, want_st, want in ((1000, 0, r"^PASS counter2 --oracle=script:pct:3:1000: "),
+                                (1001, 1, r"^FAIL counter2 --oracle=script:pct:3:1001: "
+                                          r"script: deadlock after \d+ steps")):
+        argv = [tool(build, "explore-broken"), "--test=counter2",
+                f"--oracle=script:pct:3:{seed}"]
+        st_c, out_c = run_cmd(argv, timeout=60)
+        st, out = run_cmd(argv + ["--pthreads"], timeout=60)
+        res.record(f"tools:explore-broken-pthreads-runs-the-schedule:pct:3:{seed}",
+                   st == want_st and re.search(want, out, re.M) is not None and
+                   (st, out) == (st_c, out_c),
+                   f"pthreads status {st}: {out[-400:]}\ncooperative status {st_c}: {out_c[-400:]}")
+
+
 def groups(build):
     return [("tools:explore-broken", lambda res: explore_broken(res, build)),
             ("tools:explore-clean", lambda res: explore_clean(res, build)),
             ("tools:stress-bounded", lambda res: stress_bounded(res, build)),
-            ("tools:stress-record-replay", lambda res: stress_record_replay(res, build))]
+            ("tools:stress-record-replay", lambda res: stress_record_replay(res, build)),
+            ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build))]

@@ -45,6 +45,41 @@ static void test_push_without_lock_panics(void **st)
 	assert_non_null(strstr(msg, "without holding it"));
 }
 
+/* CPU 1 fails while CPU 0 spins and CPU 2 parks, each waiting for it
+ * forever: on pthread CPUs too the run must fail with CPU 1's message and
+ * host_run return (it used to abort the process). */
+static volatile int never;
+
+static void fail_one(unsigned cpu, void *arg)
+{
+	if (cpu == 1)
+		plat_panic("cpu 1 gives up");
+	while (!never) {
+		if (cpu == 0)
+			plat_relax();
+		else
+			plat_park();
+	}
+}
+
+static void count_cpu(unsigned cpu, void *arg)
+{
+	__atomic_fetch_add((unsigned *)arg, 1, __ATOMIC_RELAXED);
+}
+
+static void test_thread_panic_fails_the_run(void **st)
+{
+	struct host_result res;
+	unsigned n = 0;
+	host_run(HOST_THREADS, 3, fail_one, 0, &res);
+	assert_true(res.failed);
+	assert_string_equal(res.msg, "cpu 1 gives up");
+	/* The failure does not leak into the next run. */
+	host_run(HOST_THREADS, 3, count_cpu, &n, &res);
+	assert_false(res.failed);
+	assert_int_equal(n, 3);
+}
+
 static void run_ok(const struct scen_cfg *cfg, const char *oracle, enum host_mode mode,
 		   const struct log_set *ref)
 {
@@ -97,6 +132,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pull_is_replayed_log),
 		cmocka_unit_test(test_push_without_lock_panics),
+		cmocka_unit_test(test_thread_panic_fails_the_run),
 		cmocka_unit_test(test_all_scenarios_in_check_mode),
 		cmocka_unit_test(test_explore_correct_locks_clean),
 	};
