@@ -115,9 +115,16 @@ static void icr_send(uint32_t apic_id, uint32_t lo)
 		wrmsr(MSR_X2APIC(ICRLO), (uint64_t)apic_id << 32 | lo);
 		return;
 	}
+	/* Two writes: an interrupt between them whose handler sends an IPI of
+	 * its own would replace our destination, so interrupts stay off until
+	 * ours is delivered. Flags, not pushcli: panic sends NMIs through here. */
+	uint64_t flags = read_rflags();
+	cli();
 	wr(ICRHI, apic_id << 24);
 	wr(ICRLO, lo);
 	icr_wait();
+	if (flags & RFLAGS_IF)
+		sti();
 }
 
 void lapic_send_ipi(uint32_t apic_id, int vector) { icr_send(apic_id, (uint32_t)vector); }

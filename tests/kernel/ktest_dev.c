@@ -52,6 +52,86 @@ KTEST(self_ipi)
 	KT_EXPECT_EQ(self_ipis, 10);
 }
 
+/*
+ * An xAPIC IPI is two register writes (destination, then command). CPU 1
+ * sends V_AIM to CPU 0 in a loop while CPU 2 keeps interrupting it with
+ * V_POKE, whose handler sends V_SIDE to CPU 2: if that handler's
+ * destination write lands between the loop's two writes, V_AIM goes to
+ * CPU 2. Under KVM every xAPIC write exits and a pending interrupt is
+ * delivered on re-entry, right between the two; under TCG the window is a
+ * translation-block boundary, so this is a stress test. (x2APIC: one write.)
+ */
+#define V_AIM		0x61
+#define V_POKE		0x62
+#define V_SIDE		0x63
+#define AIM_SENDS	10000
+#define AIM_POKES	100
+#define AIM_MAX_NS	2000000000ull
+static volatile uint64_t aim_got[MAXCPU], side_got[MAXCPU], pokes, aim_sent;
+static volatile int aim_done;
+
+static void on_aim(struct trapframe *tf)
+{
+	aim_got[cpuid_self()]++;
+}
+
+static void on_side(struct trapframe *tf)
+{
+	side_got[cpuid_self()]++;
+}
+
+static void on_poke(struct trapframe *tf)
+{
+	pokes++;
+	lapic_send_ipi(cpus[2].apic_id, V_SIDE);
+}
+
+static void aim_loop(void *arg)
+{
+	/* At least AIM_SENDS sends, and on until AIM_POKES interrupts came (a
+	 * descheduled vCPU thread pokes late), within AIM_MAX_NS. */
+	uint64_t end = nsec_since_boot() + AIM_MAX_NS;
+	for (aim_sent = 0; (aim_sent < AIM_SENDS || pokes < AIM_POKES) && nsec_since_boot() < end;
+	     aim_sent++) {
+		lapic_send_ipi(cpus[0].apic_id, V_AIM);
+		/* Interrupts on for a few loop turns: TCG takes them only at a
+		 * block boundary, and sending has them off from end to end. */
+		for (int j = 0; j < 4; j++)
+			cpu_relax();
+	}
+	aim_done = 1;
+}
+
+static void poke_loop(void *arg)
+{
+	while (!aim_done)
+		lapic_send_ipi(cpus[1].apic_id, V_POKE);
+}
+
+KTEST_CPUS(ipi_icr_interleave, 3)
+{
+	irq_register(V_AIM, on_aim);
+	irq_register(V_POKE, on_poke);
+	irq_register(V_SIDE, on_side);
+	aim_done = 0;
+	pokes = 0;
+	memset((void *)aim_got, 0, sizeof(aim_got));
+	memset((void *)side_got, 0, sizeof(side_got));
+	smp_call(2, poke_loop, NULL);
+	smp_call(1, aim_loop, NULL);
+	smp_call_wait(1);
+	smp_call_wait(2);
+	uint64_t astray = 0;
+	for (int i = 0; i < ncpu; i++)
+		astray += (i != 0 ? aim_got[i] : 0) + (i != 2 ? side_got[i] : 0);
+	kprintf("# ipi_icr_interleave (%s): %lu sends to cpu 0 under %lu interrupts that send: "
+		"%lu arrived, %lu astray\n", lapic_x2apic() ? "x2APIC" : "xAPIC", aim_sent, pokes,
+		aim_got[0], astray);
+	KT_EXPECT(pokes > 0);
+	KT_EXPECT(aim_got[0] > 0);
+	KT_EXPECT_EQ(astray, 0);
+}
+
 /* The freestanding build of the formatter agrees with what the host tests check. */
 KTEST(kernel_snprintf)
 {
