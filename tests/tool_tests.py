@@ -1,9 +1,14 @@
 """Host tool tests: explore finds a deliberately broken lock and prints a
 replay command that reproduces the failure every time; stress keeps log
-memory bounded and its hw recording replays to identical hashes."""
+memory bounded and its hw recording replays to identical hashes; the trace
+tool's check and diff."""
 import os
 import re
 import shlex
+import struct
+import subprocess
+import tempfile
+import zlib
 
 from harness import run_cmd
 
@@ -87,9 +92,143 @@ def explore_pthreads_oracle(res, build):
                    f"pthreads status {st}: {out[-400:]}\ncooperative status {st_c}: {out_c[-400:]}")
 
 
+# ---- the trace tool ----
+
+def run_split(cmd, timeout=20, **kw):
+    """(status, stdout, stderr); status 'timeout' if it had to be killed."""
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout, **kw)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), \
+            p.stderr.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired as e:
+        return "timeout", (e.stdout or b"").decode("utf-8", "replace"), \
+            (e.stderr or b"").decode("utf-8", "replace")
+
+
+def with_tmp(fn, build):
+    def run(res):
+        with tempfile.TemporaryDirectory() as tmp:
+            fn(res, build, tmp)
+    return run
+
+
+# Trace files by hand (docs/trace-format.md): sections with their
+# checksums, so a test can build a file the recorder never writes.
+def trace_sections(data):
+    off, secs = 32, []
+    while off < len(data):
+        tag, obj, n = struct.unpack_from("<4sIQ", data, off)
+        secs.append([tag, obj, data[off + 16:off + 16 + n]])
+        off += 20 + n
+    return secs
+
+
+def trace_build(secs):
+    """Header and sections, END! recomputed (any END! in secs is dropped)."""
+    body = b""
+    secs = [s for s in secs if s[0] != b"END!"]
+    for tag, obj, payload in secs:
+        sec = struct.pack("<4sIQ", tag, obj, len(payload)) + payload
+        body += sec + struct.pack("<I", zlib.crc32(sec))
+    total = 32 + len(body) + 24
+
+    def header(crc):
+        return b"KLOGTRC\x1a" + struct.pack("<HHIQII", 2, 0, len(secs) + 1, total, 0, crc)
+    head = header(zlib.crc32(header(0)[:28]))
+    end = struct.pack("<4sIQI", b"END!", 0xffffffff, 4, zlib.crc32(head + body))
+    return head + body + end + struct.pack("<I", zlib.crc32(end))
+
+
+def meta_payload(ncpus):
+    strs = b"".join(struct.pack("<H", len(s)) + s for s in (b"test", b"", b"hw"))
+    return struct.pack("<IQ", ncpus, 0) + strs
+
+
+def fnv(name):
+    h = 0xcbf29ce484222325
+    for b in name.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def objs_rows(payload):
+    """Object table rows: name, count, first, has_order."""
+    n, off, rows = struct.unpack_from("<I", payload)[0], 4, []
+    for _ in range(n):
+        name = payload[off + 1:off + 1 + payload[off]].decode()
+        off += 1 + payload[off]
+        off += 1 + payload[off]
+        count, _, _, _, first, _, _, ordered, slen = struct.unpack_from("<QQQQQIQBH", payload,
+                                                                         off)
+        off += 8 * 5 + 4 + 8 + 1 + 2 + slen
+        rows.append((name, count, first, ordered))
+    return rows
+
+
+def trace_check_empty(res, build, tmp):
+    no_objs = trace_build([[b"META", 0xffffffff, meta_payload(1)],
+                           [b"OBJS", 0xffffffff, struct.pack("<I", 0)]])
+    h = fnv("ctr.0")
+    row = bytes([5]) + b"ctr.0" + bytes([7]) + b"counter" + \
+        struct.pack("<QQQQQIQBH", 0, h, 0, h, 0, 0, 0, 0, 16) + bytes(16)
+    no_events = trace_build([[b"META", 0xffffffff, meta_payload(1)],
+                             [b"OBJS", 0xffffffff, struct.pack("<I", 1) + row],
+                             [b"EVTS", 0, b""]])
+    good = os.path.join(tmp, "good.trc")
+    st, out = run_cmd([tool(build, "trace"), "record", "counter2", "script:rr", good], 60)
+    for what, data in (("no objects", no_objs), ("objects without events", no_events)):
+        path = os.path.join(tmp, what.replace(" ", "-") + ".trc")
+        with open(path, "wb") as f:
+            f.write(data)
+        # decode takes it (the format allows an empty set); check does not.
+        sd, _, _ = run_split([tool(build, "trace"), "decode", path])
+        st, out, err = run_split([tool(build, "trace"), "check", path])
+        res.record(f"tools:trace-check-rejects-empty:{what}",
+                   sd == 0 and st == 1 and "empty trace" in err and path in err,
+                   f"decode {sd}, check {st}: {out[-300:]} {err[-300:]}")
+    st, out, err = run_split([tool(build, "trace"), "check", good])
+    res.record("tools:trace-check-accepts-a-recording", st == 0 and "valid trace" in out,
+               f"status {st}: {out[-300:]} {err[-300:]}")
+
+
+def trace_diff_order(res, build, tmp):
+    """Two traces alike in counts, final hashes and kept windows, whose order
+    streams differ before the windows: diff must say where."""
+    name = "tools:trace-diff-order-stream-before-window"
+    a, b = os.path.join(tmp, "a.trc"), os.path.join(tmp, "b.trc")
+    st, out = run_cmd([tool(build, "trace"), "record", "counter4-mcs", "script:random:3", a], 60)
+    with open(a, "rb") as f:
+        secs = trace_sections(f.read())
+    ncpus = struct.unpack_from("<I", secs[0][2])[0]
+    rows = objs_rows(secs[1][2])
+    i = [r[0] for r in rows].index("ctr.0")
+    first = rows[i][2]
+    ordr = [s for s in secs if s[0] == b"ORDR" and s[1] == i][0]
+    runs = bytearray(ordr[2])
+    thread, cpu, count = struct.unpack_from("<IBH", runs, 0)
+    if st != 0 or not first or count > first:
+        res.record(name, False, f"record status {st}: want run 0 of ctr.0 ({count} events) "
+                   f"before its window (from seq {first})")
+        return
+    cpu = (cpu + 1) % ncpus
+    struct.pack_into("<IBH", runs, 0, cpu + 1, cpu, count)
+    ordr[2] = bytes(runs)
+    with open(b, "wb") as f:
+        f.write(trace_build(secs))
+    sc, out_c, err_c = run_split([tool(build, "trace"), "check", b])
+    st, out, err = run_split([tool(build, "trace"), "diff", a, b])
+    res.record(name, sc == 0 and st == 1 and
+               re.search(r"^ctr\.0 seq 0: first divergence \(order stream\): expected cpu=\d+ "
+                         rf"thr=\d+, actual cpu={cpu} thr={cpu + 1}$", out, re.M) is not None,
+               f"check {sc} {err_c[-200:]}; diff status {st}: {out[-600:]} {err[-200:]}")
+
+
 def groups(build):
     return [("tools:explore-broken", lambda res: explore_broken(res, build)),
             ("tools:explore-clean", lambda res: explore_clean(res, build)),
             ("tools:stress-bounded", lambda res: stress_bounded(res, build)),
             ("tools:stress-record-replay", lambda res: stress_record_replay(res, build)),
+            ("tools:trace-check-empty", with_tmp(trace_check_empty, build)),
+            ("tools:trace-diff-order", with_tmp(trace_diff_order, build)),
             ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build))]

@@ -7,6 +7,7 @@
  *   trace stats FILE                events per object; per lock: acquisitions
  *                                   per CPU, contention, wait and hold times
  *   trace check FILE                validate; exit 1 with the loader's message
+ *                                   or if the trace has no events
  *   trace record [--threads] SCENARIO ORACLE OUT
  *                                   run a host scenario, save its logs
  *
@@ -74,12 +75,19 @@ static int cmd_decode(const char *path, unsigned flags)
 	return 0;
 }
 
+/* The format allows an empty set, but a recording that failed before its
+ * first event writes one: as a recording it is not valid. */
 static int cmd_check(const char *path)
 {
 	struct trace_file *t = load(path);
 	uint64_t events = 0;
 	for (uint32_t i = 0; i < t->set.nobjs; i++)
 		events += t->set.objs[i].count;
+	if (!events) {
+		fprintf(stderr, "%s: empty trace: %u objects, 0 events (did the recording fail?)\n",
+			path, t->set.nobjs);
+		return 1;
+	}
 	printf("%s: valid trace %u.%u, %u objects, %lu events, oracle %s\n", path, t->meta.major,
 	       t->meta.minor, t->set.nobjs, (unsigned long)events, t->meta.oracle);
 	return 0;
@@ -137,9 +145,10 @@ static bool diff_obj(const struct log_objrec *a, const struct log_objrec *b)
 {
 	uint64_t lo = a->first > b->first ? a->first : b->first;
 	uint64_t hi = a->count < b->count ? a->count : b->count, q;
-	if (a->count == b->count && a->hash == b->hash)
-		return false;
 	const struct log_order_run *x, *y;
+	/* The order streams first, even when counts and final hashes agree:
+	 * they cover the whole run, and before the kept windows nothing ties
+	 * them to the chain, so two traces may differ only there. */
 	if (order_divergence(a, b, &q, &x, &y)) {
 		printf("%s seq %lu: first divergence (order stream): expected cpu=%u thr=%u, "
 		       "actual cpu=%u thr=%u\n",
@@ -148,6 +157,8 @@ static bool diff_obj(const struct log_objrec *a, const struct log_objrec *b)
 		show("actual  ", b, window_at(b, q));
 		return true;
 	}
+	if (a->count == b->count && a->hash == b->hash)
+		return false;
 	for (q = lo; q < hi; q++)
 		if (!same_event(window_at(a, q), window_at(b, q))) {
 			printf("%s seq %lu: first divergent event%s\n", a->name, (unsigned long)q,
