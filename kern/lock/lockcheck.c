@@ -28,6 +28,7 @@ static bool check(const struct window *w, size_t n, bool fifo, uint64_t bound, s
 	r->seq = 0;
 	r->max_bypass = 0;
 	r->checked = n;
+	r->timed = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct log_event *e = at(w, i);
 		if (i > 0 && e->seq != at(w, i - 1)->seq + 1)
@@ -38,6 +39,7 @@ static bool check(const struct window *w, size_t n, bool fifo, uint64_t bound, s
 			return fail(r, "FIFO: acquisition order differs from ticket order", e);
 		if (e->ts == 0)
 			continue; /* untimed: only the checks above apply */
+		r->timed++;
 		if (i > 0) {
 			const struct log_event *p = at(w, i - 1);
 			if (p->ts != 0 && e->ts < p->ts + p->hold)

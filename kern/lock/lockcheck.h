@@ -16,7 +16,8 @@
  * see lockdbg.h) take part only in the order checks (consecutive, FIFO,
  * release by holder): for a ticket lock those already witness mutual
  * exclusion, since ticket n + 1 is served only after the holder of ticket
- * n released it.  Set lock_time_all for the time-based checks on every event.
+ * n released it.  Set lock_time_all, or check mode, for the time-based
+ * checks on every event; `timed` counts the events they ran on.
  */
 #ifndef LOCK_LOCKCHECK_H
 #define LOCK_LOCKCHECK_H
@@ -30,6 +31,7 @@ struct lockcheck {
 	uint64_t seq;          /* first event that violates it */
 	uint64_t max_bypass;
 	uint64_t checked;      /* events examined */
+	uint64_t timed;        /* of those, with time stamps: the time-based checks ran on them */
 };
 
 /* ev[0..n-1] consecutive events of one lock. */

@@ -23,7 +23,7 @@
  * of the chained hash), so they are taken only where they pay:
  *
  *                        sampled (seq % LOCK_TIME_PERIOD == 0)
- *                        or lock_time_all     other
+ *                        or every (below)     other
  *   got the lock free    ts, hold             -          (no rdtsc at all)
  *   had to wait          ts, wait, hold       -          (ticket lock)
  *                                             (MCS: reads the clock when
@@ -37,8 +37,9 @@
  * on a contended lock's hand-off path, so they are sampled too; a ticket
  * lock's waiter knows its seq (the ticket) and skips the queue-time rdtsc
  * as well.  lock_time_all (tests and stress that check mutual exclusion
- * and bounded bypass by time) times every acquisition and release;
- * lock_stats_on times every waited acquisition (the stats sum the waits).
+ * and bounded bypass by time) and check mode (log_check_mode, logcheck=1)
+ * time every acquisition and release; lock_stats_on times every waited
+ * acquisition (the stats sum the waits).
  */
 #define LOCK_TIME_PERIOD 64 /* power of two */
 _Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a power of two");
@@ -46,12 +47,20 @@ _Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a po
 extern bool lock_time_all; /* time every acquisition */
 extern bool lock_stats_on; /* keep struct lock_stats (stress, tests) */
 
+/* Time every acquisition: asked for, or check mode, which exists to catch
+ * what the sampled time stamps would let lockcheck's time-based checks
+ * miss (one acquisition in LOCK_TIME_PERIOD left them nearly idle). */
+static inline bool lockdbg_time_every(void)
+{
+	return lock_time_all | log_check_mode;
+}
+
 /* Does a waiter for acquisition `seq` need its queue time?  (Exactly when
  * lockdbg_got(seq, waited) will read the clock.) */
 static inline bool lockdbg_wait_timed(uint64_t seq)
 {
 #ifndef LOCK_LOG_OFF
-	return lock_time_all || lock_stats_on || (seq & (LOCK_TIME_PERIOD - 1)) == 0;
+	return lockdbg_time_every() || lock_stats_on || (seq & (LOCK_TIME_PERIOD - 1)) == 0;
 #else
 	(void)seq;
 	return lock_stats_on;
@@ -139,7 +148,7 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
 			   lockdbg_name(d), cpu, (int)h - 1);
 	o->holder = (uint8_t)(cpu + 1);
 #ifndef LOCK_LOG_OFF
-	bool timed = lock_time_all || (o->count & (LOCK_TIME_PERIOD - 1)) == 0 ||
+	bool timed = lockdbg_time_every() || (o->count & (LOCK_TIME_PERIOD - 1)) == 0 ||
 		     (waited && lock_stats_on);
 	uint64_t now = timed ? plat_ticks() : 0;
 	uint64_t w = 0;
@@ -175,7 +184,7 @@ static inline void lockdbg_leave(struct lock_debug *d)
 	 * (lockcheck relies on it). */
 	uint64_t seq = o->count - 1;
 	struct log_event *e = &o->ring[seq & o->ring_mask];
-	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || lock_time_all))
+	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || lockdbg_time_every()))
 		e->hold = lockdbg_sat32(plat_ticks() - e->ts);
 	e->rel_cpu = (uint8_t)cpu;
 #endif

@@ -13,6 +13,7 @@
 #include "lib/string.h"
 #include "lock/biglock.h"
 #include "lock/lockcheck.h"
+#include "lock/lockdbg.h"
 #include "log/counter.h"
 #include "log/log.h"
 #include "mp/cpu.h"
@@ -71,7 +72,7 @@ static uint64_t run_ref(const char *oracle, const struct log_set *ref)
 	oracle_finish();
 	oracle_stop();
 
-	uint64_t total = 0, plain_total = 0, checked = 0;
+	uint64_t total = 0, plain_total = 0, checked = 0, timed = 0;
 	for (unsigned k = 0; k < NOBJ; k++) {
 		uint64_t done = 0;
 		for (int c = 0; c < ncpu_online; c++)
@@ -89,14 +90,17 @@ static uint64_t run_ref(const char *oracle, const struct log_set *ref)
 		KT_EXPECT_EQ(lo->count, done);	/* one lock event per section */
 		/* The checker saw the whole ring window: the last LOCK_RING sections. */
 		KT_EXPECT_EQ(r.checked, done < LOCK_RING ? done : LOCK_RING);
+		if (lock_time_all || log_check_mode)	/* every acquisition timed */
+			KT_EXPECT_EQ(r.timed, r.checked);
 		checked += r.checked;
+		timed += r.timed;
 	}
 	KT_EXPECT_EQ(total, (uint64_t)OPS * ncpu_online);
 	KT_EXPECT_EQ(plain_total, (uint64_t)OPS * ncpu_online);
 	KT_EXPECT_EQ(overlaps, 0);
 	uint64_t d = log_digest();
 	kprintf("    # oracle %s: %lu sections on %d cpus, digest %016lx; lock logs: %lu events "
-		"checked\n", oracle, total, ncpu_online, d, checked);
+		"checked, %lu of them by time too\n", oracle, total, ncpu_online, d, checked, timed);
 	return d;
 }
 
