@@ -3,8 +3,9 @@
  * first failure and print the command that replays it.
  *
  *   explore --test=NAME [--schedules=K] [--sched=pct:D|random] [--seed=S]
- *           [--check] [--list]
- *   explore --test=NAME --oracle=SPEC [--repeat=N] [--pthreads]
+ *           [--check] [--pthreads]
+ *   explore --test=NAME --oracle=SPEC [--repeat=N] [--check] [--pthreads]
+ *   explore --list
  *
  * The second form runs one schedule (N times, checking every run ends the
  * same way: same failure message, or same log digest).
@@ -16,14 +17,31 @@
 #include "host/scenario.h"
 #include "log/log.h"
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: explore --test=NAME [--schedules=K] [--sched=pct:D|random] "
-			"[--seed=S] [--check]\n"
-			"       explore --test=NAME --oracle=SPEC [--repeat=N] [--pthreads]\n"
-			"       explore --list\n");
-	exit(2);
-}
+/* Upper bounds, so that a mistyped number cannot start a run that does
+ * not end: 10^9 schedules of the smallest scenario take about an hour. */
+#define EXPLORE_MAX_SCHEDULES 1000000000
+#define EXPLORE_MAX_REPEAT 1000000
+
+static const char synopsis[] =
+	"usage: explore --test=NAME [--schedules=K] [--sched=pct:D|random] [--seed=S] [--check]\n"
+	"               [--pthreads]\n"
+	"       explore --test=NAME --oracle=SPEC [--repeat=N] [--check] [--pthreads]\n"
+	"       explore --list\n";
+static const char details[] =
+	"  --test=NAME     a scenario (--list shows them)\n"
+	"  --schedules=K   schedules to try, 1.." CLI_STR(EXPLORE_MAX_SCHEDULES)
+	" (default 10000)\n"
+	"  --sched=S       pct:DEPTH (DEPTH 1..64, default pct:3) or random\n"
+	"  --seed=S        seed of the first schedule (default 1); seeds S..S+K-1\n"
+	"  --oracle=SPEC   run this one schedule: script:rr, script:random:SEED,\n"
+	"                  script:pct:DEPTH:SEED or script:list:CPU,...\n"
+	"  --repeat=N      with --oracle: run it N times, 1.." CLI_STR(EXPLORE_MAX_REPEAT)
+	" (default 1)\n"
+	"  --check         check mode: every append replays the log and compares\n"
+	"  --pthreads      CPUs are pthreads (default: cooperative CPUs, faster; a\n"
+	"                  schedule runs the same on either)\n"
+	"exit status: 0 no failure, 1 a schedule failed, 2 usage error,\n"
+	"             3 (--repeat) runs of one schedule ended differently\n";
 
 struct outcome {
 	bool failed;
@@ -90,25 +108,32 @@ int main(int argc, char **argv)
 {
 	const char *test = 0, *sched = "pct:3", *v;
 	struct oracle_spec spec;
-	bool have_oracle = false;
+	bool have_oracle = false, exploring = false, have_repeat = false;
 	uint64_t schedules = 10000, seed = 1, nrep = 1;
 	enum host_mode mode = HOST_COOP;
 
+	cli_init("explore", synopsis, details);
 	for (int i = 1; i < argc; i++) {
-		if ((v = cli_opt(argv[i], "--test")))
+		if (cli_is_help(argv[i]))
+			cli_help();
+		else if ((v = cli_opt(argv[i], "--test")))
 			test = v;
 		else if ((v = cli_opt(argv[i], "--oracle"))) {
 			cli_oracle(v, &spec);
 			have_oracle = true;
-		} else if ((v = cli_opt(argv[i], "--schedules")))
-			schedules = cli_num(v, "--schedules");
-		else if ((v = cli_opt(argv[i], "--sched")))
+		} else if ((v = cli_opt(argv[i], "--schedules"))) {
+			schedules = cli_num(v, "--schedules", 1, EXPLORE_MAX_SCHEDULES);
+			exploring = true;
+		} else if ((v = cli_opt(argv[i], "--sched"))) {
 			sched = v;
-		else if ((v = cli_opt(argv[i], "--seed")))
-			seed = cli_num(v, "--seed");
-		else if ((v = cli_opt(argv[i], "--repeat")))
-			nrep = cli_num(v, "--repeat");
-		else if (!strcmp(argv[i], "--pthreads"))
+			exploring = true;
+		} else if ((v = cli_opt(argv[i], "--seed"))) {
+			seed = cli_num(v, "--seed", 0, ~0ull);
+			exploring = true;
+		} else if ((v = cli_opt(argv[i], "--repeat"))) {
+			nrep = cli_num(v, "--repeat", 1, EXPLORE_MAX_REPEAT);
+			have_repeat = true;
+		} else if (!strcmp(argv[i], "--pthreads"))
 			mode = HOST_THREADS;
 		else if (!strcmp(argv[i], "--check"))
 			log_check_mode = true;
@@ -117,16 +142,34 @@ int main(int argc, char **argv)
 				printf("%-14s %s\n", s->name, s->what);
 			return 0;
 		} else
-			usage();
+			cli_bad_arg(argv[i]);
 	}
-	const struct scenario *s = test ? scenario_find(test) : 0;
-	if (!s) {
-		fprintf(stderr, "explore: unknown or missing --test (try --list)\n");
-		return 2;
-	}
-	if (have_oracle && spec.kind != ORACLE_SCRIPT) {
-		fprintf(stderr, "explore: --oracle must be a script:... schedule\n");
-		return 2;
+	if (!test)
+		cli_fail("missing --test=NAME (--list shows the scenarios)");
+	const struct scenario *s = cli_scenario(test);
+	if (have_oracle && spec.kind != ORACLE_SCRIPT)
+		cli_fail("--oracle must be a script:... schedule");
+	if (have_oracle)
+		cli_oracle_cpus(&spec, s->cfg.ncpus);
+	if (have_oracle && exploring)
+		cli_fail("--oracle runs one schedule: --schedules, --sched and --seed explore");
+	if (have_repeat && !have_oracle)
+		cli_fail("--repeat needs --oracle=SPEC");
+	if (seed + (schedules - 1) < seed)
+		cli_fail("--seed=%lu with --schedules=%lu: the last seed would pass 2^64-1",
+			 (unsigned long)seed, (unsigned long)schedules);
+	char base[64], text[128];
+	snprintf(base, sizeof base, "script:%s:", sched);
+	if (!have_oracle) {
+		/* The schedule strings explore will make, checked once up front so
+		 * the message names --sched, not a made-up --oracle. */
+		char str[96];
+		const char *err;
+		snprintf(str, sizeof str, "%s%lu", base, (unsigned long)seed);
+		if (strncmp(sched, "pct:", 4) && strcmp(sched, "random"))
+			cli_fail("--sched=%s: pct:DEPTH or random", sched);
+		if ((err = oracle_parse(str, &spec)))
+			cli_fail("--sched=%s: %s", sched, err);
 	}
 
 	/* Measure the run length once (round robin) so PCT spreads its
@@ -143,8 +186,6 @@ int main(int argc, char **argv)
 	if (have_oracle)
 		return repeat(s, argv[0], &spec, nrep, mode);
 
-	char base[64], text[128];
-	snprintf(base, sizeof base, "script:%s:", strcmp(sched, "random") ? sched : "random");
 	double t0 = cli_now();
 	for (uint64_t i = 0; i < schedules; i++) {
 		char str[96];
@@ -156,7 +197,8 @@ int main(int argc, char **argv)
 			oracle_format(&spec, text, sizeof text);
 			printf("FAIL after %lu schedule(s) (%.3f s): %s\n", (unsigned long)(i + 1),
 			       cli_now() - t0, o.msg);
-			printf("replay: %s --test=%s --oracle=%s\n", argv[0], s->name, text);
+			printf("replay: %s --test=%s --oracle=%s%s\n", argv[0], s->name, text,
+			       mode == HOST_THREADS ? " --pthreads" : "");
 			return 1;
 		}
 	}

@@ -23,8 +23,6 @@ const struct scenario scenarios[] = {
 	{ 0, 0, { 0, 0, 0, LOCK_TICKET, 0 } },
 };
 
-#define SCEN_MAX_OBJS 16
-
 static struct biglock counters[SCEN_MAX_OBJS];
 static volatile uint64_t plain[SCEN_MAX_OBJS]; /* updated without atomics, under the lock */
 static volatile int in_cs[SCEN_MAX_OBJS];

@@ -13,10 +13,12 @@
 #include "lock/biglock.h"
 #include "oracle/oracle.h"
 
+#define SCEN_MAX_OBJS 16
+
 struct scen_cfg {
 	unsigned ncpus;
 	uint64_t ops;     /* critical sections per CPU */
-	unsigned nobjs;   /* counter objects (ops spread over them) */
+	unsigned nobjs;   /* counter objects (ops spread over them), 1..SCEN_MAX_OBJS */
 	enum lock_kind kind;
 	uint32_t ring;    /* ring size of each counter's log (0: default) */
 };

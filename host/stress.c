@@ -20,13 +20,29 @@
 #include "lock/lockcheck.h"
 #include "log/logset.h"
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: stress [--threads=N] [--ops=M] [--lock=ticket|mcs] "
-			"[--oracle=SPEC] [--objs=K] [--ring=R] [--check] [--pthreads] "
-			"[--record-replay]\n");
-	exit(2);
-}
+/* Upper bounds, so that a mistyped number cannot start a run that does
+ * not end: 10^10 sections at ~5 M/s is half an hour; a ring of 65536
+ * events is 4 MiB per log, two logs per counter. */
+#define STRESS_MAX_OPS 10000000000
+#define STRESS_MAX_RING 65536
+
+static const char synopsis[] =
+	"usage: stress [--threads=N] [--ops=M] [--lock=ticket|mcs] [--oracle=SPEC] [--objs=K]\n"
+	"              [--ring=R] [--check] [--pthreads] [--record-replay]\n";
+static const char details[] =
+	"  --threads=N      CPUs, 1.." CLI_STR(PLAT_MAX_CPUS) " (default 2)\n"
+	"  --ops=M          critical sections in all, N.." CLI_STR(STRESS_MAX_OPS)
+	" (default 1000000)\n"
+	"  --lock=KIND      ticket (default) or mcs\n"
+	"  --oracle=SPEC    hw (default), script:rr, script:random:SEED,\n"
+	"                   script:pct:DEPTH:SEED, script:list:CPU,...\n"
+	"  --objs=K         lock-protected counters, 1.." CLI_STR(SCEN_MAX_OBJS) " (default 1)\n"
+	"  --ring=R         events kept per log: 0 (default) or a power of two\n"
+	"                   1.." CLI_STR(STRESS_MAX_RING) "\n"
+	"  --check          check mode: every append replays the log and compares\n"
+	"  --pthreads       script runs on pthreads too (hw always is)\n"
+	"  --record-replay  record the run with its order stream, replay it, compare\n"
+	"exit status: 0 ok, 1 the run or its checks failed, 2 usage error\n";
 
 static void report_lock(struct biglock *b, unsigned ncpus)
 {
@@ -94,24 +110,27 @@ int main(int argc, char **argv)
 	bool pthreads = false, rr = false;
 	const char *v;
 
+	cli_init("stress", synopsis, details);
 	cli_oracle("hw", &spec);
 	/* stress reports statistics and judges every event by time. */
 	lock_stats_on = true;
 	lock_time_all = true;
 	for (int i = 1; i < argc; i++) {
-		if ((v = cli_opt(argv[i], "--threads")))
-			cfg.ncpus = (unsigned)cli_num(v, "--threads");
+		if (cli_is_help(argv[i]))
+			cli_help();
+		else if ((v = cli_opt(argv[i], "--threads")))
+			cfg.ncpus = (unsigned)cli_num(v, "--threads", 1, PLAT_MAX_CPUS);
 		else if ((v = cli_opt(argv[i], "--ops")))
-			ops = cli_num(v, "--ops");
+			ops = cli_num(v, "--ops", 1, STRESS_MAX_OPS);
 		else if ((v = cli_opt(argv[i], "--objs")))
-			cfg.nobjs = (unsigned)cli_num(v, "--objs");
-		else if ((v = cli_opt(argv[i], "--ring")))
-			cfg.ring = (uint32_t)cli_num(v, "--ring");
-		else if ((v = cli_opt(argv[i], "--lock"))) {
-			if (!lock_kind_parse(v, &cfg.kind)) {
-				fprintf(stderr, "--lock: ticket or mcs\n");
-				return 2;
-			}
+			cfg.nobjs = (unsigned)cli_num(v, "--objs", 1, SCEN_MAX_OBJS);
+		else if ((v = cli_opt(argv[i], "--ring"))) {
+			cfg.ring = (uint32_t)cli_num(v, "--ring", 0, STRESS_MAX_RING);
+			if (cfg.ring & (cfg.ring - 1))
+				cli_fail("--ring=%s: not a power of two", v);
+		} else if ((v = cli_opt(argv[i], "--lock"))) {
+			if (!lock_kind_parse(v, &cfg.kind))
+				cli_fail("--lock=%s: ticket or mcs", v);
 		} else if ((v = cli_opt(argv[i], "--oracle")))
 			cli_oracle(v, &spec);
 		else if (!strcmp(argv[i], "--check"))
@@ -121,14 +140,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--record-replay"))
 			rr = true;
 		else
-			usage();
+			cli_bad_arg(argv[i]);
 	}
-	if (cfg.ncpus < 1 || cfg.ncpus > PLAT_MAX_CPUS)
-		usage();
-	if (spec.kind == ORACLE_REPLAY) {
-		fprintf(stderr, "stress: use --record-replay to replay a run\n");
-		return 2;
-	}
+	if (spec.kind == ORACLE_REPLAY)
+		cli_fail("--oracle=replay: use --record-replay to replay a run");
+	cli_oracle_cpus(&spec, cfg.ncpus);
+	if (ops < cfg.ncpus)
+		cli_fail("--ops=%lu leaves CPUs without a section: want at least --threads=%u",
+			 (unsigned long)ops, cfg.ncpus);
 	cfg.ops = ops / cfg.ncpus;
 	enum host_mode mode = spec.kind == ORACLE_HW || pthreads ? HOST_THREADS : HOST_COOP;
 	char text[128];

@@ -1,7 +1,7 @@
 """Host tool tests: explore finds a deliberately broken lock and prints a
 replay command that reproduces the failure every time; stress keeps log
-memory bounded and its hw recording replays to identical hashes; the trace
-tool's check and diff."""
+memory bounded and its hw recording replays to identical hashes; every tool
+turns bad arguments into a usage error; the trace tool's check and diff."""
 import os
 import re
 import shlex
@@ -92,7 +92,7 @@ def explore_pthreads_oracle(res, build):
                    f"pthreads status {st}: {out[-400:]}\ncooperative status {st_c}: {out_c[-400:]}")
 
 
-# ---- the trace tool ----
+# ---- the trace tool and the command lines of all tools ----
 
 def run_split(cmd, timeout=20, **kw):
     """(status, stdout, stderr); status 'timeout' if it had to be killed."""
@@ -224,11 +224,74 @@ def trace_diff_order(res, build, tmp):
                f"check {sc} {err_c[-200:]}; diff status {st}: {out[-600:]} {err[-200:]}")
 
 
+def trace_bad_files(res, build, tmp):
+    missing = os.path.join(tmp, "missing.trc")
+    for path, want in ((tmp, "is a directory"), (missing, "No such file")):
+        for cmd in (["check", path], ["decode", path], ["stats", path], ["diff", path, path]):
+            st, out, err = run_split([tool(build, "trace")] + cmd)
+            res.record(f"tools:trace-unreadable:{cmd[0]} {os.path.basename(path)}",
+                       st == 2 and path in err and want in err and
+                       len(err.splitlines()) == 1, f"status {st}: {err[-300:]}")
+
+
+# Arguments a new user might get wrong; each must be a usage error (status
+# 2, "TOOL: what is wrong" then the usage on stderr), never a crash, an
+# endless run or a silently changed value.
+BAD_ARGS = {
+    "stress": [["--ops=-5"], ["--ops=99999999999999999999"], ["--ops=10000000001"],
+               ["--threads=4294967298"], ["--threads=0"], ["--threads=65"], ["--objs=0"],
+               ["--objs=17"], ["--ring=3"], ["--ring=1048576"], ["--lock=spin"],
+               ["--oracle=script:pct:0:1"], ["--oracle=replay"], ["--oracle=script:list:0,2"],
+               ["--ops"], ["--ops="],
+               ["--ops=1e6"], ["--ops= 5"], ["--threads=3", "--ops=2"], ["--bogus"], ["stray"]],
+    "explore": [["--test=counter2", "--schedules=-1"],
+                ["--test=counter2", "--schedules=99999999999999999999"],
+                ["--test=counter2", "--schedules=0"], ["--test=counter2", "--seed=-1"],
+                ["--test=counter2", "--seed=18446744073709551615", "--schedules=2"],
+                ["--test=counter2", "--sched=rr"], ["--test=counter2", "--sched=pct:99"],
+                ["--test=nope"], [], ["--test"], ["--test=counter2", "--oracle=hw"],
+                ["--test=counter2", "--oracle=script:list:7"],
+                ["--test=counter2", "--oracle=script:rr", "--repeat=0"],
+                ["--test=counter2", "--repeat=5"],
+                ["--test=counter2", "--oracle=script:rr", "--schedules=5"],
+                ["--test=counter2", "--bogus"]],
+    "trace": [[], ["bogus"], ["--bogus"], ["check"], ["check", "a", "b"], ["diff", "a"],
+              ["decode", "--threads", "a"], ["record", "counter2", "script:rr"],
+              ["record", "counter2", "replay", "OUT"], ["record", "nope", "script:rr", "OUT"],
+              ["record", "counter2", "script:bogus", "OUT"],
+              ["record", "counter2", "script:list:1,2", "OUT"]],
+}
+
+
+def cli_bad_args(res, build, tmp):
+    for name, cases in BAD_ARGS.items():
+        for args in cases:
+            args = [os.path.join(tmp, "never.trc") if a == "OUT" else a for a in args]
+            st, out, err = run_split([tool(build, name)] + args, timeout=10)
+            lines = err.splitlines()
+            ok = st == 2 and len(lines) >= 2 and lines[0].startswith(name + ": ") and \
+                lines[1].startswith("usage:") and out == ""
+            res.record(f"tools:cli-rejects:{name} {' '.join(args)}", ok,
+                       f"status {st}\nstdout: {out[-300:]}\nstderr: {err[-300:]}")
+    res.record("tools:cli-rejects:trace record writes no file",
+               not os.path.exists(os.path.join(tmp, "never.trc")))
+
+
+def cli_help(res, build):
+    for name in ("stress", "explore", "explore-broken", "trace"):
+        st, out, err = run_split([tool(build, name), "--help"])
+        res.record(f"tools:cli-help:{name}", st == 0 and out.startswith("usage:") and
+                   "exit status" in out and err == "", f"status {st}: {out[-300:]} {err[-300:]}")
+
+
 def groups(build):
     return [("tools:explore-broken", lambda res: explore_broken(res, build)),
             ("tools:explore-clean", lambda res: explore_clean(res, build)),
             ("tools:stress-bounded", lambda res: stress_bounded(res, build)),
             ("tools:stress-record-replay", lambda res: stress_record_replay(res, build)),
+            ("tools:cli-rejects", with_tmp(cli_bad_args, build)),
+            ("tools:cli-help", lambda res: cli_help(res, build)),
+            ("tools:trace-unreadable", with_tmp(trace_bad_files, build)),
             ("tools:trace-check-empty", with_tmp(trace_check_empty, build)),
             ("tools:trace-diff-order", with_tmp(trace_diff_order, build)),
             ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build))]

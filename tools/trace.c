@@ -7,17 +7,39 @@
  *   trace stats FILE                events per object; per lock: acquisitions
  *                                   per CPU, contention, wait and hold times
  *   trace check FILE                validate; exit 1 with the loader's message
- *                                   or if the trace has no events
  *   trace record [--threads] SCENARIO ORACLE OUT
  *                                   run a host scenario, save its logs
  *
- * Exit status: 0 fine / same, 1 invalid / different, 2 usage or I/O error.
+ * Exit status: 0 fine / same, 1 invalid or empty / different / run failed,
+ * 2 usage error or a file that cannot be read or written.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "host/cli.h"
 #include "host/scenario.h"
 #include "log/trace.h"
+
+#define EXIT_BAD 1 /* an invalid or empty trace, traces differ, a run failed */
+#define EXIT_IO 2  /* as a usage error: the file cannot be read or written */
+
+static const char synopsis[] =
+	"usage: trace decode [--no-time] FILE\n"
+	"       trace diff A B\n"
+	"       trace stats FILE\n"
+	"       trace check FILE\n"
+	"       trace record [--threads] SCENARIO ORACLE OUT\n";
+static const char details[] =
+	"  decode   the text form, one event per line (--no-time: without ts/wait/hold/rel)\n"
+	"  diff     first divergence of each object that differs (A expected, B actual)\n"
+	"  stats    events per object; per lock: acquisitions per CPU, contention, times\n"
+	"  check    validate; a trace without objects or events is not valid\n"
+	"  record   run a host scenario (explore --list) under ORACLE (hw or script:...,\n"
+	"           --threads: on pthreads) and save its logs with the order stream\n"
+	"exit status: 0 valid / same; 1 invalid or empty trace / traces differ / the run\n"
+	"             failed; 2 usage error, or a file that cannot be read or written\n";
 
 static void *t_alloc(void *ctx, size_t n)
 {
@@ -40,24 +62,49 @@ struct trace_file {
 	struct trace_meta meta;
 };
 
-/* Load `path` or exit: 2 if it cannot be read, 1 if it is not valid. */
+static _Noreturn void io_fail(const char *path, const char *what)
+{
+	fprintf(stderr, "trace: %s: %s\n", path, what);
+	exit(EXIT_IO);
+}
+
+/* The whole file, read until EOF rather than sized with ftell, so pipes
+ * and /dev/stdin work; a directory is named as such. */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		io_fail(path, strerror(errno));
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+		io_fail(path, "is a directory, not a trace file");
+	size_t cap = 1 << 16, n = 0, k;
+	uint8_t *buf = malloc(cap);
+	while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0)
+		if ((n += k) == cap)
+			buf = realloc(buf, cap *= 2);
+	if (!buf)
+		io_fail(path, "out of memory reading it");
+	if (ferror(f))
+		io_fail(path, strerror(errno));
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+/* Load `path` or exit: EXIT_IO if it cannot be read, EXIT_BAD if it is
+ * not a valid trace. */
 static struct trace_file *load(const char *path)
 {
 	struct trace_file *t = malloc(sizeof *t);
 	struct trace_err err;
-	FILE *f = fopen(path, "rb");
-	long len = -1;
-	if (f && fseek(f, 0, SEEK_END) == 0)
-		len = ftell(f);
-	uint8_t *buf = len >= 0 ? malloc((size_t)len + 1) : 0;
-	if (!t || !buf || fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		perror(path);
-		exit(2);
-	}
-	fclose(f);
-	if (!trace_load(buf, (size_t)len, &t->set, &t->meta, &tmem, &err)) {
+	size_t len;
+	uint8_t *buf = read_all(path, &len);
+	if (!t)
+		io_fail(path, "out of memory");
+	if (!trace_load(buf, len, &t->set, &t->meta, &tmem, &err)) {
 		fprintf(stderr, "%s: %s\n", path, err.msg);
-		exit(1);
+		exit(EXIT_BAD);
 	}
 	free(buf);
 	return t;
@@ -68,17 +115,18 @@ static void put_line(void *ctx, const char *line)
 	puts(line);
 }
 
-static int cmd_decode(const char *path, unsigned flags)
+static int cmd_decode(const char *const *arg, bool no_time)
 {
-	struct trace_file *t = load(path);
-	trace_text(&t->set, &t->meta, flags, put_line, 0);
+	struct trace_file *t = load(arg[0]);
+	trace_text(&t->set, &t->meta, no_time ? TRACE_TEXT_NOTIME : 0, put_line, 0);
 	return 0;
 }
 
 /* The format allows an empty set, but a recording that failed before its
  * first event writes one: as a recording it is not valid. */
-static int cmd_check(const char *path)
+static int cmd_check(const char *const *arg, bool opt)
 {
+	const char *path = arg[0];
 	struct trace_file *t = load(path);
 	uint64_t events = 0;
 	for (uint32_t i = 0; i < t->set.nobjs; i++)
@@ -86,7 +134,7 @@ static int cmd_check(const char *path)
 	if (!events) {
 		fprintf(stderr, "%s: empty trace: %u objects, 0 events (did the recording fail?)\n",
 			path, t->set.nobjs);
-		return 1;
+		return EXIT_BAD;
 	}
 	printf("%s: valid trace %u.%u, %u objects, %lu events, oracle %s\n", path, t->meta.major,
 	       t->meta.minor, t->set.nobjs, (unsigned long)events, t->meta.oracle);
@@ -180,8 +228,9 @@ static bool diff_obj(const struct log_objrec *a, const struct log_objrec *b)
 	return true;
 }
 
-static int cmd_diff(const char *pa, const char *pb)
+static int cmd_diff(const char *const *arg, bool opt)
 {
+	const char *pa = arg[0], *pb = arg[1];
 	struct trace_file *a = load(pa), *b = load(pb);
 	unsigned differ = 0;
 	for (uint32_t i = 0; i < a->set.nobjs; i++) {
@@ -247,9 +296,9 @@ static void lock_stats(const struct log_objrec *r)
 	       (unsigned long)hmax, (unsigned long)held);
 }
 
-static int cmd_stats(const char *path)
+static int cmd_stats(const char *const *arg, bool opt)
 {
-	struct trace_file *t = load(path);
+	struct trace_file *t = load(arg[0]);
 	printf("trace %u.%u  build \"%s\"  oracle \"%s\" seed %lu  %u cpus\n", t->meta.major,
 	       t->meta.minor, t->meta.build_id, t->meta.oracle, (unsigned long)t->meta.seed,
 	       t->meta.ncpus);
@@ -271,22 +320,24 @@ static bool file_write(void *ctx, const void *p, size_t n)
 	return fwrite(p, 1, n, ctx) == n;
 }
 
-static int cmd_record(const char *scen, const char *oracle, const char *out, bool threads)
+static int cmd_record(const char *const *arg, bool threads)
 {
+	const char *scen = arg[0], *oracle = arg[1], *out = arg[2];
 	static struct log_set set;
-	const struct scenario *sc = scenario_find(scen);
-	struct trace_meta m = { .ncpus = sc ? sc->cfg.ncpus : 0 };
+	const struct scenario *sc = cli_scenario(scen);
+	struct trace_meta m = { .ncpus = sc->cfg.ncpus };
 	struct oracle_spec spec;
 	struct host_result res;
 	const char *bad = oracle_parse(oracle, &spec);
-	if (!sc || bad) {
-		fprintf(stderr, "trace record: %s\n", sc ? bad : "unknown scenario");
-		return 2;
-	}
+	if (bad)
+		cli_fail("record: ORACLE '%s': %s", oracle, bad);
+	if (spec.kind == ORACLE_REPLAY)
+		cli_fail("record: ORACLE replay follows a recording: record with hw or script:...");
+	cli_oracle_cpus(&spec, sc->cfg.ncpus);
 	log_record_order = true;
 	if (!scenario_run(&sc->cfg, &spec, threads ? HOST_THREADS : HOST_COOP, 0, &res)) {
 		fprintf(stderr, "trace record: run failed: %s\n", res.msg);
-		return 1;
+		return EXIT_BAD;
 	}
 	log_snapshot(&set);
 	m.seed = spec.seed;
@@ -294,35 +345,62 @@ static int cmd_record(const char *scen, const char *oracle, const char *out, boo
 	snprintf(m.cmdline, sizeof m.cmdline, "scenario=%s%s", scen, threads ? " threads" : "");
 	snprintf(m.oracle, sizeof m.oracle, "%s", oracle);
 	FILE *f = fopen(out, "wb");
-	if (!f || !trace_save(&set, &m, file_write, f) || fclose(f) != 0) {
-		perror(out);
-		return 2;
+	if (!f)
+		io_fail(out, strerror(errno));
+	bool ok = trace_save(&set, &m, file_write, f);
+	if (fclose(f) != 0 || !ok) {
+		const char *why = strerror(errno);
+		remove(out); /* no half-written trace left behind */
+		io_fail(out, why);
 	}
 	return 0;
 }
 
-static int usage(void)
-{
-	fprintf(stderr, "usage: trace decode [--no-time] FILE | diff A B | stats FILE | check FILE\n"
-			"       trace record [--threads] SCENARIO ORACLE OUT\n");
-	return 2;
-}
+/* Commands, their positional arguments and the one option each may take. */
+static const struct cmd {
+	const char *name, *args, *option;
+	int nargs;
+	int (*run)(const char *const *arg, bool opt);
+} cmds[] = {
+	{ "decode", "FILE", "--no-time", 1, cmd_decode },
+	{ "diff", "A B", 0, 2, cmd_diff },
+	{ "stats", "FILE", 0, 1, cmd_stats },
+	{ "check", "FILE", 0, 1, cmd_check },
+	{ "record", "SCENARIO ORACLE OUT", "--threads", 3, cmd_record },
+};
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "decode"))
-		return cmd_decode(argv[2], 0);
-	if (argc == 4 && !strcmp(argv[1], "decode") && !strcmp(argv[2], "--no-time"))
-		return cmd_decode(argv[3], TRACE_TEXT_NOTIME);
-	if (argc == 4 && !strcmp(argv[1], "diff"))
-		return cmd_diff(argv[2], argv[3]);
-	if (argc == 3 && !strcmp(argv[1], "stats"))
-		return cmd_stats(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "check"))
-		return cmd_check(argv[2]);
-	if (argc == 5 && !strcmp(argv[1], "record"))
-		return cmd_record(argv[2], argv[3], argv[4], false);
-	if (argc == 6 && !strcmp(argv[1], "record") && !strcmp(argv[2], "--threads"))
-		return cmd_record(argv[3], argv[4], argv[5], true);
-	return usage();
+	const struct cmd *c = 0;
+	const char *pos[3];
+	int npos = 0;
+	bool opt = false;
+
+	cli_init("trace", synopsis, details);
+	if (argc < 2)
+		cli_fail("missing command");
+	if (cli_is_help(argv[1]) || !strcmp(argv[1], "help"))
+		cli_help();
+	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			c = &cmds[i];
+	if (!c && argv[1][0] == '-')
+		cli_bad_arg(argv[1]);
+	if (!c)
+		cli_fail("unknown command '%s'", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		if (cli_is_help(argv[i]))
+			cli_help();
+		else if (c->option && !strcmp(argv[i], c->option))
+			opt = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			cli_fail("%s: unknown option '%s'", c->name, argv[i]);
+		else if (npos == c->nargs)
+			cli_fail("%s takes %s: unexpected '%s'", c->name, c->args, argv[i]);
+		else
+			pos[npos++] = argv[i];
+	}
+	if (npos != c->nargs)
+		cli_fail("%s takes %s", c->name, c->args);
+	return c->run(pos, opt);
 }

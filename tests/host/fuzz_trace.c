@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include "host/cli.h"
 #include "host/scenario.h"
 #include "log/trace.h"
 
@@ -240,10 +241,17 @@ static void test_fuzz_loader(void **st)
 
 int main(int argc, char **argv)
 {
+	cli_init("test_trace_fuzz", "usage: test_trace_fuzz [MUTATIONS [SEED]]\n",
+		 "  MUTATIONS  1..1000000000 (default 20000)\n"
+		 "  SEED       any 64-bit number (default 1)\n");
+	if (argc > 1 && cli_is_help(argv[1]))
+		cli_help();
+	if (argc > 3)
+		cli_bad_arg(argv[3]);
 	if (argc > 1)
-		rounds = strtoull(argv[1], 0, 0);
+		rounds = cli_num(argv[1], "MUTATIONS", 1, 1000000000);
 	if (argc > 2)
-		rng = strtoull(argv[2], 0, 0) | 1;
+		rng = cli_num(argv[2], "SEED", 0, ~0ull) | 1;
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_fuzz_loader) };
 	return cmocka_run_group_tests(tests, 0, 0);
 }
