@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 {
 	const char *test = 0, *sched = "pct:3", *v;
 	struct oracle_spec spec;
-	bool have_oracle = false, exploring = false, have_repeat = false;
+	bool have_oracle = false, exploring = false, have_repeat = false, list = false;
 	uint64_t schedules = 10000, seed = 1, nrep = 1;
 	enum host_mode mode = HOST_COOP;
 
@@ -137,12 +137,15 @@ int main(int argc, char **argv)
 			mode = HOST_THREADS;
 		else if (!strcmp(argv[i], "--check"))
 			log_check_mode = true;
-		else if (!strcmp(argv[i], "--list")) {
-			for (const struct scenario *s = scenarios; s->name; s++)
-				printf("%-14s %s\n", s->name, s->what);
-			return 0;
-		} else
+		else if (!strcmp(argv[i], "--list"))
+			list = true;
+		else
 			cli_bad_arg(argv[i]);
+	}
+	if (list) {
+		for (const struct scenario *s = scenarios; s->name; s++)
+			printf("%-14s %s\n", s->name, s->what);
+		return 0;
 	}
 	if (!test)
 		cli_fail("missing --test=NAME (--list shows the scenarios)");

@@ -254,7 +254,7 @@ BAD_ARGS = {
                 ["--test=counter2", "--oracle=script:rr", "--repeat=0"],
                 ["--test=counter2", "--repeat=5"],
                 ["--test=counter2", "--oracle=script:rr", "--schedules=5"],
-                ["--test=counter2", "--bogus"]],
+                ["--test=counter2", "--bogus"], ["--list", "--bogus"]],
     "trace": [[], ["bogus"], ["--bogus"], ["check"], ["check", "a", "b"], ["diff", "a"],
               ["decode", "--threads", "a"], ["record", "counter2", "script:rr"],
               ["record", "counter2", "replay", "OUT"], ["record", "nope", "script:rr", "OUT"],
