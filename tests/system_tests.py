@@ -110,6 +110,20 @@ def cmdline_unknown(res, build):
     check(res, name, status == PASS_STATUS and warned, f"status {status}, warning {warned}", log)
 
 
+def cmdline_bad_number(res, build):
+    """A number with a typo is reported on the console, not read as the default; the
+    test that needs it fails."""
+    name = "system:cmdline-bad-number-reported"
+    cmd = qemu_cmd(kernel(build), smp=2,
+                   args="x2apic=abc locks_stride=abc test=locks_cmdline_oracle")
+    status, log, secs = qemu_run(cmd, 60)
+    need = ["cmdline: x2apic=abc is not a number; using the default 1",
+            "# locks_stride=abc is not a number", "not ok 1 locks_cmdline_oracle"]
+    missing = [s for s in need if s not in log]
+    check(res, name, status == FAIL_STATUS and not missing,
+          f"status {status} (want {FAIL_STATUS}), missing {missing}", log)
+
+
 def iso_boot(res, build):
     name = "system:iso-cdrom-boot"
     iso = os.path.join(build, "test-boot.iso")
@@ -317,6 +331,7 @@ def groups(build):
     g += [("system:console-flood", lambda res: console_flood(res, build)),
           ("system:console-input", lambda res: console_input(res, build)),
           ("system:cmdline-unknown", lambda res: cmdline_unknown(res, build)),
+          ("system:cmdline-bad-number", lambda res: cmdline_bad_number(res, build)),
           ("system:monitor", lambda res: monitor(res, build)),
           ("system:iso-boot", lambda res: iso_boot(res, build)),
           ("system:gdb", lambda res: gdb_ap_percpu(res, build)),

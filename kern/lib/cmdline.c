@@ -209,6 +209,8 @@ int cmdline_parse(const char *line, const struct cmdline_key *known, size_t nkno
     if (out == NULL)
         return -1;
     memset(out, 0, sizeof(*out));
+    out->warn = warn;
+    out->warn_arg = arg;
     for (;;) {
         while (is_space(*p))
             p++;
@@ -233,15 +235,33 @@ bool cmdline_has(const struct cmdline *cl, const char *key)
     return cmdline_get(cl, key) != NULL;
 }
 
-unsigned long cmdline_get_ulong(const struct cmdline *cl, const char *key, unsigned long def)
+bool cmdline_parse_ulong(const char *value, unsigned long *out)
 {
-    const char *value = cmdline_get(cl, key), *end;
+    const char *end;
     unsigned long v;
 
-    if (value == NULL)
-        return def;
+    /* kstrtoul skips leading blanks and a '+': not part of a number here. */
+    if (value[0] < '0' || value[0] > '9')
+        return false;
     v = kstrtoul(value, &end, 0);
-    if (end == value || *end != '\0')
-        return def;
-    return v;
+    if (*end != '\0' || v == ~0UL)
+        return false;
+    *out = v;
+    return true;
+}
+
+unsigned long cmdline_get_ulong(const struct cmdline *cl, const char *key, unsigned long def)
+{
+    const char *value = cmdline_get(cl, key);
+    unsigned long v = def;
+    char msg[WARN_MSG_SIZE];
+
+    if (value == NULL || cmdline_parse_ulong(value, &v))
+        return v;
+    if (cl->warn != NULL) {
+        snprintf(msg, sizeof(msg), "cmdline: %s=%s is not a number; using the default %lu", key,
+                 value, def);
+        cl->warn(msg, cl->warn_arg);
+    }
+    return def;
 }

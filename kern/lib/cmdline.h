@@ -39,6 +39,9 @@ struct cmdline_pair {
 };
 
 struct cmdline {
+    /* The parse's warn and arg, kept for the getters' own reports. */
+    void (*warn)(const char *msg, void *arg);
+    void *warn_arg;
     size_t n; /* pairs[0..n) are valid, in order of appearance */
     struct cmdline_pair pairs[CMDLINE_MAX_PAIRS];
     size_t n_unknown; /* how many of them have known == false */
@@ -62,8 +65,18 @@ const char *cmdline_get(const struct cmdline *cl, const char *key);
 bool cmdline_has(const struct cmdline *cl, const char *key);
 
 /*
- * Value of key as a number (decimal, 0x hex or 0 octal, see kstrtoul), or
- * def if the key is absent or its value is not entirely a number.
+ * value as a whole number (decimal, 0x hex or 0 octal, see kstrtoul) into
+ * *out. False, *out untouched, if value is empty, has anything but digits
+ * (spaces and signs included), or does not fit: kstrtoul saturates at
+ * ULONG_MAX, so that value itself counts as too large.
+ */
+bool cmdline_parse_ulong(const char *value, unsigned long *out);
+
+/*
+ * Value of key as a number, or def if the key is absent. A value that is
+ * not a number (see cmdline_parse_ulong) also gives def, and is reported
+ * through the parse's warn: the caller may not be able to stop, but a
+ * mistyped number must not pass silently for the default.
  */
 unsigned long cmdline_get_ulong(const struct cmdline *cl, const char *key, unsigned long def);
 

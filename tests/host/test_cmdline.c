@@ -261,10 +261,48 @@ static void test_get_ulong(void **state)
     assert_int_equal(cmdline_get_ulong(&cl, "log", 99), 32);
     assert_int_equal(cmdline_get_ulong(&cl, "test", 99), 8);
     assert_int_equal(cmdline_get_ulong(&cl, "oracle", 99), 1); /* bare key */
-    assert_int_equal(cmdline_get_ulong(&cl, "title", 99), 99); /* not entirely a number */
     assert_int_equal(cmdline_get_ulong(&cl, "absent", 99), 99);
-    assert_int_equal(parse("smp="), 0);
-    assert_int_equal(cmdline_get_ulong(&cl, "smp", 7), 7); /* empty */
+    assert_int_equal(w.n, 0);
+}
+
+/* A value that is not a number gives the default, and says so. */
+static void test_get_ulong_malformed(void **state)
+{
+    assert_int_equal(parse("smp=abc log=12abc test= title=\" 5\" oracle=-1"), 0);
+    assert_int_equal(cmdline_get_ulong(&cl, "smp", 7), 7);
+    assert_int_equal(w.n, 1);
+    assert_string_equal(w.msg[0], "cmdline: smp=abc is not a number; using the default 7");
+    assert_int_equal(cmdline_get_ulong(&cl, "log", 3), 3);
+    assert_string_equal(w.msg[1], "cmdline: log=12abc is not a number; using the default 3");
+    assert_int_equal(cmdline_get_ulong(&cl, "test", 4), 4);
+    assert_string_equal(w.msg[2], "cmdline: test= is not a number; using the default 4");
+    assert_int_equal(cmdline_get_ulong(&cl, "title", 5), 5);
+    assert_string_equal(w.msg[3], "cmdline: title= 5 is not a number; using the default 5");
+    assert_int_equal(cmdline_get_ulong(&cl, "oracle", 6), 6);
+    assert_int_equal(w.n, 5);
+
+    /* Without a warn callback the default still comes back. */
+    assert_int_equal(cmdline_parse("smp=x", known_keys, NKNOWN, &cl, NULL, NULL), 0);
+    assert_int_equal(cmdline_get_ulong(&cl, "smp", 9), 9);
+}
+
+static void test_parse_ulong(void **state)
+{
+    unsigned long v = 42;
+
+    assert_true(cmdline_parse_ulong("0", &v));
+    assert_int_equal(v, 0);
+    assert_true(cmdline_parse_ulong("0x10", &v));
+    assert_int_equal(v, 16);
+    assert_true(cmdline_parse_ulong("18446744073709551614", &v));
+    assert_true(v == 18446744073709551614ul);
+    v = 42;
+    const char *bad[] = { "", "abc", "7x", "+7", " 7", "-1", "0x", "09",
+                          "18446744073709551615", "99999999999999999999999" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(cmdline_parse_ulong(bad[i], &v));
+        assert_int_equal(v, 42); /* untouched */
+    }
 }
 
 int main(void)
@@ -282,6 +320,8 @@ int main(void)
         cmocka_unit_test(test_line_too_long),
         cmocka_unit_test(test_copied_not_referenced),
         cmocka_unit_test(test_get_ulong),
+        cmocka_unit_test(test_get_ulong_malformed),
+        cmocka_unit_test(test_parse_ulong),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
