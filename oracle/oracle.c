@@ -181,7 +181,23 @@ void oracle_start(const struct oracle_spec *spec, unsigned ncpus, const struct l
 	}
 }
 
+/* The oracle the kernel booted with, in force whenever no test runs its own. */
+static struct oracle_spec base_spec;
+static unsigned base_ncpus;
+static bool base_set;
+
+void oracle_start_base(const struct oracle_spec *spec, unsigned ncpus)
+{
+	base_spec = *spec;
+	base_ncpus = ncpus;
+	base_set = spec->kind == ORACLE_SCRIPT;
+	oracle_start(spec, ncpus, 0);
+}
+
 void oracle_stop(void)
 {
-	oracle_cur = &oracle_hw_ops;
+	if (base_set)
+		oracle_start(&base_spec, base_ncpus, 0); /* the same schedule again, from its start */
+	else
+		oracle_cur = &oracle_hw_ops;
 }

@@ -99,8 +99,11 @@ void oracle_format(const struct oracle_spec *s, char *buf, unsigned len);
  * `ref` is the recording for replay (ignored otherwise).
  */
 void oracle_start(const struct oracle_spec *spec, unsigned ncpus, const struct log_set *ref);
-/* End of run; returns to hw. */
+/* End of run; returns to the base oracle (hw unless oracle_start_base set one). */
 void oracle_stop(void);
+/* The oracle for the whole run (the kernel's oracle=script:...): started
+ * now, and restarted by every oracle_stop() of a test that ran its own. */
+void oracle_start_base(const struct oracle_spec *spec, unsigned ncpus);
 
 /* PCT needs the expected number of steps; explore measures and sets it. */
 void oracle_script_set_horizon(uint64_t steps);

@@ -132,6 +132,8 @@ static void stop_and_wait(unsigned cpu, uint8_t to, struct log_obj *obj)
 	sc.status[cpu] = to;
 	sc.blocked_on[cpu] = obj;
 	sc.running--;
+	if (to == S_IDLE)
+		sc.grant[cpu] = 0; /* picked, but it found nothing to do: the turn passes on */
 	decide();
 	olock_release(&sc.lock);
 	if (to == S_IDLE)
@@ -160,13 +162,17 @@ static void script_after(struct log_obj *obj, unsigned cpu, enum oracle_op op)
 	olock_release(&sc.lock);
 }
 
-/* Idempotent: the kernel's idle loop says it every time it finds nothing to do. */
+/*
+ * Idempotent: the kernel's idle loop says it every time it finds nothing to
+ * do.  Only a running CPU goes IDLE.  A woken CPU (POINT) stays POINT even
+ * if its idle loop looked at its run queue just before the work arrived:
+ * when it learns of the work depends on timing, so it must not change what
+ * the schedule sees; the IPI that follows the work makes it find it.
+ */
 static void script_idle(unsigned cpu)
 {
 	olock_acquire(&sc.lock);
 	uint8_t st = sc.status[cpu];
-	if (st == S_POINT) /* woken, but the work was taken before it ran: idle again */
-		sc.status[cpu] = S_IDLE;
 	olock_release(&sc.lock);
 	if (st == S_RUN)
 		stop_and_wait(cpu, S_IDLE, 0);

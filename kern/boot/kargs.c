@@ -25,6 +25,7 @@ static const struct cmdline_key known[] = {
 };
 
 static struct cmdline args;
+static struct oracle_spec boot_oracle;
 
 static void warn(const char *msg, void *arg)
 {
@@ -38,10 +39,27 @@ void kargs_init(const char *line)
 	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
 	log_check_mode = karg_ulong("logcheck", 0) != 0;
 	const char *o = karg("oracle");
-	static struct oracle_spec spec;
-	const char *err = o ? oracle_parse(o, &spec) : NULL;
-	if (err)
+	const char *err = o ? oracle_parse(o, &boot_oracle) : NULL;
+	if (err) {
 		kprintf("cmdline: oracle '%s' rejected: %s\n", o, err);
+		boot_oracle.kind = ORACLE_HW;
+	}
+}
+
+/*
+ * oracle=script:... governs every logged object from here on (all CPUs
+ * online, before the first test or monitor thread acts).  oracle=replay
+ * still replays only the lock workload (test=locks_cmdline_oracle), which
+ * loads the recording itself.
+ */
+static void oracle_boot(void)
+{
+	char buf[64];
+	if (boot_oracle.kind != ORACLE_SCRIPT)
+		return;
+	oracle_format(&boot_oracle, buf, sizeof buf);
+	kprintf("oracle: %s governs the kernel\n", buf);
+	oracle_start_base(&boot_oracle, (unsigned)ncpu_online);
 }
 
 const char *karg(const char *key)
@@ -103,6 +121,7 @@ static __attribute__((noinline)) void crash(const char *how)
 void kargs_run(void)
 {
 	const char *v;
+	oracle_boot();
 	if ((v = karg("crash")))
 		crash(v);
 	if ((v = karg("test")))

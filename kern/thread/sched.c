@@ -152,7 +152,18 @@ static void schedule(void)
 		prev->state = TS_READY;
 		rq_push(&s->rq, prev);
 	}
-	next = rq_pop(&s->rq);
+	/* A thread that migrated here may still be switching off its old
+	 * CPU's stack (on_cpu): skip it for now rather than wait for it with
+	 * the queue locked: two CPUs exchanging threads would wait for each
+	 * other.  The idle loop comes back for it. */
+	next = 0;
+	for (unsigned k = s->rq.len; k > 0 && !next; k--) {
+		struct thread *t = rq_pop(&s->rq);
+		if (t == prev || !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+			next = t;
+		else
+			rq_push(&s->rq, t);
+	}
 	if (!next)
 		next = s->idle;
 	if (next == prev) {
@@ -161,12 +172,9 @@ static void schedule(void)
 		return;
 	}
 	next->state = TS_RUN;
+	next->on_cpu = 1;
 	spin_release(&s->rq.lock);
 
-	/* A thread that migrated here may still be leaving its old CPU's stack. */
-	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	next->on_cpu = 1;
 	next->switches++;
 	next->slice_start = c->ticks;
 	s->cur = next;
@@ -329,10 +337,16 @@ bool sched_idle_work(void)
 {
 	unsigned cpu = thiscpu()->id;
 	struct sched_cpu *s = &scpu[cpu];
-	if (__atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0) {
+	/* Empty, and telling the oracle so, under the queue lock: a look at
+	 * an empty queue just before a waker's push, reported after the waker
+	 * already handed this CPU the turn, would idle it with work queued. */
+	spin_acquire(&s->rq.lock);
+	bool empty = s->rq.len == 0;
+	if (empty)
 		oracle_cpu_idle(cpu); /* script: no longer an actor until woken */
+	spin_release(&s->rq.lock);
+	if (empty)
 		return false;
-	}
 	/* Take part in the schedule again before running anything (script:
 	 * wait for this CPU's turn); with interrupts on, so that a long wait
 	 * halts rather than spins. */

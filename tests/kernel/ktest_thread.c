@@ -1,0 +1,264 @@
+/*
+ * In-kernel tests of kern/thread: spawn/exit/join on every CPU, migration,
+ * preemption (a spinning thread does not starve a peer), and a cross-CPU
+ * producer/consumer on condition variables that must lose no wakeup.
+ * Counts come from the command line where a longer run is worth having:
+ * cv_ops=N (default 20000).
+ */
+#include "boot/kargs.h"
+#include "dev/timer.h"
+#include "lib/ktest.h"
+#include "lib/printfmt.h"
+#include "lock/biglock.h"
+#include "mp/cpu.h"
+#include "thread/cond.h"
+#include "thread/sched.h"
+#include "thread/thread.h"
+#include "x86.h"
+
+#define PER_CPU 8
+#define YIELDS 50
+
+static volatile uint64_t ran, wrong_cpu;
+
+static void worker(void *arg)
+{
+	for (int i = 0; i < YIELDS; i++) {
+		if ((int)thiscpu()->id != thread_self()->cpu)
+			__atomic_fetch_add(&wrong_cpu, 1, __ATOMIC_RELAXED);
+		if (i & 1)
+			sched_yield();
+		else
+			sched_preempt_point();
+	}
+	__atomic_fetch_add(&ran, 1, __ATOMIC_RELAXED);
+}
+
+/* Threads that belong to CPUs according to the run queues' logs: spawned
+ * or migrated in, not exited or migrated out. */
+static uint64_t owned_by_logs(void)
+{
+	uint64_t n = 0;
+	for (int c = 0; c < ncpu_online; c++)
+		n += ((const struct runq_state *)log_state(sched_runq_log(c)))->owned;
+	return n;
+}
+
+static uint64_t spawns_by_logs(void)
+{
+	uint64_t n = 0;
+	for (int c = 0; c < ncpu_online; c++)
+		n += ((const struct runq_state *)log_state(sched_runq_log(c)))->spawns;
+	return n;
+}
+
+KTEST(threads_spawn_join)
+{
+	static struct thread *t[MAXCPU * PER_CPU];
+	unsigned before = thread_count();
+	uint64_t owned0 = owned_by_logs(), spawns0 = spawns_by_logs();
+	unsigned n = 0;
+	ran = wrong_cpu = 0;
+	for (int c = 0; c < ncpu_online; c++)
+		for (int k = 0; k < PER_CPU; k++) {
+			char name[THREAD_NAME_MAX];
+			snprintf(name, sizeof name, "worker.%d.%d", c, k);
+			t[n] = thread_spawn(name, c, worker, 0);
+			KT_EXPECT(t[n] != 0);
+			n += t[n] != 0;
+		}
+	KT_EXPECT_EQ(spawns_by_logs(), spawns0 + n);
+	for (unsigned i = 0; i < n; i++)
+		thread_join(t[i]);
+	KT_EXPECT_EQ(ran, n);
+	KT_EXPECT_EQ(wrong_cpu, 0);
+	KT_EXPECT_EQ(thread_count(), before);
+	KT_EXPECT_EQ(owned_by_logs(), owned0);
+	kprintf("# threads_spawn_join: %u threads on %d cpus, %d yields each, all reaped\n", n,
+		ncpu_online, YIELDS);
+}
+
+static volatile int migrate_bad;
+
+static void migrator(void *arg)
+{
+	for (int round = 0; round < 3; round++)
+		for (int c = 0; c < ncpu_online; c++) {
+			sched_migrate(c);
+			if ((int)thiscpu()->id != c || thread_self()->cpu != c)
+				migrate_bad++;
+		}
+}
+
+KTEST(threads_migrate)
+{
+	uint64_t owned0 = owned_by_logs();
+	migrate_bad = 0;
+	struct thread *a = thread_spawn("migrator.a", 0, migrator, 0);
+	struct thread *b = thread_spawn("migrator.b", ncpu_online - 1, migrator, 0);
+	KT_EXPECT(a && b);
+	if (a)
+		thread_join(a);
+	if (b)
+		thread_join(b);
+	KT_EXPECT_EQ(migrate_bad, 0);
+	KT_EXPECT_EQ(owned_by_logs(), owned0); /* every MIGRATE_OUT matched a MIGRATE_IN */
+}
+
+/*
+ * A thread that spins (with preemption points, as every kernel loop has)
+ * must not keep a peer on its CPU from running: the peer ends the spin.
+ * The spinner gives up after 5 s so that a broken scheduler fails the
+ * test instead of hanging it.
+ */
+static volatile int spin_flag, spin_gave_up;
+static volatile uint64_t spins;
+
+static void spinner(void *arg)
+{
+	uint64_t deadline = nsec_since_boot() + 5000000000ull;
+	while (!__atomic_load_n(&spin_flag, __ATOMIC_ACQUIRE)) {
+		spins++;
+		sched_preempt_point();
+		if (nsec_since_boot() > deadline) {
+			spin_gave_up = 1;
+			break;
+		}
+	}
+}
+
+static void peer(void *arg)
+{
+	__atomic_store_n(&spin_flag, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(threads_no_starve)
+{
+	int cpu = ncpu_online - 1;
+	spin_flag = spin_gave_up = 0;
+	spins = 0;
+	struct thread *s = thread_spawn("spinner", cpu, spinner, 0);
+	struct thread *p = thread_spawn("peer", cpu, peer, 0);
+	KT_EXPECT(s && p);
+	if (s)
+		thread_join(s);
+	if (p)
+		thread_join(p);
+	KT_EXPECT_EQ(spin_gave_up, 0);
+	KT_EXPECT_EQ(spin_flag, 1);
+}
+
+/*
+ * Producer/consumer over a bounded buffer, each side on its own CPU, both
+ * sleeping on condition variables (full / empty).  A lost wakeup leaves
+ * one side asleep for ever: the oracle's stall report or the harness's
+ * time-out catches it.  The buffer is a logged object: PUT/GET events, its
+ * replayed state checks 0 <= count <= capacity and the sums.
+ */
+#define PC_CAP 4
+
+enum { PC_PUT, PC_GET };
+
+struct pc_state {
+	uint64_t count, puts, gets, put_sum, get_sum;
+};
+
+static const char *const pc_events[] = { "PUT", "GET" };
+
+static const char *pc_apply(void *state, const struct log_event *ev)
+{
+	struct pc_state *s = state;
+	if (ev->type == PC_PUT) {
+		if (s->count == PC_CAP)
+			return "PUT into a full buffer";
+		s->count++;
+		s->puts++;
+		s->put_sum += ev->arg0;
+		return 0;
+	}
+	if (ev->type == PC_GET) {
+		if (s->count == 0)
+			return "GET from an empty buffer";
+		s->count--;
+		s->gets++;
+		s->get_sum += ev->arg0;
+		return 0;
+	}
+	return "unknown buffer event";
+}
+
+static const struct log_type pc_log_type = {
+	.name = "pcbuf",
+	.state_size = sizeof(struct pc_state),
+	.events = pc_events,
+	.nevents = 2,
+	.apply = pc_apply,
+};
+
+static struct biglock pc;
+static struct cond pc_notfull, pc_notempty;
+static uint64_t pc_ring[PC_CAP], pc_head, pc_tail;
+static uint64_t pc_ops, pc_consumed_sum, pc_order_bad, pc_prod_sleeps, pc_cons_sleeps;
+
+static void producer(void *arg)
+{
+	for (uint64_t i = 1; i <= pc_ops; i++) {
+		const struct pc_state *s = big_acquire(&pc);
+		while (s->count == PC_CAP) {
+			pc_prod_sleeps++;
+			cond_wait(&pc_notfull, &pc.lock);
+		}
+		pc_ring[pc_tail++ % PC_CAP] = i;
+		big_push(&pc, PC_PUT, i, 0);
+		cond_signal(&pc_notempty);
+		big_unlock(&pc);
+		sched_preempt_point();
+	}
+}
+
+static void consumer(void *arg)
+{
+	for (uint64_t i = 1; i <= pc_ops; i++) {
+		const struct pc_state *s = big_acquire(&pc);
+		while (s->count == 0) {
+			pc_cons_sleeps++;
+			cond_wait(&pc_notempty, &pc.lock);
+		}
+		uint64_t v = pc_ring[pc_head++ % PC_CAP];
+		if (v != i)
+			pc_order_bad++;
+		pc_consumed_sum += v;
+		big_push(&pc, PC_GET, v, 0);
+		cond_signal(&pc_notfull);
+		big_unlock(&pc);
+		sched_preempt_point();
+	}
+}
+
+KTEST(cv_prodcons)
+{
+	pc_ops = karg_ulong("cv_ops", 20000);
+	pc_head = pc_tail = pc_consumed_sum = pc_order_bad = pc_prod_sleeps = pc_cons_sleeps = 0;
+	big_init(&pc, LOCK_TICKET, &pc_log_type, "pcbuf", 0);
+	cond_init(&pc_notfull, "pcbuf full");
+	cond_init(&pc_notempty, "pcbuf empty");
+	struct thread *p = thread_spawn("producer", 0, producer, 0);
+	struct thread *c = thread_spawn("consumer", ncpu_online - 1, consumer, 0);
+	KT_EXPECT(p && c);
+	if (p)
+		thread_join(p);
+	if (c)
+		thread_join(c);
+	const struct pc_state *s = log_state(pc.obj);
+	KT_EXPECT_EQ(s->puts, pc_ops);
+	KT_EXPECT_EQ(s->gets, pc_ops);
+	KT_EXPECT_EQ(s->count, 0);
+	KT_EXPECT_EQ(s->put_sum, pc_ops * (pc_ops + 1) / 2);
+	KT_EXPECT_EQ(s->get_sum, s->put_sum);
+	KT_EXPECT_EQ(pc_consumed_sum, s->put_sum);
+	KT_EXPECT_EQ(pc_order_bad, 0);
+	kprintf("# cv_prodcons: %lu items from cpu 0 to cpu %d; producer slept %lu times, "
+		"consumer %lu\n",
+		pc_ops, ncpu_online - 1, pc_prod_sleeps, pc_cons_sleeps);
+	big_destroy(&pc);
+}
