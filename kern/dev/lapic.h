@@ -17,7 +17,7 @@ void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint32_t page);
 #define HZ 1000				/* timer ticks per second on every CPU */
 
-void lapic_timer_calibrate(void);	/* boot CPU, once: against the PIT */
+void lapic_timer_calibrate(void);	/* boot CPU, once, after tsc_calibrate: against the TSC */
 void lapic_timer_start(uint32_t hz);	/* periodic, on the calling CPU */
 uint64_t lapic_timer_hz(void);		/* bus ticks per second (after calibration) */
 

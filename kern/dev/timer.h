@@ -1,4 +1,4 @@
-/* Time: the TSC calibrated against the PIT, for delays and time stamps. */
+/* Time: the TSC (rate from the hypervisor, or measured against the PIT), for delays and time stamps. */
 #ifndef DEV_TIMER_H
 #define DEV_TIMER_H
 

@@ -168,8 +168,10 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 		popcli();
+		oracle_cpu_idle(cpuid_self());	/* script: the target needs turns to free it */
 		while (__atomic_load_n(&c->call_state, __ATOMIC_RELAXED) != CALL_FREE)
 			cpu_relax();
+		oracle_cpu_busy(cpuid_self());
 	}
 	c->call_fn = fn;
 	c->call_arg = arg;
@@ -185,8 +187,14 @@ void smp_call_wait(int cpu)
 {
 	struct cpu *c = &cpus[cpu];
 	uint64_t seq = __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) >= seq)
+		return;
+	/* Under script the target runs the call only in turns of its own:
+	 * stop taking part while waiting, rejoin after. */
+	oracle_cpu_idle(cpuid_self());
 	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) < seq)
 		cpu_relax();
+	oracle_cpu_busy(cpuid_self());
 }
 
 static int run_pending_call(struct cpu *c)
