@@ -8,7 +8,5 @@ void tsc_calibrate(void);
 uint64_t tsc_hz(void);
 uint64_t nsec_since_boot(void);
 void udelay(uint64_t us);
-/* Busy-wait the PIT channel 2 for ms milliseconds (gate via port 0x61): the calibration reference. */
-void pit_wait_ms(uint32_t ms);
 
 #endif
