@@ -53,7 +53,16 @@ deps:
 
 # TRACE_OUT=FILE: the second serial port (COM2, where the kernel writes traces) goes to FILE.
 # TRACE=FILE: hand a recorded trace to the kernel as a multiboot module (for oracle=replay).
-QEMU_FLAGS = -machine q35 -m 256M -smp $(SMP) -nographic -no-reboot \
+# ACCEL=kvm: real cores, where /dev/kvm is writable; tcg (the default) runs everywhere.
+# With kvm: no arch-capabilities (QEMU 7.2 aborts setting that MSR under nested KVM),
+# invtsc (QEMU then states the TSC rate in CPUID 0x40000010: no PIT measurement), and
+# qboot instead of SeaBIOS (whose exits cost ~3 s nested). tests/harness.py does the same.
+ACCEL    ?= tcg
+ACCEL_FLAGS_tcg := -accel tcg
+ACCEL_FLAGS_kvm := -accel kvm -cpu host,-arch-capabilities,+invtsc -bios qboot.rom
+$(if $(ACCEL_FLAGS_$(ACCEL)),,$(error ACCEL=$(ACCEL): use tcg or kvm))
+# -nic none: no network card, so no iPXE option ROM to wait for.
+QEMU_FLAGS = -machine q35 -m 256M -smp $(SMP) -nographic -no-reboot -nic none $(ACCEL_FLAGS_$(ACCEL)) \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio \
              $(if $(TRACE_OUT),-serial file:$(TRACE_OUT)) $(if $(TRACE),-initrd $(TRACE))
 

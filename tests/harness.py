@@ -17,6 +17,7 @@ class Results:
         self.only = only
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.lock = threading.Lock()
         self.logdir = os.path.join(build, "test-logs")
         os.makedirs(self.logdir, exist_ok=True)
@@ -35,6 +36,12 @@ class Results:
                 line += "\n       " + detail.replace("\n", "\n       ")
             print(line, flush=True)
 
+    def skip(self, name, why):
+        """A group that cannot run on this machine: counted and said, neither passed nor failed."""
+        with self.lock:
+            self.skipped += 1
+            print(f"skip {name}: {why}", flush=True)
+
     def keep_log(self, name, text):
         path = os.path.join(self.logdir, re.sub(r"[^A-Za-z0-9_.=-]", "_", name) + ".log")
         with open(path, "w") as f:
@@ -42,12 +49,34 @@ class Results:
         return path
 
 
-def qemu_cmd(kernel=None, smp=4, args="", iso=None, extra=(), single_thread=False, mem="256M"):
+# As the Makefile's ACCEL_FLAGS_kvm (see there for why each flag).
+KVM_FLAGS = ["-accel", "kvm", "-cpu", "host,-arch-capabilities,+invtsc"]
+KVM_FIRMWARE = ["-bios", "qboot.rom"]   # -kernel boots only: qboot boots no CD
+
+
+def kvm_unusable():
+    """Why QEMU cannot use KVM here, or None if it can."""
+    if not os.path.exists("/dev/kvm"):
+        return "no /dev/kvm"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "/dev/kvm is not writable by this user"
+    return None
+
+
+def qemu_cmd(kernel=None, smp=4, args="", iso=None, extra=(), single_thread=False, mem="256M",
+             accel=None):
+    """accel: "tcg" or "kvm"; None takes $QEMU_ACCEL, else tcg (e.g. for tools/boottime.py)."""
+    accel = accel or os.environ.get("QEMU_ACCEL", "tcg")
+    # -nic none: no network card, so no iPXE option ROM to wait for.
     cmd = [QEMU, "-machine", "q35", "-m", mem, "-smp", str(smp), "-nographic", "-no-reboot",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", "stdio",
-           "-monitor", "none"]
-    if single_thread:
+           "-nic", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-serial", "stdio", "-monitor", "none"]
+    if accel == "kvm":
+        cmd += KVM_FLAGS + ([] if iso else KVM_FIRMWARE)
+    elif single_thread:
         cmd += ["-accel", "tcg,thread=single"]
+    else:
+        cmd += ["-accel", "tcg"]
     if iso:
         cmd += ["-cdrom", iso, "-boot", "d"]
     else:

@@ -6,16 +6,16 @@ fail:0; anything else (timeout, triple fault, panic) fails and keeps the log.
 import os
 import re
 
-from harness import PASS_STATUS, TOTALS, qemu_cmd, qemu_run
+from harness import PASS_STATUS, TOTALS, kvm_unusable, qemu_cmd, qemu_run
 
 KTAP_LINE = re.compile(r"^(ok|not ok) (\d+) (\S+)(.*)$", re.M)
 
 
-def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args=""):
+def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args="", accel="tcg"):
     kernel = os.path.join(build, "kernel.elf")
     tag = tag or f"kernel:smp{smp}"
-    status, log, secs = qemu_run(qemu_cmd(kernel, smp=smp, args=f"test={spec} {extra_args}"),
-                                 timeout)
+    status, log, secs = qemu_run(qemu_cmd(kernel, smp=smp, args=f"test={spec} {extra_args}",
+                                          accel=accel), timeout)
     seen = 0
     for m in KTAP_LINE.finditer(log):
         seen += 1
@@ -32,10 +32,28 @@ def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args=""):
                    f"{seen} results; serial log: {res.keep_log(tag, log)}")
 
 
+# On real cores (KVM) races happen at real speed and with the real memory model: the SMP
+# and lock stress tests again. Not every test: on 2 host cores 4 spinning vCPUs preempt
+# lock holders, and the check-mode and script runs took minutes there.
+KVM_TESTS = ("smp_boot,apic_ids_distinct,ipi_call,smp_call_contended,spinlock_exclusion,"
+             "ipi_icr_interleave,locks_hw")
+
+
 def groups(build):
     g = [(f"kernel:smp{n}", lambda res, n=n: run_ktap(res, build, n)) for n in (1, 2, 4, 8)]
     # Every in-kernel test again with check mode on for every log.
     g.append(("kernel:smp4-logcheck",
               lambda res: run_ktap(res, build, 4, tag="kernel:smp4-logcheck",
                                    extra_args="logcheck=1")))
+    why = kvm_unusable()
+    if why:
+        g.append(("kernel-kvm", lambda res: res.skip("kernel-kvm", f"{why}; TCG runs only")))
+        return g
+    # SMP 2 in x2APIC mode (-cpu host has it); SMP 4 in xAPIC mode, where an IPI is two
+    # register writes and ipi_icr_interleave (3+ CPUs) can catch them split.
+    for smp, apic in ((2, ""), (4, "x2apic=0")):
+        tag = f"kernel-kvm:smp{smp}" + ("-xapic" if apic else "")
+        g.append((tag, lambda res, smp=smp, apic=apic, tag=tag:
+                  run_ktap(res, build, smp, spec=KVM_TESTS, tag=tag, extra_args=apic,
+                           accel="kvm")))
     return g

@@ -47,7 +47,8 @@ def main():
         for fut in [pool.submit(fn, res) for _, fn in qemu_groups]:
             fut.result()
     print(f"# total time {time.time() - t0:.1f} s")
-    print(f"{res.passed} passed, {res.failed} failed")
+    print(f"{res.passed} passed, {res.failed} failed"
+          + (f", {res.skipped} skipped" if res.skipped else ""))
     return 0 if res.failed == 0 and res.passed > 0 else 1
 
 
