@@ -17,6 +17,7 @@
 #include "lib/ktest.h"
 #include "log/log.h"
 #include "lib/panic.h"
+#include "mm/container.h"
 #include "mm/palloc.h"
 #include "mm/vm.h"
 #include "plat.h"
@@ -59,6 +60,7 @@ void kmain(uint32_t magic, uint32_t info)
 	kplat_init();				/* park/kick IPIs, before the oracle's first turn */
 	thread_init();				/* thread table, run queues: before any CPU idles */
 	thread_init_cpu();			/* this context becomes thread "main" */
+	container_init(palloc_nfree());		/* the root container owns every free page */
 	ncpu_online = 1;
 	cpus[0].state = CPU_ONLINE;
 	mp_start_aps();				/* needs kvm_cr3() and the calibrated TSC */

@@ -1,0 +1,62 @@
+/*
+ * container.h - memory quota containers (mCertiKOS ObjContainer), as
+ * log-backed objects.
+ *
+ * A container has a quota (pages it may hold), a usage (pages it holds
+ * now), a parent and at most CONTAINER_MAX_CHILDREN children.  The root,
+ * container 0, owns every free page at boot.  Splitting moves quota from a
+ * parent to a new child; destroying a child gives its quota back.  Every
+ * change is an event on the container's log ("container.N"):
+ *
+ *   INIT(quota, parent)      first event of every container
+ *   SPLIT(child, quota)      the parent gives `quota` to a new child
+ *   ALLOC(pages)             usage += pages, within quota
+ *   FREE(pages)              usage -= pages
+ *   RECLAIM(child, quota)    a child is gone, its quota is back
+ *
+ * Invariant, checked by apply() on every event:
+ *   usage + sum of the live children's quotas <= quota
+ * so quota is conserved: pages charged anywhere in a tree never exceed
+ * the root's quota.  Container ids follow the seed: child k of container p
+ * is p * CONTAINER_MAX_CHILDREN + 1 + k (so ids name their place in the
+ * tree); ids up to CONTAINER_MAX - 1.
+ */
+#ifndef MM_CONTAINER_H
+#define MM_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONTAINER_MAX_CHILDREN 8
+#define CONTAINER_MAX 1024
+
+enum container_event { CT_INIT, CT_SPLIT, CT_ALLOC, CT_FREE, CT_RECLAIM };
+
+struct container_state {
+	uint64_t quota, usage, childq;
+	uint32_t parent, nchildren; /* children made so far (ids are not reused) */
+	uint32_t live_children, pad;
+};
+
+extern const struct log_type container_log_type;
+
+/* Boot: container 0 with every free page as its quota. */
+void container_init(uint64_t pages);
+/* A new child of `parent` with `quota` pages: its id, -E_MEM if the parent
+ * cannot spare the quota, -E_INVAL_ID for a bad parent or no id left. */
+int container_split(uint32_t parent, uint64_t quota);
+/* Give a child's quota back to its parent: it must hold no page and have
+ * no live child; -E_INVAL_ID otherwise. */
+int container_destroy(uint32_t id);
+/* Charge `pages` to the container: false (E_MEM) past its quota. */
+bool container_charge(uint32_t id, uint64_t pages);
+void container_uncharge(uint32_t id, uint64_t pages);
+/* A zeroed page charged to the container, NULL past the quota or out of memory. */
+void *container_alloc_page(uint32_t id);
+void container_free_page(uint32_t id, void *page);
+/* Replayed state, NULL if the id is not a live container. */
+const struct container_state *container_get(uint32_t id);
+/* Print the live containers (monitor `containers`). */
+void container_list(void);
+
+#endif
