@@ -30,24 +30,9 @@ static inline void olock_release(volatile AO_t *l)
 	AO_store_release(l, 0);
 }
 
-/*
- * Wait for *flag to become non-zero: spin briefly with relax (the turn
- * usually comes quickly), then park until kicked.  Never burns a CPU for
- * long: under QEMU a spinning vCPU steals the host core of the one whose
- * turn it is.  Returns the number of parks (for stall detection).
- */
+/* Spins before a waiter for its turn parks: the turn usually comes
+ * quickly, but a spinning vCPU steals the host core of the one whose turn
+ * it is, so waits end in plat_park. */
 #define ORACLE_SPINS 64
-static inline void oracle_wait_flag(volatile AO_t *flag)
-{
-	unsigned spins = 0;
-	while (!AO_load_acquire(flag)) {
-		if (spins < ORACLE_SPINS) {
-			spins++;
-			plat_relax();
-		} else {
-			plat_park();
-		}
-	}
-}
 
 #endif

@@ -40,6 +40,7 @@ static struct {
 	uint64_t horizon;
 	uint8_t status[PLAT_MAX_CPUS];
 	struct log_obj *blocked_on[PLAT_MAX_CPUS];
+	uint32_t thread[PLAT_MAX_CPUS]; /* the thread that stopped there (reports) */
 	volatile AO_t grant[PLAT_MAX_CPUS];
 	struct sched sched;
 } sc;
@@ -77,14 +78,64 @@ void oracle_script_start(const struct oracle_spec *spec, unsigned ncpus)
 
 /* Names the first blocked CPU in the message itself, so explore's one-line
  * report says what is stuck. */
+static const char *const status_names[] = { "runs", "at an event point on", "waits on",
+					    "idle" };
+
+/* Every CPU's state, thread and object: who waits for what. */
+static void report_cpus(void)
+{
+	for (unsigned c = 0; c < sc.ncpus; c++) {
+		const struct log_obj *o = sc.blocked_on[c];
+		if (sc.status[c] == S_IDLE)
+			continue;
+		plat_printf("script:   cpu %u thread %u %s %s\n", c, sc.thread[c],
+			    status_names[sc.status[c]],
+			    sc.status[c] == S_RUN ? "(reaches no event point)" : o ? o->name : "-");
+	}
+}
+
 static void report_deadlock(void)
 {
+	report_cpus();
 	for (unsigned c = 0; c < sc.ncpus; c++)
 		if (sc.status[c] == S_BLOCKED)
-			plat_panic("script: deadlock after %lu steps: cpu %u waits on %s forever",
-				   (unsigned long)sc.steps, c, sc.blocked_on[c]->name);
+			plat_panic("script: deadlock after %lu steps: cpu %u (thread %u) waits on %s "
+				   "forever",
+				   (unsigned long)sc.steps, c, sc.thread[c], sc.blocked_on[c]->name);
 	plat_panic("script: stalled after %lu steps with no CPU at an event point",
 		   (unsigned long)sc.steps);
+}
+
+/*
+ * Waiting for the turn, with stall detection: if no decision is taken for
+ * PLAT_STALL_PARKS parks (about 2 s in the kernel), the CPU that holds the
+ * turn never reaches an event point (it spins on something no log orders,
+ * or sleeps with the turn): report every CPU and fail the run.
+ */
+static void wait_grant(unsigned cpu)
+{
+	unsigned spins = 0;
+	uint64_t parks = 0, steps = sc.steps;
+	while (!AO_load_acquire(&sc.grant[cpu])) {
+		if (spins < ORACLE_SPINS) {
+			spins++;
+			plat_relax();
+			continue;
+		}
+		plat_park();
+		uint64_t now = AO_load((volatile AO_t *)&sc.steps);
+		if (now != steps) {
+			steps = now;
+			parks = 0;
+		} else if (++parks == PLAT_STALL_PARKS) {
+			olock_acquire(&sc.lock);
+			report_cpus();
+			olock_release(&sc.lock);
+			plat_panic("script: stalled after %lu steps: no CPU reached an event point "
+				   "for %u parks",
+				   (unsigned long)now, (unsigned)PLAT_STALL_PARKS);
+		}
+	}
 }
 
 /* Under sc.lock, by the CPU that just stopped running. */
@@ -131,6 +182,7 @@ static void stop_and_wait(unsigned cpu, uint8_t to, struct log_obj *obj)
 	}
 	sc.status[cpu] = to;
 	sc.blocked_on[cpu] = obj;
+	sc.thread[cpu] = plat_thread();
 	sc.running--;
 	if (to == S_IDLE)
 		sc.grant[cpu] = 0; /* picked, but it found nothing to do: the turn passes on */
@@ -138,7 +190,7 @@ static void stop_and_wait(unsigned cpu, uint8_t to, struct log_obj *obj)
 	olock_release(&sc.lock);
 	if (to == S_IDLE)
 		return;
-	oracle_wait_flag(&sc.grant[cpu]);
+	wait_grant(cpu);
 	sc.grant[cpu] = 0;
 }
 
@@ -191,7 +243,7 @@ static void script_busy(unsigned cpu)
 	olock_release(&sc.lock);
 	if (st == S_RUN && !AO_load_acquire(&sc.grant[cpu]))
 		return; /* running already */
-	oracle_wait_flag(&sc.grant[cpu]);
+	wait_grant(cpu);
 	sc.grant[cpu] = 0;
 }
 

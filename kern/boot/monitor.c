@@ -13,8 +13,11 @@
 #include "lib/ktest.h"
 #include "lib/string.h"
 #include "log/log.h"
+#include "mm/container.h"
 #include "mm/palloc.h"
 #include "mp/cpu.h"
+#include "thread/chan.h"
+#include "thread/thread.h"
 #include "x86.h"
 
 static const char *const state_names[] = { "absent", "starting", "online", "failed", "halted" };
@@ -47,6 +50,21 @@ static void cmd_logs(const char *arg)
 	kprintf("  %u objects, %lu bytes of log memory\n", shown, log_mem_bytes());
 }
 
+static void cmd_ps(const char *arg)
+{
+	thread_ps();
+}
+
+static void cmd_chans(const char *arg)
+{
+	chan_list();
+}
+
+static void cmd_containers(const char *arg)
+{
+	container_list();
+}
+
 static void cmd_test(const char *arg)
 {
 	if (!arg[0]) {
@@ -71,6 +89,9 @@ static const struct {
 	{ "cpus", "every CPU: APIC id, state, timer ticks, interrupts", cmd_cpus },
 	{ "mem", "free physical memory", cmd_mem },
 	{ "logs", "the shared objects' logs: events and chained hash", cmd_logs },
+	{ "ps", "threads: id, name, cpu, state, container, preemption points, switches", cmd_ps },
+	{ "chans", "IPC channels: owner, phase, messages, words, blocked operations", cmd_chans },
+	{ "containers", "quota containers: parent, quota, usage, children", cmd_containers },
 	{ "test", "test [NAME,NAME|all]: run in-kernel tests (no name: list them)", cmd_test },
 	{ "quit", "leave QEMU", cmd_quit },
 };
@@ -78,7 +99,7 @@ static const struct {
 static void cmd_help(const char *arg)
 {
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		kprintf("  %-6s %s\n", cmds[i].name, cmds[i].help);
+		kprintf("  %-10s %s\n", cmds[i].name, cmds[i].help);
 }
 
 /* Read one line, echoing; backspace edits. */
