@@ -228,7 +228,7 @@ void cpu_idle_loop(void)
 	struct cpu *c = thiscpu();
 	for (;;) {
 		cli();
-		if (run_pending_call(c) || sched_idle_work())
+		if (run_pending_call(c) || sched_idle_work() || sched_idle_poll())
 			continue;
 		sti_hlt();	/* an IPI between the check and hlt still wakes us */
 	}

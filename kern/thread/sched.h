@@ -84,6 +84,9 @@ void sched_thread_start(void);
 
 /* The idle loop's step (interrupts off): run READY threads; false if none. */
 bool sched_idle_work(void);
+/* Then, before halting: watch the queue briefly (interrupts on meanwhile);
+ * true if work arrived. */
+bool sched_idle_poll(void);
 /* Is this CPU idle (idle thread, nothing queued)?  Racy; for the oracle's start. */
 bool sched_cpu_idle(unsigned cpu);
 /* Run queue length, for ps/tests. */

@@ -110,6 +110,8 @@ KTEST(ipc_stress)
 		msgs = 100;
 	send_errors = 0;
 	memset(rxs, 0, sizeof rxs);
+	bool stats_were = lock_stats_on;
+	lock_stats_on = true; /* count the channel locks' contended acquisitions */
 	for (int i = 0; i < nthr; i++) {
 		char name[THREAD_NAME_MAX];
 		snprintf(name, sizeof name, "ipc.rx.%d", i);
@@ -127,7 +129,8 @@ KTEST(ipc_stress)
 		thread_join(st[i]);
 		thread_join(rt[i]);
 	}
-	uint64_t got = 0, words = 0, bad = 0, blocked = 0, ops = 0;
+	lock_stats_on = stats_were;
+	uint64_t got = 0, words = 0, bad = 0, blocked = 0, ops = 0, acq = 0, waited = 0;
 	for (int i = 0; i < nthr; i++) {
 		struct rx *r = &rxs[i];
 		got += r->got;
@@ -142,13 +145,15 @@ KTEST(ipc_stress)
 		KT_EXPECT_EQ(cs->phase, CH_IDLE);
 		blocked += c->blocked;
 		ops += 2 * cs->messages;
+		acq += lock_dbg(&c->big.lock)->stats.acquires;
+		waited += lock_dbg(&c->big.lock)->stats.contended;
 	}
 	KT_EXPECT_EQ(got, msgs * (uint64_t)nthr * (uint64_t)nthr);
 	KT_EXPECT_EQ(bad, 0);
 	KT_EXPECT_EQ(send_errors, 0);
 	kprintf("# ipc_stress: %lu messages, %lu words, %lu bad; %lu of %lu channel operations "
-		"blocked\n",
-		got, words, bad, blocked, ops);
+		"blocked; %lu of %lu channel lock acquisitions waited\n",
+		got, words, bad, blocked, ops, waited, acq);
 	for (int i = 0; i < nthr; i++)
 		chan_destroy(CHAN_BASE + (uint32_t)i);
 }
