@@ -18,6 +18,7 @@ from harness import Results  # noqa: E402
 import host_tests  # noqa: E402
 import kernel_tests  # noqa: E402
 import system_tests  # noqa: E402
+import thread_tests  # noqa: E402
 import tool_tests  # noqa: E402
 
 
@@ -31,7 +32,8 @@ def main():
 
     res = Results(args.build, args.only)
     groups = host_tests.groups(args.build) + tool_tests.groups(args.build) + \
-        kernel_tests.groups(args.build) + system_tests.groups(args.build)
+        kernel_tests.groups(args.build) + system_tests.groups(args.build) + \
+        thread_tests.groups(args.build)
     if args.list:
         for name, _ in groups:
             print(name)

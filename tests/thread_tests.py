@@ -1,0 +1,117 @@
+"""System tests of the thread layer under the oracles: determinism of a whole
+kernel run under oracle=script (same seed: same console output and digest;
+other seeds: other digests), the stall and deadlock reports, the summary
+line every run ends with, and the monitor's thread commands.
+"""
+import os
+import re
+
+from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run
+
+SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
+
+
+def after_smp(log):
+    """The console from the 'smp:' line on: what a deterministic run must repeat."""
+    i = log.find("smp: ")
+    return log[i:] if i >= 0 else ""
+
+
+def boot(build, smp, args, timeout=120):
+    return qemu_run(qemu_cmd(os.path.join(build, "kernel.elf"), smp=smp, args=args), timeout)
+
+
+def determinism(res, build, smp, seed, repeats, others):
+    name = f"threads:determinism:smp{smp}"
+    args = f"test=ipc_stress oracle=script:pct:3:{seed}"
+    first = None
+    for i in range(repeats):
+        status, log, _ = boot(build, smp, args)
+        m = SUMMARY.search(log)
+        if status != PASS_STATUS or not m:
+            res.record(name, False, f"boot {i}: status {status}, summary {'found' if m else 'missing'}"
+                       f"; serial log: {res.keep_log(name, log)}")
+            return
+        out = after_smp(log)
+        if first is None:
+            first = (out, m.group(3))
+        elif out != first[0]:
+            a, b = first[0].splitlines(), out.splitlines()
+            k = next((j for j in range(min(len(a), len(b))) if a[j] != b[j]), min(len(a), len(b)))
+            res.record(name, False, f"boot {i} differs from boot 0 at line {k}: "
+                       f"{a[k] if k < len(a) else '<end>'!r} vs {b[k] if k < len(b) else '<end>'!r}"
+                       f"; serial log: {res.keep_log(name, log)}")
+            return
+    res.record(name, True)
+    if not others:
+        return
+    name = f"threads:seeds-differ:smp{smp}"
+    digests = {first[1]}
+    for s in others:
+        status, log, _ = boot(build, smp, f"test=ipc_stress oracle=script:pct:3:{s}")
+        m = SUMMARY.search(log)
+        if status != PASS_STATUS or not m:
+            res.record(name, False, f"seed {s}: status {status}; serial log: {res.keep_log(name, log)}")
+            return
+        digests.add(m.group(3))
+    res.record(name, len(digests) == len(others) + 1,
+               f"{len(digests)} distinct digests for {len(others) + 1} seeds")
+
+
+def deadlock(res, build):
+    name = "threads:deadlock-report"
+    status, log, secs = boot(build, 2, "test=deadlock_pair oracle=script:random:1", timeout=30)
+    m = re.search(r"thread (\d+) takes deadlock.a then deadlock.b, thread (\d+)", log)
+    want = []
+    if m:
+        x, y = m.group(1), m.group(2)
+        want = [f"thread {x} waits on deadlock.b", f"thread {y} waits on deadlock.a",
+                "script: deadlock after"]
+    missing = [w for w in want if w not in log] if m else ["the test's thread ids"]
+    ok = status == FAIL_STATUS and secs < 10 and not missing and SUMMARY.search(log)
+    res.record(name, bool(ok), f"status {status} after {secs:.1f} s, missing {missing}; "
+               f"serial log: {res.keep_log(name, log)}")
+
+
+def stall(res, build):
+    name = "threads:stall-report"
+    status, log, secs = boot(build, 2, "test=stall_spin oracle=script:random:1", timeout=30)
+    want = ["script: stalled after", "reaches no event point", "at an event point on stall.lock"]
+    missing = [w for w in want if w not in log]
+    ok = status == FAIL_STATUS and secs < 10 and not missing and SUMMARY.search(log)
+    res.record(name, bool(ok), f"status {status} after {secs:.1f} s, missing {missing}; "
+               f"serial log: {res.keep_log(name, log)}")
+
+
+def monitor(res, build):
+    """ps, chans and containers answer on the console; quit ends with the summary line."""
+    name = "threads:monitor"
+    status, log, _ = qemu_run(qemu_cmd(os.path.join(build, "kernel.elf"), smp=2, args=""), 30,
+                              feed=("K> ", "ps\rchans\rcontainers\rquit\r"))
+    want = [r"^\s+\d+\s+main\s+0\s+run ", r"^\s+\d+\s+idle\.1\s+1\s+", r"\d+ threads$",
+            r"\d+ channels$", r"^\s+container\.0\s+0\s+\d+ "]
+    missing = [w for w in want if not re.search(w, log, re.M)]
+    ok = status == PASS_STATUS and not missing and SUMMARY.search(log)
+    res.record(name, bool(ok), f"status {status}, missing {missing}; "
+               f"serial log: {res.keep_log(name, log)}")
+
+
+def ipc_hw(res, build):
+    """The IPC stress under hw with more messages than test=all sends (25,600 at SMP 8)."""
+    name = "threads:ipc-stress-hw-smp8"
+    status, log, _ = boot(build, 8, "test=ipc_stress ipc_msgs=400", timeout=240)
+    m = re.search(r"# ipc_stress: (\d+) messages, \d+ words, (\d+) bad", log)
+    ok = status == PASS_STATUS and m and int(m.group(1)) == 400 * 64 and m.group(2) == "0"
+    res.record(name, bool(ok), f"status {status}; serial log: {res.keep_log(name, log)}")
+
+
+def groups(build):
+    return [
+        ("threads:determinism:smp4",
+         lambda res: determinism(res, build, 4, 7, 3, [11, 12, 13, 14, 15])),
+        ("threads:determinism:smp8", lambda res: determinism(res, build, 8, 3, 2, [])),
+        ("threads:deadlock-report", lambda res: deadlock(res, build)),
+        ("threads:stall-report", lambda res: stall(res, build)),
+        ("threads:monitor", lambda res: monitor(res, build)),
+        ("threads:ipc-stress-hw-smp8", lambda res: ipc_hw(res, build)),
+    ]
