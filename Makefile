@@ -66,15 +66,17 @@ QEMU_FLAGS = -machine q35 -m 256M -smp $(SMP) -nographic -no-reboot -nic none $(
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio \
              $(if $(TRACE_OUT),-serial file:$(TRACE_OUT)) $(if $(TRACE),-initrd $(TRACE))
 
-# Record the lock workload's logs to build/trace.bin, then replay them (under gdb: make replay-gdb).
-RECORD_ARGS ?= oracle=script:pct:3:1 record=1 test=locks_cmdline_oracle
-record:
-	@$(MAKE) --no-print-directory qemu ARGS="$(RECORD_ARGS)" TRACE_OUT=$(B)/trace.bin
-	@echo "*** trace in $(B)/trace.bin; 'make replay' replays it, 'build/host/trace decode $(B)/trace.bin' shows it"
-replay:
-	@$(MAKE) --no-print-directory qemu ARGS="oracle=replay test=locks_cmdline_oracle $(ARGS)" TRACE=$(or $(TRACE),$(B)/trace.bin)
-replay-gdb:
-	@$(MAKE) --no-print-directory qemu-gdb ARGS="oracle=replay test=locks_cmdline_oracle $(ARGS)" TRACE=$(or $(TRACE),$(B)/trace.bin)
+# Record the lock workload's logs to build/trace.bin (oracle hw unless ARGS names one; a
+# recording that records nothing fails and keeps the old trace), then replay them (under
+# gdb: make replay-gdb); SMP defaults to the trace's CPU count. See tools/kreplay.sh.
+RECORD_ARGS ?= $(ARGS)
+record: deps
+	@$(MAKE) --no-print-directory $(KERNEL) $(B)/host/trace
+	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/kreplay.sh record $(B) "$(RECORD_ARGS)" $(SMP)
+replay replay-gdb: deps
+	@$(MAKE) --no-print-directory $(KERNEL) $(B)/host/trace
+	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/kreplay.sh replay $(B) $(or $(TRACE),$(B)/trace.bin) \
+		"$(ARGS)" "$(if $(filter command line,$(origin SMP)),$(SMP))" $(if $(filter replay-gdb,$@),gdb)
 
 qemu: deps
 	@$(MAKE) --no-print-directory $(KERNEL)

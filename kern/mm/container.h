@@ -27,18 +27,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CONTAINER_MAX_CHILDREN 8
+#include "mm/container_log.h"
+
 #define CONTAINER_MAX 1024
-
-enum container_event { CT_INIT, CT_SPLIT, CT_ALLOC, CT_FREE, CT_RECLAIM };
-
-struct container_state {
-	uint64_t quota, usage, childq;
-	uint32_t parent, nchildren; /* children made so far (ids are not reused) */
-	uint32_t live_children, pad;
-};
-
-extern const struct log_type container_log_type;
 
 /* Boot: container 0 with every free page as its quota. */
 void container_init(uint64_t pages);

@@ -14,64 +14,6 @@
 
 _Static_assert(sizeof(struct chan) <= PGSIZE, "a channel fits its page");
 
-static const char *const chan_events[] = { "SEND", "RECV", "ACK", "CLOSE" };
-
-static const char *chan_apply(void *state, const struct log_event *ev)
-{
-	struct chan_state *s = state;
-	uint32_t n = (uint32_t)ev->arg0, who = (uint32_t)(ev->arg0 >> 32);
-	switch (ev->type) {
-	case CH_SEND:
-		if (s->phase != CH_IDLE)
-			return "SEND while the slot is taken";
-		if (s->closed)
-			return "SEND on a closed channel";
-		if (n > CHAN_MAX_WORDS)
-			return "SEND longer than CHAN_MAX_WORDS";
-		if (who != ev->thread)
-			return "SEND names another thread as sender";
-		s->phase = CH_FULL;
-		s->sender = who;
-		s->count = n;
-		s->digest = ev->arg1;
-		return 0;
-	case CH_RECV:
-		if (s->phase != CH_FULL)
-			return "RECV with no message in the slot";
-		if (n > s->count)
-			return "RECV copied more words than were sent";
-		if (n == s->count && ev->arg1 != s->digest)
-			return "RECV copied other words than were sent (payload digest)";
-		s->phase = CH_DONE;
-		s->copied = n;
-		return 0;
-	case CH_ACK:
-		if (s->phase != CH_DONE)
-			return "ACK before the receiver copied";
-		if ((uint32_t)ev->arg0 != s->sender || ev->thread != s->sender)
-			return "ACK by a thread that did not send";
-		if (ev->arg1 != s->copied)
-			return "ACK reports another count than was copied";
-		s->phase = CH_IDLE;
-		s->messages++;
-		s->words += s->copied;
-		s->sender = 0;
-		return 0;
-	case CH_CLOSE:
-		s->closed = 1;
-		return 0;
-	}
-	return "unknown channel event";
-}
-
-const struct log_type chan_log_type = {
-	.name = "chan",
-	.state_size = sizeof(struct chan_state),
-	.events = chan_events,
-	.nevents = sizeof chan_events / sizeof chan_events[0],
-	.apply = chan_apply,
-};
-
 /* The table of channels; a slot changes under table_lock (raw: creation
  * and destruction are logged by the registry itself). */
 static struct chan *chans[CHAN_MAX];

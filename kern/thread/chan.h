@@ -34,23 +34,9 @@
 #include "lock/biglock.h"
 #include "thread/cond.h"
 
-#define CHAN_MAX_WORDS 1024
+#include "thread/chan_log.h"
+
 #define CHAN_NAME_MAX 24
-
-enum chan_phase { CH_IDLE, CH_FULL, CH_DONE };
-enum chan_event { CH_SEND, CH_RECV, CH_ACK, CH_CLOSE };
-
-struct chan_state {
-	uint32_t phase;
-	uint32_t sender;   /* tid in the slot (FULL, DONE) */
-	uint32_t count;    /* words offered */
-	uint32_t copied;   /* words the receiver took (DONE) */
-	uint64_t digest;   /* of the words offered */
-	uint64_t messages; /* completed (ACKed) */
-	uint64_t words;    /* copied in completed messages */
-	uint32_t closed;
-	uint32_t pad;
-};
 
 struct chan {
 	struct biglock big;
@@ -63,8 +49,6 @@ struct chan {
 	uint64_t blocked;     /* sends and receives that had to sleep (contention report) */
 	char name[CHAN_NAME_MAX];
 };
-
-extern const struct log_type chan_log_type;
 
 /* Create channel `id` (0 .. CHAN_MAX-1) owned by `owner`; -E_INVAL_CHID if
  * out of range or taken, -E_MEM without memory. */

@@ -26,51 +26,6 @@ struct sched_cpu {
 
 static struct sched_cpu scpu[MAXCPU];
 
-/* ---- the run queue's log type ---- */
-
-static const char *const runq_events[] = { "SPAWN", "WAKE", "PREEMPT", "MIGRATE_IN", "MIGRATE_OUT",
-					   "EXIT" };
-
-static const char *runq_apply(void *state, const struct log_event *ev)
-{
-	struct runq_state *s = state;
-	switch (ev->type) {
-	case RQ_SPAWN:
-	case RQ_MIGRATE_IN:
-		s->owned++;
-		s->idsum += ev->arg0;
-		if (ev->type == RQ_SPAWN)
-			s->spawns++;
-		else
-			s->migrations++;
-		return 0;
-	case RQ_EXIT:
-	case RQ_MIGRATE_OUT:
-		if (s->owned == 0 || s->idsum < ev->arg0)
-			return "a thread leaves a CPU that does not own it";
-		s->owned--;
-		s->idsum -= ev->arg0;
-		if (ev->type == RQ_EXIT)
-			s->exits++;
-		return 0;
-	case RQ_WAKE:
-		s->wakes++;
-		return 0;
-	case RQ_PREEMPT:
-		s->preempts++;
-		return ev->arg0 == ev->thread ? 0 : "a thread preempted by another";
-	}
-	return "unknown run-queue event";
-}
-
-const struct log_type runq_log_type = {
-	.name = "runq",
-	.state_size = sizeof(struct runq_state),
-	.events = runq_events,
-	.nevents = sizeof runq_events / sizeof runq_events[0],
-	.apply = runq_apply,
-};
-
 /* ---- queue operations, under rq->lock ---- */
 
 static void rq_push(struct runq *rq, struct thread *t)

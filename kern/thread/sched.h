@@ -40,14 +40,7 @@
 
 #define SCHED_SLICE_TICKS 10 /* 10 ms at HZ = 1000 */
 
-enum runq_event { RQ_SPAWN, RQ_WAKE, RQ_PREEMPT, RQ_MIGRATE_IN, RQ_MIGRATE_OUT, RQ_EXIT };
-
-/* Replayed state of a run queue's log. */
-struct runq_state {
-	uint64_t owned;	  /* threads that belong to this CPU (spawned or migrated in, not gone) */
-	uint64_t idsum;	  /* sum of their ids: with `owned`, a digest of the set */
-	uint64_t spawns, wakes, preempts, migrations, exits;
-};
+#include "thread/runq_log.h"
 
 struct runq {
 	struct spinlock lock;
@@ -55,8 +48,6 @@ struct runq {
 	volatile unsigned len;
 	struct log_obj *log; /* runq.cpuN */
 };
-
-extern const struct log_type runq_log_type;
 
 void sched_runqs_init(void); /* after thread_init, on the boot CPU: one run queue per CPU */
 

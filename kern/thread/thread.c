@@ -16,6 +16,7 @@
 #include "log/log.h"
 #include "mp/cpu.h"
 #include "thread/sched.h"
+#include "thread/thread_log.h"
 #include "x86.h"
 
 #define STACK_SIZE 16384
@@ -27,49 +28,6 @@ static struct spinlock table_lock = SPINLOCK_INIT("threads");
 static struct log_obj *table_log;
 static unsigned nlive;
 static unsigned next_slot; /* round robin over slots, so ids spread and reuse is late */
-
-enum { TH_CREATE, TH_REAP };
-
-struct thread_table_state {
-	uint64_t live, created, reaped;
-};
-
-static const char *const table_events[] = { "CREATE", "REAP" };
-
-static const char *table_apply(void *state, const struct log_event *ev)
-{
-	struct thread_table_state *s = state;
-	if (ev->type == TH_CREATE) {
-		if (s->live >= THREAD_MAX)
-			return "more live threads than slots";
-		s->live++;
-		s->created++;
-		return 0;
-	}
-	if (ev->type == TH_REAP) {
-		if (s->live == 0)
-			return "reap with no live thread";
-		s->live--;
-		s->reaped++;
-		return 0;
-	}
-	return "unknown thread-table event";
-}
-
-static const char *table_check(const void *state)
-{
-	const struct thread_table_state *s = state;
-	return s->live == s->created - s->reaped ? 0 : "live != created - reaped";
-}
-
-const struct log_type thread_table_log_type = {
-	.name = "threads",
-	.state_size = sizeof(struct thread_table_state),
-	.events = table_events,
-	.nevents = 2,
-	.apply = table_apply,
-	.check = table_check,
-};
 
 static const char *const state_names[] = { "free", "ready", "run", "sleep", "dead" };
 

@@ -1,0 +1,23 @@
+/*
+ * runq_log.h - what a run queue's log holds (see sched.h for when each
+ * event is appended).  Portable: no kernel header.
+ */
+#ifndef THREAD_RUNQ_LOG_H
+#define THREAD_RUNQ_LOG_H
+
+#include <stdint.h>
+
+#include "log/type.h"
+
+enum runq_event { RQ_SPAWN, RQ_WAKE, RQ_PREEMPT, RQ_MIGRATE_IN, RQ_MIGRATE_OUT, RQ_EXIT };
+
+/* Replayed state of a run queue's log. */
+struct runq_state {
+	uint64_t owned;	  /* threads that belong to this CPU (spawned or migrated in, not gone) */
+	uint64_t idsum;	  /* sum of their ids: with `owned`, a digest of the set */
+	uint64_t spawns, wakes, preempts, migrations, exits;
+};
+
+extern const struct log_type runq_log_type;
+
+#endif

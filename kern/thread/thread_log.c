@@ -1,0 +1,43 @@
+/*
+ * thread_log.c - the thread table's log type (thread_log.h).
+ */
+#include "thread/thread_log.h"
+
+#include "thread/thread.h"
+
+static const char *const table_events[] = { "CREATE", "REAP" };
+
+static const char *table_apply(void *state, const struct log_event *ev)
+{
+	struct thread_table_state *s = state;
+	if (ev->type == TH_CREATE) {
+		if (s->live >= THREAD_MAX)
+			return "more live threads than slots";
+		s->live++;
+		s->created++;
+		return 0;
+	}
+	if (ev->type == TH_REAP) {
+		if (s->live == 0)
+			return "reap with no live thread";
+		s->live--;
+		s->reaped++;
+		return 0;
+	}
+	return "unknown thread-table event";
+}
+
+static const char *table_check(const void *state)
+{
+	const struct thread_table_state *s = state;
+	return s->live == s->created - s->reaped ? 0 : "live != created - reaped";
+}
+
+const struct log_type thread_table_log_type = {
+	.name = "threads",
+	.state_size = sizeof(struct thread_table_state),
+	.events = table_events,
+	.nevents = 2,
+	.apply = table_apply,
+	.check = table_check,
+};

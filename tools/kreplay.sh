@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# make record / make replay: record a kernel run's logs to a trace file, or
+# replay one, and fail loudly when nothing was recorded or replayed.
+#
+#   tools/kreplay.sh record BUILD "ARGS" SMP          -> BUILD/trace.bin
+#   tools/kreplay.sh replay BUILD TRACE "ARGS" SMP [gdb]
+#
+# record: the run gets record=1 (the order streams) and writes the trace to
+# COM2 at its end.  The trace lands in a temporary file and replaces the old
+# one only if the kernel said it saved it and `trace check` accepts it: a
+# recording that recorded nothing fails and keeps the previous trace.
+# replay: the trace goes in as a multiboot module under oracle=replay; ARGS
+# may not name another oracle; the run fails unless the replaying test ran
+# (not skipped) and passed.  SMP defaults to the trace's CPU count.
+set -uo pipefail
+
+die() { echo "$*" >&2; exit "${2:-1}"; }
+usage() { die "usage: $0 record BUILD ARGS SMP | replay BUILD TRACE ARGS SMP [gdb]" 2; }
+
+[ $# -ge 1 ] || usage
+cmd=$1; shift
+QEMU=${QEMU:-qemu-system-x86_64}
+ACCEL_FLAGS=${ACCEL_FLAGS:--accel tcg}
+REPLAY_TEST=locks_cmdline_oracle   # the workload whose logs replay enforces today
+
+qemu() { # smp args extra...
+	local smp=$1 args=$2; shift 2
+	$QEMU -machine q35 -m 256M -smp "$smp" -nographic -no-reboot -nic none $ACCEL_FLAGS \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio \
+		-kernel "$B/kernel.elf" -append "$args" "$@"
+}
+
+case $cmd in
+record)
+	[ $# -eq 3 ] || usage
+	B=$1 args=$2 smp=$3
+	case " $args " in *" record="*) ;; *) args="$args record=1" ;; esac
+	case " $args " in *" test="*) ;; *) args="$args test=$REPLAY_TEST" ;; esac
+	case " $args " in *" oracle="*) ;; *) args="$args oracle=hw" ;; esac
+	out=$B/trace.bin tmp=$B/trace.bin.new log=$B/record.log
+	rm -f "$tmp"
+	qemu "$smp" "$args" -serial "file:$tmp" | tee "$log"
+	st=${PIPESTATUS[0]}
+	why=""
+	if [ "$st" != 33 ]; then why="the run failed (QEMU status $st)"
+	elif ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (did test=$REPLAY_TEST run? it needs 2 or more CPUs)"
+	elif [ ! -s "$tmp" ]; then why="the trace file is empty"
+	elif ! "$B/host/trace" check "$tmp" >/dev/null; then why="trace check rejects it: $("$B/host/trace" check "$tmp" 2>&1 | tail -1)"
+	fi
+	if [ -n "$why" ]; then
+		rm -f "$tmp"
+		die "*** record: nothing recorded: $why; $out is unchanged"
+	fi
+	mv "$tmp" "$out"
+	echo "*** trace in $out; 'make replay' replays it, '$B/host/trace decode $out' shows it"
+	;;
+replay)
+	[ $# -ge 4 ] || usage
+	B=$1 trace=$2 args=$3 smp=$4 gdb=${5:-}
+	[ -f "$trace" ] || die "*** replay: no trace $trace (make record first)" 2
+	case " $args " in
+	*" oracle=replay "*) ;;
+	*" oracle="*) die "*** replay: ARGS names another oracle ($args): a replay runs under oracle=replay" 2 ;;
+	esac
+	tcpus=$("$B/host/trace" stats "$trace" 2>/dev/null | head -1 | sed -n 's/.* \([0-9][0-9]*\) cpus$/\1/p')
+	[ -n "$tcpus" ] || die "*** replay: $trace is not a trace this build can read: $("$B/host/trace" check "$trace" 2>&1 | tail -1)"
+	if [ -z "$smp" ]; then smp=$tcpus
+	elif [ "$smp" != "$tcpus" ]; then echo "*** replay: warning: SMP=$smp, but the trace was recorded on $tcpus cpus" >&2
+	fi
+	args="oracle=replay test=$REPLAY_TEST $args"
+	if [ -n "$gdb" ]; then
+		echo "*** waiting for gdb on :${GDBPORT:-1234}; run 'make gdb' in another terminal"
+		exec $QEMU -machine q35 -m 256M -smp "$smp" -nographic -no-reboot -nic none $ACCEL_FLAGS \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio \
+			-kernel "$B/kernel.elf" -append "$args" -initrd "$trace" -S -gdb tcp::"${GDBPORT:-1234}"
+	fi
+	log=$B/replay.log
+	qemu "$smp" "$args" -initrd "$trace" | tee "$log"
+	st=${PIPESTATUS[0]}
+	[ "$st" = 33 ] || die "*** replay: failed (QEMU status $st)"
+	grep -Eq "^ok [0-9]+ $REPLAY_TEST\$" "$log" ||
+		die "*** replay: nothing was replayed ($REPLAY_TEST did not run: $(grep -E "^(ok|not ok) [0-9]+ $REPLAY_TEST" "$log" || echo absent))"
+	echo "*** replay: the recording replayed"
+	;;
+*) usage ;;
+esac
