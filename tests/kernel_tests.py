@@ -34,7 +34,8 @@ def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args="", 
 
 # On real cores (KVM) races happen at real speed and with the real memory model: the SMP
 # and lock stress tests again. Not every test: on 2 host cores 4 spinning vCPUs preempt
-# lock holders, and the check-mode and script runs took minutes there.
+# lock holders, and the check-mode and script runs took minutes there (the stress tests
+# here stop after 2 s each).
 KVM_TESTS = ("smp_boot,apic_ids_distinct,ipi_call,smp_call_contended,spinlock_exclusion,"
              "ipi_icr_interleave,locks_hw")
 

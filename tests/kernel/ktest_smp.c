@@ -1,5 +1,6 @@
 /* In-kernel tests of SMP bring-up: every CPU online, per-CPU data, IPIs, locks. */
 #include "dev/lapic.h"
+#include "dev/timer.h"
 #include "lib/ktest.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -66,9 +67,13 @@ KTEST_CPUS(ipi_call, 2)
  * plain store lets two of them fill it, so one call is lost and the other
  * runs twice.
  */
-#define CONTEND_CALLS 6000	/* in all, shared out among the callers: TCG at 8 CPUs is slow */
+#define CONTEND_CALLS 6000	/* in all, shared out among the callers */
+/* Stress tests stop here in any case: 4 vCPUs on 2 busy host cores under KVM
+ * spent seconds per thousand calls (a halted or preempted vCPU wakes slowly). */
+#define STRESS_MAX_NS 2000000000ull
 static uint16_t call_runs[CONTEND_CALLS];	/* written only by the target */
-static int calls_each;
+static int calls_each, calls_made[MAXCPU];
+static uint64_t calls_end;
 static volatile int call_target;
 static volatile int call_wrong_cpu;
 
@@ -82,9 +87,11 @@ static void count_run(void *arg)
 
 static void contend(void *arg)
 {
-	uint16_t *mine = &call_runs[(int)cpuid_self() * calls_each];
-	for (int i = 0; i < calls_each; i++)
+	int me = (int)cpuid_self(), i;
+	uint16_t *mine = &call_runs[me * calls_each];
+	for (i = 0; i < calls_each && nsec_since_boot() < calls_end; i++)
 		smp_call(call_target, count_run, &mine[i]);
+	calls_made[me] = i;
 	smp_call_wait(call_target);
 }
 
@@ -93,6 +100,7 @@ KTEST_CPUS(smp_call_contended, 3)
 	int ncallers = ncpu - 1;	/* every CPU but the target, this one included */
 	call_target = ncpu - 1;
 	calls_each = CONTEND_CALLS / ncallers;
+	calls_end = nsec_since_boot() + STRESS_MAX_NS;
 	call_wrong_cpu = 0;
 	memset(call_runs, 0, sizeof(call_runs));
 	for (int i = 1; i < ncallers; i++)
@@ -100,18 +108,29 @@ KTEST_CPUS(smp_call_contended, 3)
 	contend(NULL);
 	for (int i = 1; i < ncallers; i++)
 		smp_call_wait(i);
-	int lost = 0, twice = 0;
-	uint64_t runs = 0;
-	for (int i = 0; i < ncallers * calls_each; i++) {
-		lost += call_runs[i] == 0;
-		twice += call_runs[i] > 1;
-		runs += call_runs[i];
+	int lost = 0, twice = 0, stray = 0;
+	uint64_t runs = 0, made = 0;
+	for (int c = 0; c < ncallers; c++) {
+		made += (uint64_t)calls_made[c];
+		for (int i = 0; i < calls_each; i++) {
+			uint16_t n = call_runs[c * calls_each + i];
+			if (i < calls_made[c]) {
+				lost += n == 0;
+				twice += n > 1;
+			} else {
+				stray += n != 0;	/* a slot nobody called for */
+			}
+			runs += n;
+		}
 	}
-	kprintf("# smp_call_contended: %d callers x %d calls to cpu %d: %lu runs, %d lost, "
-		"%d more than once\n", ncallers, calls_each, call_target, runs, lost, twice);
+	kprintf("# smp_call_contended: %d callers, %lu calls (at most %d each) to cpu %d: %lu runs, "
+		"%d lost, %d more than once, %d stray\n", ncallers, made, calls_each, call_target,
+		runs, lost, twice, stray);
+	KT_EXPECT(made > 0);
 	KT_EXPECT_EQ(lost, 0);
 	KT_EXPECT_EQ(twice, 0);
-	KT_EXPECT_EQ(runs, (uint64_t)ncallers * calls_each);
+	KT_EXPECT_EQ(stray, 0);
+	KT_EXPECT_EQ(runs, made);
 	KT_EXPECT(!call_wrong_cpu);
 }
 
@@ -120,10 +139,12 @@ static struct spinlock counter_lk = SPINLOCK_INIT("ktest.counter");
 static volatile uint64_t counter;
 static volatile int inside;
 static volatile int overlap;
+static uint64_t hammer_end, hammered[MAXCPU];
 
 static void hammer(void *arg)
 {
-	for (int i = 0; i < 500; i++) {
+	int i;
+	for (i = 0; i < 500 && nsec_since_boot() < hammer_end; i++) {
 		spin_acquire(&counter_lk);
 		if (inside++)
 			overlap = 1;
@@ -133,13 +154,19 @@ static void hammer(void *arg)
 		inside--;
 		spin_release(&counter_lk);
 	}
+	hammered[cpuid_self()] = (uint64_t)i;
 }
 
 KTEST_CPUS(spinlock_exclusion, 2)
 {
 	counter = 0;
+	hammer_end = nsec_since_boot() + STRESS_MAX_NS;
 	smp_call_all(hammer, 0);
-	KT_EXPECT_EQ(counter, 500ull * ncpu_online);
+	uint64_t sections = 0;
+	for (int i = 0; i < ncpu_online; i++)
+		sections += hammered[i];
+	KT_EXPECT(sections > 0);
+	KT_EXPECT_EQ(counter, sections);
 	KT_EXPECT(!overlap);
 }
 
