@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "host/coop.h"
+#include "lib/ctx_switch.h"
 #include "oracle/oracle.h"
 
 #define COOP_STACK (128 * 1024)
@@ -21,21 +22,17 @@
 enum { C_RUNNABLE, C_PARKED, C_DONE };
 
 struct coop_cpu {
-	void *sp;
+	uint64_t sp;
 	char *stack;
 	int state;
 	int pending;
 	uint32_t thread;
 };
 
-void host_ctx_switch(void **save_sp, void *load_sp);
-void host_ctx_start(void);
-void host_coop_entry(void);
-
 int host_coop;
 static struct coop_cpu cpus[PLAT_MAX_CPUS];
 static unsigned ncpu, cur;
-static void *main_sp;
+static uint64_t main_sp;
 static void (*run_fn)(unsigned, void *);
 static void *run_arg;
 static struct host_result *run_res;
@@ -47,10 +44,11 @@ static void to_scheduler(void)
 	struct coop_cpu *c = &cpus[cur];
 	c->thread = host_thread;
 	on_cpu = false;
-	host_ctx_switch(&c->sp, main_sp);
+	ctx_switch(&c->sp, main_sp);
 }
 
-void host_coop_entry(void)
+/* A new CPU context starts here (ctx_switch "returns" into it). */
+static void coop_entry(void)
 {
 	run_fn(cur, run_arg);
 	oracle_cpu_idle(cur);
@@ -99,14 +97,16 @@ static void ctx_init(struct coop_cpu *c)
 {
 	if (!c->stack && !(c->stack = aligned_alloc(64, COOP_STACK)))
 		abort();
-	/* host_ctx_switch pops six registers, then returns into
-	 * host_ctx_start, which must see a 16-byte aligned %rsp. */
+	/* ctx_switch pops six registers, then returns into coop_entry,
+	 * which must find %rsp as a call leaves it: 8 bytes below a 16-byte
+	 * boundary, where a (never used) return address would be. */
 	uintptr_t top = ((uintptr_t)c->stack + COOP_STACK) & ~(uintptr_t)15;
-	void **sp = (void **)(top - 72);
-	for (int i = 0; i < 6; i++)
+	uint64_t *sp = (uint64_t *)(top - 8 * (CTX_SAVED_REGS + 2));
+	for (int i = 0; i < CTX_SAVED_REGS; i++)
 		sp[i] = 0;
-	sp[6] = (void *)host_ctx_start;
-	c->sp = sp;
+	sp[CTX_SAVED_REGS] = (uint64_t)(uintptr_t)coop_entry;
+	sp[CTX_SAVED_REGS + 1] = 0;
+	c->sp = (uint64_t)(uintptr_t)sp;
 	c->state = C_RUNNABLE;
 	c->pending = 0;
 }
@@ -138,7 +138,7 @@ static void schedule(void)
 		host_cpu = cur;
 		host_thread = cpus[cur].thread;
 		on_cpu = true;
-		host_ctx_switch(&main_sp, cpus[cur].sp);
+		ctx_switch(&main_sp, cpus[cur].sp);
 		if (run_res->failed)
 			return;
 	}

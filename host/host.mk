@@ -9,7 +9,8 @@
 #   broken/  -DTLOCK_BROKEN   non-atomic ticket draw (explore must catch it)
 
 HOST_CORE_SRC := $(sort $(wildcard kern/log/*.c kern/lock/*.c oracle/*.c))
-HOST_PLAT_SRC := host/plat_host.c host/coop.c host/run.c host/scenario.c host/cli.c host/ctx_x86_64.S
+HOST_PLAT_SRC := host/plat_host.c host/coop.c host/run.c host/scenario.c host/cli.c \
+                 kern/lib/ctx_switch.S
 HOST_LIB_SRC  := $(HOST_CORE_SRC) $(HOST_PLAT_SRC)
 
 host_objs = $(addprefix $(B)/host/$(1)/,$(addsuffix .o,$(basename $(2))))
@@ -31,7 +32,7 @@ define host_variant
 $(filter %.o,$(call host_objs,$(1),$(filter %.c,$(HOST_LIB_SRC) $(3)))): $(B)/host/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(HOST_CC) $$(HOST_CFLAGS) $(2) -c $$< -o $$@
-$(call host_objs,$(1),host/ctx_x86_64.S): $(B)/host/$(1)/%.o: %.S
+$(call host_objs,$(1),kern/lib/ctx_switch.S): $(B)/host/$(1)/%.o: %.S
 	@mkdir -p $$(@D)
 	$$(HOST_CC) $$(HOST_CFLAGS) -c $$< -o $$@
 endef
