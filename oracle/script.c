@@ -138,6 +138,14 @@ static void wait_grant(unsigned cpu)
 	}
 }
 
+static bool any_point(void)
+{
+	for (unsigned c = 0; c < sc.ncpus; c++)
+		if (sc.status[c] == S_POINT)
+			return true;
+	return false;
+}
+
 /* Under sc.lock, by the CPU that just stopped running. */
 static void decide(void)
 {
@@ -236,6 +244,16 @@ static void script_busy(unsigned cpu)
 {
 	olock_acquire(&sc.lock);
 	uint8_t st = sc.status[cpu];
+	if (st == S_IDLE && sc.running == 0 && !any_point()) {
+		/* Nobody else could be picked: taking the turn back is not a
+		 * decision (no step, no random draw).  So a CPU that idled only to
+		 * wait for others (smp_call_wait) leaves no trace in the schedule
+		 * when, by timing, it did not have to wait at all. */
+		sc.status[cpu] = S_RUN;
+		sc.running++;
+		olock_release(&sc.lock);
+		return;
+	}
 	if (st == S_IDLE) {
 		sc.status[cpu] = S_POINT;
 		decide();
