@@ -21,6 +21,12 @@ HOST_OBJ_B := $(call host_objs,broken,$(HOST_LIB_SRC))
 
 HOST_CORE_LIB := $(B)/host/libcore.a
 
+# Link a program from its prerequisites ($^: objects, then core archives),
+# every archive member included: object types register themselves in a
+# linker section (LOG_TYPE_REGISTER, kern/log/type.h) that nothing
+# references by name, and a trace loader must know every type the core has.
+HOST_LINK = $(filter-out %.a,$^) -Wl,--whole-archive $(filter %.a,$^) -Wl,--no-whole-archive
+
 $(B)/host/libcore.a: $(HOST_OBJ_N)
 $(B)/host/libcore-nolog.a: $(HOST_OBJ_L)
 $(B)/host/libcore-broken.a: $(HOST_OBJ_B)
@@ -46,7 +52,7 @@ $(eval $(call host_variant,broken,-DTLOCK_BROKEN,$(HOST_TOOL_SRC) $(wildcard tes
 define host_tool
 $(B)/host/$(1): $(B)/host/$(2)/host/$(3).o $(B)/host/libcore$(4).a
 	@mkdir -p $$(@D)
-	$$(HOST_CC) $$(HOST_CFLAGS) -o $$@ $$^ $$(HOST_LDLIBS)
+	$$(HOST_CC) $$(HOST_CFLAGS) -o $$@ $$(HOST_LINK) $$(HOST_LDLIBS)
 HOST_TOOLS += $(B)/host/$(1)
 endef
 

@@ -7,7 +7,7 @@ $(B)/host/obj/tools/trace.o: tools/trace.c
 
 $(B)/host/trace: $(B)/host/obj/tools/trace.o $(B)/host/libcore.a
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LDLIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_LINK) $(HOST_LDLIBS)
 
 HOST_TOOLS += $(B)/host/trace
 

@@ -20,3 +20,5 @@ const struct log_type mcs_log_type = {
 	.nevents = 1,
 	.apply = mcs_apply,
 };
+LOG_TYPE_REGISTER(tlock_log_type);
+LOG_TYPE_REGISTER(mcs_log_type);

@@ -24,3 +24,4 @@ const struct log_type counter_log_type = {
 	.nevents = 1,
 	.apply = counter_apply,
 };
+LOG_TYPE_REGISTER(counter_log_type);

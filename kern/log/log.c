@@ -10,6 +10,31 @@
 bool log_check_mode;
 bool log_record_order;
 
+/* ------------------------------------------------------------------ */
+/* Types: rows registered with LOG_TYPE_REGISTER, in the log_types section. */
+
+extern const struct log_type *const __start_log_types[];
+extern const struct log_type *const __stop_log_types[];
+
+const struct log_type *const *log_type_all(unsigned *n)
+{
+	*n = (unsigned)(__stop_log_types - __start_log_types);
+	return __start_log_types;
+}
+
+const struct log_type *log_type_find(const char *name)
+{
+	for (const struct log_type *const *t = __start_log_types; t < __stop_log_types; t++)
+		if (log_streq((*t)->name, name))
+			return *t;
+	return 0;
+}
+
+const char *log_type_event_name(const struct log_type *t, uint8_t type)
+{
+	return type < t->nevents ? t->events[type] : "?";
+}
+
 static struct log_obj objs[LOG_MAX_OBJS];
 static unsigned nobjs;     /* slots ever used (memory kept across resets) */
 static unsigned nlive;     /* live objects have ids 0 .. nlive-1 */

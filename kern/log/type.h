@@ -7,8 +7,14 @@
  * function and its invariants.  The object's state is by definition
  * apply(apply(init, e0), e1)...; the core keeps it cached and, in check
  * mode, recomputes it from the last checkpoint after every operation.
- * log_types[] (types.c) lists every type so a trace loader can map a type
- * name back to its row.
+ *
+ * LOG_TYPE_REGISTER(row) next to the row puts a pointer to it in the
+ * `log_types` linker section, which log_type_find() searches, so that a
+ * trace loader can map a type name back to its row: a new object type
+ * edits no core file.  The kernel's linker script collects the section
+ * (kern/boot/kernel.ld); on the host the linker's __start_/__stop_ symbols
+ * bound it.  A row is in a program only if its object file is linked: the
+ * host links the core with --whole-archive for that reason (host/host.mk).
  */
 #ifndef LOG_TYPE_H
 #define LOG_TYPE_H
@@ -31,7 +37,19 @@ struct log_type {
 	const char *(*check)(const void *state);
 };
 
+#define LOG_TYPE_SECTION "log_types"
+#define LOG_TYPE_CAT_(a, b) a##b
+#define LOG_TYPE_CAT(a, b) LOG_TYPE_CAT_(a, b)
+/* Make `row` (a struct log_type defined in this file, static or not)
+ * known to log_type_find().  One line after the row's definition. */
+#define LOG_TYPE_REGISTER(row)                                                                     \
+	static const struct log_type *const LOG_TYPE_CAT(log_type_entry_, row)                     \
+		__attribute__((used, section(LOG_TYPE_SECTION), aligned(sizeof(void *)))) = &(row)
+
 const char *log_type_event_name(const struct log_type *t, uint8_t type);
+/* The registered row named `name`, or NULL. */
 const struct log_type *log_type_find(const char *name);
+/* Every registered row, in link order: *n rows from the returned array. */
+const struct log_type *const *log_type_all(unsigned *n);
 
 #endif

@@ -11,10 +11,10 @@ CORE_TESTS_B := $(patsubst tests/host/%.c,$(B)/host/tests/%,$(CORE_TEST_BROKEN))
 
 $(CORE_TESTS_N): $(B)/host/tests/%: $(B)/host/obj/tests/host/%.o $(B)/host/libcore.a
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka $(HOST_LDLIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_LINK) -lcmocka $(HOST_LDLIBS)
 
 $(CORE_TESTS_B): $(B)/host/tests/%: $(B)/host/broken/tests/host/%.o $(B)/host/libcore-broken.a
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka $(HOST_LDLIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_LINK) -lcmocka $(HOST_LDLIBS)
 
 HOST_TESTS += $(CORE_TESTS_N) $(CORE_TESTS_B)

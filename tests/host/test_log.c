@@ -231,6 +231,20 @@ static void test_reregistration_reuses_memory(void **st)
 	assert_ptr_equal(log_find("ctr.t"), log_obj_at(0));
 }
 
+/* Every type row registered with LOG_TYPE_REGISTER is found by name. */
+static void test_type_rows_found(void **st)
+{
+	unsigned n;
+	const struct log_type *const *all = log_type_all(&n);
+	assert_ptr_equal(log_type_find("counter"), &counter_log_type);
+	assert_non_null(log_type_find("tlock"));
+	assert_non_null(log_type_find("mcs"));
+	assert_null(log_type_find("nope"));
+	assert_int_equal(n, 3);
+	for (unsigned i = 0; i < n; i++)
+		assert_ptr_equal(log_type_find(all[i]->name), all[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_name_panics),
 		cmocka_unit_test(test_order_stream_rle),
 		cmocka_unit_test(test_reregistration_reuses_memory),
+		cmocka_unit_test(test_type_rows_found),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }
