@@ -14,18 +14,24 @@ struct ktest {
 	void (*fn)(void);
 	int min_cpus;		/* skipped on machines with fewer CPUs online */
 	int explicit_only;	/* not part of test=all: needs a driver (input, huge output) */
+	int hw_only;		/* tests the hardware with CPUs spinning in parallel: runs under
+				 * oracle hw whatever oracle= says (no logged object involved) */
 };
 
-#define KTEST_DEF(tname, ncpus, explicit)                                                          \
+#define KTEST_DEF_HW(tname, ncpus, explicit, hw)                                                   \
 	static void tname(void);                                                                   \
 	static const struct ktest ktest_##tname __attribute__((section(".ktests"), used,          \
 							       aligned(8))) = { #tname, tname,    \
-										ncpus, explicit }; \
+										ncpus, explicit,  \
+										hw };             \
 	static void tname(void)
+#define KTEST_DEF(tname, ncpus, explicit) KTEST_DEF_HW(tname, ncpus, explicit, 0)
 #define KTEST(tname) KTEST_DEF(tname, 1, 0)
 #define KTEST_CPUS(tname, ncpus) KTEST_DEF(tname, ncpus, 0)
 /* Run only when named: test=tname. */
 #define KTEST_EXPLICIT(tname) KTEST_DEF(tname, 1, 1)
+/* A hardware test (CPUs spinning on each other outside any log): under hw always. */
+#define KTEST_HW_CPUS(tname, ncpus) KTEST_DEF_HW(tname, ncpus, 0, 1)
 
 /* Record a failure (the test goes on, so one run shows every broken expectation). */
 void ktest_fail(const char *file, int line, const char *what);

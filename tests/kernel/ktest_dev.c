@@ -108,7 +108,7 @@ static void poke_loop(void *arg)
 		lapic_send_ipi(cpus[1].apic_id, V_POKE);
 }
 
-KTEST_CPUS(ipi_icr_interleave, 3)
+KTEST_HW_CPUS(ipi_icr_interleave, 3)
 {
 	irq_register(V_AIM, on_aim);
 	irq_register(V_POKE, on_poke);
