@@ -18,13 +18,19 @@ __thread uint32_t host_thread;
 unsigned host_ncpus = 1;
 bool host_quiet;
 
+/* aligned_alloc wants a multiple of the alignment. */
 void *plat_alloc(size_t bytes)
 {
-	size_t n = (bytes + 63) & ~(size_t)63;
-	void *p = aligned_alloc(64, n ? n : 64);
+	size_t n = bytes ? (bytes + 63) & ~(size_t)63 : 64;
+	void *p = aligned_alloc(64, n);
 	if (p)
-		memset(p, 0, n ? n : 64);
+		memset(p, 0, n);
 	return p;
+}
+
+void plat_free(void *p, size_t bytes)
+{
+	free(p);
 }
 
 int plat_printf(const char *fmt, ...)

@@ -65,6 +65,7 @@ static inline uint64_t plat_ticks(void)
 }
 
 void *plat_alloc(size_t bytes);
+void plat_free(void *p, size_t bytes);
 int plat_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void plat_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void plat_park(void);

@@ -26,8 +26,12 @@
  *       the hardware allows.  Display and statistics only: never hashed,
  *       never used to decide anything.
  *   void *plat_alloc(size_t bytes)
- *       Zeroed memory, 64-byte aligned, for logs.  May never be freed.
- *       Returns NULL when out of memory (callers panic with a message).
+ *       Zeroed memory, 64-byte aligned (an event is one cache line and the
+ *       object records' hot fields fill one), for logs.  Returns NULL when
+ *       out of memory (callers panic with a message).
+ *   void plat_free(void *p, size_t bytes)
+ *       Give back what plat_alloc(bytes) returned, with the same size (the
+ *       kernel's allocator finds the size class from it); NULL is ignored.
  *   int plat_printf(const char *fmt, ...)
  *       Console output.  Must support %d %i %u %x %lx %llx %lu %ld %llu
  *       %p %s %c, field widths and '0' padding; the core uses nothing else.

@@ -20,9 +20,10 @@
 
 #define REPLAY_STALL_PARKS PLAT_STALL_PARKS /* parks before a stall is reported */
 
+/* Per recorded object, reached from the live object's oracle_data once
+ * resolved (the first hook call on it in this run). */
 struct rp_obj {
-	const struct log_objrec *ref; /* NULL: not in the recording */
-	bool resolved;
+	const struct log_objrec *ref;
 	struct log_order_cursor gate; /* private to the CPU holding the turn */
 	uint64_t gate_seq;
 	/* What before() reads: the gate's current run entry, published in one
@@ -45,39 +46,95 @@ static struct {
 	volatile AO_t lock;
 	const struct log_set *ref;
 	unsigned ncpus;
-	struct rp_obj objs[LOG_MAX_OBJS];
+	struct rp_obj *objs;  /* objs[i] for ref->objs[i] */
+	uint32_t nobjs;
+	uint32_t *index;      /* ref objects by name hash: i + 1, 0 = empty */
+	uint32_t index_cap;   /* power of two, at least twice nobjs */
 	/* What each CPU waits for (reported on a stall). */
 	struct log_obj *waiting_obj[PLAT_MAX_CPUS];
 	uint32_t waiting_thread[PLAT_MAX_CPUS];
 } rp;
 
+static void rp_free(void)
+{
+	plat_free(rp.objs, (rp.nobjs ? rp.nobjs : 1) * sizeof *rp.objs);
+	plat_free(rp.index, rp.index_cap * sizeof *rp.index);
+	rp.objs = 0;
+	rp.index = 0;
+}
+
+/* The recorded object named `name`, or NULL (O(1): replay resolves every
+ * object of a run, and runs may have ten thousand). */
+static const struct log_objrec *ref_find(const char *name)
+{
+	uint32_t mask = rp.index_cap - 1;
+	for (uint32_t i = (uint32_t)log_hash_name(name) & mask; rp.index[i]; i = (i + 1) & mask) {
+		const struct log_objrec *x = &rp.ref->objs[rp.index[i] - 1];
+		if (log_streq(x->name, name))
+			return x;
+	}
+	return 0;
+}
+
 void oracle_replay_start(const struct log_set *ref, unsigned ncpus)
 {
+	rp_free();
 	__builtin_memset((void *)&rp, 0, sizeof rp);
 	rp.ref = ref;
 	rp.ncpus = ncpus;
+	rp.nobjs = ref->nobjs;
+	rp.index_cap = 2;
+	while (rp.index_cap < 2 * rp.nobjs)
+		rp.index_cap *= 2;
+	rp.objs = plat_alloc((rp.nobjs ? rp.nobjs : 1) * sizeof *rp.objs);
+	rp.index = plat_alloc(rp.index_cap * sizeof *rp.index);
+	if (!rp.objs || !rp.index)
+		plat_panic("replay: no memory for %u recorded objects", rp.nobjs);
+	for (uint32_t i = 0; i < rp.nobjs; i++) {
+		uint32_t k = (uint32_t)log_hash_name(ref->objs[i].name) & (rp.index_cap - 1);
+		while (rp.index[k])
+			k = (k + 1) & (rp.index_cap - 1);
+		rp.index[k] = i + 1;
+	}
+	/* A previous replay's pointers must not survive into this one. */
+	for (unsigned id = 0; id < log_nobjs(); id++) {
+		struct log_obj *o = log_obj_at(id);
+		if (o)
+			o->oracle_data = 0;
+	}
 }
 
-static struct rp_obj *resolve(struct log_obj *o)
+/*
+ * o's replay state, set up on the first hook call of the run on it.  The
+ * recording's streams start where the object's log started (registration
+ * or log_reset); an object that already has `start` events when the
+ * replay begins (the registry, a kept object) is followed from there on.
+ */
+static struct rp_obj *resolve(struct log_obj *o, uint64_t start)
 {
-	struct rp_obj *r = &rp.objs[o->id];
-	if (plat_likely(r->resolved))
+	struct rp_obj *r = (struct rp_obj *)AO_load_acquire((volatile AO_t *)&o->oracle_data);
+	if (plat_likely(r != 0))
 		return r;
 	olock_acquire(&rp.lock);
-	if (!r->resolved) {
-		r->ref = log_set_find(rp.ref, o->name);
-		if (r->ref) {
-			log_order_begin(&r->gate, r->ref->order);
-			log_order_begin(&r->chk, r->ref->order);
-			publish(r);
+	r = o->oracle_data;
+	const struct log_objrec *x = r ? r->ref : ref_find(o->name);
+	if (!r && x && x->order) {
+		r = &rp.objs[x - rp.ref->objs];
+		r->ref = x;
+		log_order_begin(&r->gate, x->order);
+		log_order_begin(&r->chk, x->order);
+		for (r->gate_seq = 0; r->gate_seq < start; r->gate_seq++) {
+			log_order_next(&r->gate);
+			log_order_next(&r->chk);
 		}
-		AO_store_release((volatile AO_t *)&r->resolved, 1);
+		publish(r);
+		AO_store_release((volatile AO_t *)&o->oracle_data, (AO_t)r);
 	}
 	olock_release(&rp.lock);
-	if (!r->ref)
+	if (!x)
 		plat_panic("replay: divergence: object %s (cpu %u) is not in the recording", o->name,
 			   plat_cpu());
-	if (!r->ref->order)
+	if (!x->order)
 		plat_panic("replay: recording of %s has no order stream (record with log_record_order)",
 			   o->name);
 	return r;
@@ -103,7 +160,7 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 {
 	if (op != ORACLE_ORDERED)
 		return;
-	struct rp_obj *r = resolve(o);
+	struct rp_obj *r = resolve(o, o->count);
 	unsigned spins = 0, parks = 0;
 	AO_t mine = EXPECT_VALID | (AO_t)thread << 8 | cpu;
 	for (;;) {
@@ -133,7 +190,7 @@ static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 {
 	if (op != ORACLE_ORDERED)
 		return;
-	struct rp_obj *r = &rp.objs[o->id];
+	struct rp_obj *r = o->oracle_data; /* resolved by before() */
 	log_order_next(&r->gate);
 	r->gate_seq++;
 	publish(r);
@@ -144,7 +201,7 @@ static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 
 static void replay_appended(struct log_obj *o, const struct log_event *e)
 {
-	struct rp_obj *r = resolve(o);
+	struct rp_obj *r = resolve(o, e->seq);
 	const struct log_objrec *ref = r->ref;
 	const struct log_order_run *run = log_order_peek(&r->chk);
 
@@ -186,12 +243,12 @@ static void replay_stalled(void)
 		struct log_obj *o = rp.waiting_obj[c];
 		if (!o)
 			continue;
-		struct rp_obj *r = &rp.objs[o->id];
-		const struct log_order_run *run = log_order_peek(&r->gate);
+		struct rp_obj *r = o->oracle_data;
+		const struct log_order_run *run = r ? log_order_peek(&r->gate) : 0;
 		struct log_event exp = { .cpu = run ? run->cpu : 0, .thread = run ? run->thread : 0 };
 		struct log_event act = { .cpu = (uint8_t)c, .thread = rp.waiting_thread[c] };
-		report("stalled: the CPU the recording names never comes", o, r->gate_seq, &exp,
-		       &act);
+		report("stalled: the CPU the recording names never comes", o, r ? r->gate_seq : 0,
+		       &exp, &act);
 	}
 	plat_panic("replay: stalled with no CPU waiting at an object");
 }

@@ -1,6 +1,7 @@
 /*
  * plat_impl.h (kernel) - the platform contract of kern/plat.h in the kernel.
- * CPUs are cores; parking halts until a kick IPI; log memory is a bump arena.
+ * CPUs are cores; parking halts until a kick IPI; log memory comes from the
+ * kernel heap (kern/mm/kmalloc.c).
  */
 #ifndef KPLAT_PLAT_IMPL_H
 #define KPLAT_PLAT_IMPL_H
@@ -29,6 +30,7 @@ static inline uint64_t plat_ticks(void)
 #define PLAT_STALL_PARKS 2000
 
 void *plat_alloc(size_t bytes);
+void plat_free(void *p, size_t bytes);
 #define plat_printf kprintf
 #define plat_panic panic
 void plat_park(void);

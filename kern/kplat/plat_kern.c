@@ -2,25 +2,20 @@
 #include "plat.h"
 
 #include "dev/lapic.h"
+#include "mm/kmalloc.h"
 #include "thread/sched.h"
 #include "trap/trapframe.h"
 
-/*
- * Log memory: a bump arena in .bss. Logs are allocated at registration and
- * never freed (plat.h allows that), so nothing smarter is needed.
- */
-#define ARENA_SIZE (16u << 20)
-static uint8_t arena[ARENA_SIZE] __attribute__((aligned(64)));
-static size_t arena_used;
-
+/* Log memory: the kernel heap, whose size classes suit the log's blocks
+ * (512-byte object records, one-page rings, multi-page tables). */
 void *plat_alloc(size_t bytes)
 {
-	size_t n = (bytes + 63) & ~(size_t)63;
-	size_t at = __atomic_fetch_add(&arena_used, n, __ATOMIC_RELAXED);
-	if (at + n > ARENA_SIZE)
-		return NULL;
-	__builtin_memset(arena + at, 0, n);
-	return arena + at;
+	return kmalloc(bytes);
+}
+
+void plat_free(void *p, size_t bytes)
+{
+	kfree(p, bytes);
 }
 
 /*

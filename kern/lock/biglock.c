@@ -6,9 +6,11 @@
 void big_init(struct biglock *b, enum lock_kind kind, const struct log_type *t, const char *name,
 	      uint32_t ring_size)
 {
-	char lname[LOG_NAME_MAX] = "lock.";
+	/* Room for a name one too long, so that log_register refuses it (by
+	 * its full name) instead of two long names being cut to one. */
+	char lname[LOG_NAME_MAX + 1] = "lock.";
 	unsigned i = 5, j = 0;
-	while (name[j] && i < LOG_NAME_MAX - 1)
+	while (name[j] && i < LOG_NAME_MAX)
 		lname[i++] = name[j++];
 	lname[i] = 0;
 	lock_init(&b->lock, kind, lname);

@@ -17,7 +17,8 @@
 
 #include <stdint.h>
 
-#define LOG_EVENT_VERSION 2 /* 2: one-round chained hash; ts 0 = not timed */
+/* 2: one-round chained hash; ts 0 = not timed.  3: seq 64-bit, obj 32-bit. */
+#define LOG_EVENT_VERSION 3
 #define LOG_CPU_NONE 0xffu
 
 struct log_event {
@@ -25,34 +26,37 @@ struct log_event {
 	uint64_t arg0;    /* type-specific (ticket lock: the ticket) */
 	uint64_t arg1;    /* type-specific */
 	uint64_t ts;      /* plat_ticks() when the event took effect (display) */
-	uint32_t seq;     /* per-object sequence number, 0, 1, 2, ... */
+	uint64_t seq;     /* per-object sequence number, 0, 1, 2, ...: as wide as the
+			   * object's count, so it never wraps while a lock's ticket
+			   * (a 64-bit counter) still grows */
 	uint32_t thread;  /* plat_thread() of the actor */
-	uint16_t obj;     /* object id (registry slot; names are the stable key) */
+	uint32_t obj;     /* object id (registry id; names are the stable key) */
 	uint8_t cpu;      /* plat_cpu() of the actor */
 	uint8_t type;     /* event type, meaning given by the object's log_type */
+	uint8_t rel_cpu;  /* locks: CPU that released it, LOG_CPU_NONE while held */
+	uint8_t pad0;
 	uint32_t wait;    /* locks: ticks from asking to getting (display) */
 	uint32_t hold;    /* locks: ticks from getting to releasing (display) */
-	uint8_t rel_cpu;  /* locks: CPU that released it, LOG_CPU_NONE while held */
-	uint8_t pad[11];
+	uint8_t pad[4];
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct log_event) == 64, "an event is one cache line");
 
 /* log_append_inline writes the small fields as whole little-endian words:
- * (seq, thread), (obj, cpu, type, wait), (hold, rel_cpu, pad[0..2]). */
+ * seq, (thread, obj), (cpu, type, rel_cpu, pad0, wait), (hold, pad). */
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "log_append_inline packs event fields into little-endian words"
 #endif
-_Static_assert(__builtin_offsetof(struct log_event, seq) == 32 &&
-		       __builtin_offsetof(struct log_event, thread) == 36,
-	       "word 4: seq | thread << 32");
-_Static_assert(__builtin_offsetof(struct log_event, obj) == 40 &&
-		       __builtin_offsetof(struct log_event, cpu) == 42 &&
-		       __builtin_offsetof(struct log_event, type) == 43 &&
-		       __builtin_offsetof(struct log_event, wait) == 44,
-	       "word 5: obj | cpu << 16 | type << 24 | wait << 32");
-_Static_assert(__builtin_offsetof(struct log_event, hold) == 48 &&
-		       __builtin_offsetof(struct log_event, rel_cpu) == 52,
-	       "word 6: hold | rel_cpu << 32 | pad[0..2] << 40");
+_Static_assert(__builtin_offsetof(struct log_event, seq) == 32, "word 4: seq");
+_Static_assert(__builtin_offsetof(struct log_event, thread) == 40 &&
+		       __builtin_offsetof(struct log_event, obj) == 44,
+	       "word 5: thread | obj << 32");
+_Static_assert(__builtin_offsetof(struct log_event, cpu) == 48 &&
+		       __builtin_offsetof(struct log_event, type) == 49 &&
+		       __builtin_offsetof(struct log_event, rel_cpu) == 50 &&
+		       __builtin_offsetof(struct log_event, wait) == 52,
+	       "word 6: cpu | type << 8 | rel_cpu << 16 | wait << 32");
+_Static_assert(__builtin_offsetof(struct log_event, hold) == 56,
+	       "word 7: hold | pad[0..3] << 32");
 
 #endif

@@ -44,11 +44,12 @@ static inline uint64_t log_hash_name(const char *s)
  * prev ^ w, so a difference introduced at one event never cancels out by
  * itself later: the first differing event and every one after it differ.
  */
-static inline uint64_t log_hash_fields(uint64_t prev, uint32_t seq, uint32_t thread, uint8_t cpu,
+static inline uint64_t log_hash_fields(uint64_t prev, uint64_t seq, uint32_t thread, uint8_t cpu,
 				       uint8_t type, uint64_t arg0, uint64_t arg1)
 {
-	uint64_t w = ((uint64_t)seq | (uint64_t)thread << 32) * 0x9e3779b97f4a7c15ull +
-		     ((uint64_t)cpu | (uint64_t)type << 8) * 0xc2b2ae3d27d4eb4full +
+	uint64_t w = seq * 0x9e3779b97f4a7c15ull +
+		     ((uint64_t)thread | (uint64_t)cpu << 32 | (uint64_t)type << 40) *
+			     0xc2b2ae3d27d4eb4full +
 		     arg0 * 0x165667b19e3779f9ull + arg1 * 0xd6e8feb86659fd93ull;
 	uint64_t h = (prev ^ w) * 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 31);

@@ -15,9 +15,21 @@
  * (cpu, thread) performed each event, run-length encoded: that is all a
  * replay needs to enforce (see ARCHITECTURE.md "Schedule versus log").
  *
+ * The registry: objects are records allocated from the platform
+ * (plat_alloc) with their rings, and given back (plat_free) when they are
+ * unregistered, so memory follows the live set.  An object has a 32-bit id
+ * (the lowest free one when it is registered: the same program gets the
+ * same ids) and a name, found through a hash table keyed by the name's
+ * hash.  The registry is itself a logged object, "registry" (id 0): every
+ * registration appends REG(id, name hash) to it and every unregistration
+ * UNREG(id, final chain hash mixed with the count), so the digest of a run
+ * covers the objects destroyed before its end.
+ *
  * Concurrency: appends to one object must be serialized by the caller
  * (locks append while holding themselves; big-lock objects append under
- * their lock).  Registration is done at init, by one CPU at a time.
+ * their lock).  The registry functions take the registry's own spin lock
+ * (not an event point: the order of registrations racing on several CPUs
+ * is not enforced by replay, only checked at its end).
  */
 #ifndef LOG_LOG_H
 #define LOG_LOG_H
@@ -32,7 +44,6 @@
 #include "oracle/oracle.h"
 
 #define LOG_NAME_MAX 32
-#define LOG_MAX_OBJS 256
 #define LOG_RING_DEFAULT 64
 #define LOG_ORDER_CHUNK 510 /* runs per 4 KiB chunk */
 
@@ -71,11 +82,10 @@ struct log_obj {
 
 	/* Read-mostly (an append reads them; ck_next changes at checkpoints):
 	 * their own line, shared by every CPU without moving. */
-	struct log_event *ring __attribute__((aligned(64))); /* ring_mask + 1 slots in use */
+	struct log_event *ring __attribute__((aligned(64))); /* ring_mask + 1 slots */
 	uint64_t ck_next; /* == ck_seq + ring_mask + 1: the append that must checkpoint first */
 	uint32_t ring_mask;
-	uint16_t id;
-	bool live; /* registered since the last log_reset() */
+	uint32_t id;      /* registry id, stable while registered */
 	const struct log_type *type;
 
 	/* The checkpoint: state and hash after the first ck_seq events. */
@@ -83,38 +93,77 @@ struct log_obj {
 	uint64_t ck_hash;
 	uint8_t ck_state[LOG_STATE_MAX] __attribute__((aligned(8)));
 
-	uint32_t ring_cap;      /* slots allocated (kept for reuse after log_reset) */
-	uint64_t name_hash; /* chain seed */
+	uint64_t name_hash; /* chain seed and hash table key */
 	char name[LOG_NAME_MAX];
+	bool keep;          /* survives log_reset (log_keep_registered, the registry) */
 
-	/* Order stream (only while log_record_order): chunk list, runs in use. */
+	/* Order stream (only while log_record_order): chunk list, runs in use,
+	 * events they cover.  A stream starts only with the object's first
+	 * event and stops growing at a gap (recording turned off for a while):
+	 * only a stream covering every event is a true record of the order. */
 	struct log_order_chunk *order_head, *order_tail;
 	uint64_t order_runs;
+	uint64_t order_events;
 
-	void *oracle_data; /* reserved for the active oracle (replay: its reference) */
+	void *oracle_data; /* reserved for the active oracle (replay: its per-object state) */
 } __attribute__((aligned(64)));
 _Static_assert(offsetof(struct log_obj, state) + 16 <= 64,
 	       "hot fields, sync words and a lock's state share a line");
+/* Ten thousand objects: eight records per 4 KiB page (the kernel's
+ * allocator has a 512-byte class). */
+_Static_assert(sizeof(struct log_obj) <= 512, "an object record is at most 512 bytes");
+
+/* The registry's own log (type "registry", object "registry", id 0). */
+enum log_reg_event { LOG_REG, LOG_UNREG };
+struct log_reg_state {
+	uint64_t live;   /* objects registered and not yet unregistered */
+	uint64_t regs;   /* REG events */
+	uint64_t unregs; /* UNREG events */
+	uint64_t set;    /* sum of log_reg_term(id) over the live ids */
+};
+extern const struct log_type log_registry_type;
+#define LOG_REGISTRY_NAME "registry"
+
+/* One live id's share of log_reg_state.set (a sum, so an UNREG takes back
+ * exactly what the REG put in, whatever happened in between). */
+static inline uint64_t log_reg_term(uint64_t id)
+{
+	return log_mix(0x6c6f672d72656731ull, id);
+}
+
+/* What an UNREG records of the object's log: its final chain hash and
+ * event count, in one word. */
+static inline uint64_t log_final_digest(const struct log_obj *o)
+{
+	return log_mix(o->hash, o->count);
+}
 
 /* Runtime switches. */
 extern bool log_check_mode;   /* recompute and compare state after every append */
 extern bool log_record_order; /* keep the run-length order stream of every object */
 
 /*
- * Register an object (or re-register it after log_reset(), reusing its ring).
- * ring_size: power of two >= 2*PLAT_MAX_CPUS is safest for locks; 0 means
- * LOG_RING_DEFAULT.  Panics on a duplicate live name or a full table.
+ * Register an object.  ring_size: power of two >= 2*PLAT_MAX_CPUS is safest
+ * for locks; 0 means LOG_RING_DEFAULT.  Panics on a duplicate live name, a
+ * name longer than LOG_NAME_MAX - 1, or no memory.
  */
 struct log_obj *log_register(const struct log_type *t, const char *name, uint32_t ring_size);
-/* The object leaves the registry (its slot and ring are reused). */
+/* The object leaves the registry: its id is free again and its memory goes
+ * back to the platform (the pointer is dead). */
 void log_unregister(struct log_obj *o);
 /* Objects registered so far survive log_reset (the kernel's own: run queues...). */
 void log_keep_registered(void);
-/* Forget all objects but the kept ones (keeping their memory for reuse). */
+/*
+ * A new run: unregister every object but the kept ones (their memory goes
+ * back, with no UNREG events) and restart the registry's log with one REG
+ * per kept object in id order, so that the same program after a reset
+ * gives the same logs and digest whatever ran before.
+ */
 void log_reset(void);
-struct log_obj *log_find(const char *name);
+struct log_obj *log_find(const char *name); /* O(1) on average */
 struct log_obj *log_obj_at(unsigned id); /* NULL if not live */
 unsigned log_nobjs(void);                /* ids are below log_nobjs(); some may be free */
+unsigned log_nlive(void);                /* live objects, the registry included */
 
 /*
  * Append one event of `type` by the calling CPU/thread, apply it to the
@@ -163,19 +212,20 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 	struct log_event *e = &o->ring[seq & o->ring_mask];
 	uint32_t thread = plat_thread();
 	uint8_t cpu = (uint8_t)plat_cpu();
-	uint64_t h = log_hash_fields(o->hash, (uint32_t)seq, thread, cpu, type, arg0, arg1);
-	/* The event is built in registers and written as seven 8-byte words
-	 * in struct order (offsets asserted in event.h): hash, arg0, arg1,
-	 * ts, seq|thread, obj|cpu|type|wait (wait 0), hold|rel_cpu|pad (hold
-	 * 0, rel_cpu LOG_CPU_NONE); the hash from registers, not read back;
-	 * the last word (pad) stays as log_register zeroed it. */
+	uint64_t h = log_hash_fields(o->hash, seq, thread, cpu, type, arg0, arg1);
+	/* The event is built in registers and written as the line's eight
+	 * 8-byte words in struct order (offsets asserted in event.h): hash,
+	 * arg0, arg1, ts, seq, thread|obj, cpu|type|rel_cpu|wait (rel_cpu
+	 * LOG_CPU_NONE, wait 0), hold|pad (0); the hash from registers, not
+	 * read back. */
 	e->hash = h;
 	e->arg0 = arg0;
 	e->arg1 = arg1;
 	e->ts = ts;
-	log_store_word(&e->seq, (uint64_t)(uint32_t)seq | (uint64_t)thread << 32);
-	log_store_word(&e->obj, (uint64_t)o->id | (uint64_t)cpu << 16 | (uint64_t)type << 24);
-	log_store_word(&e->hold, (uint64_t)LOG_CPU_NONE << 32);
+	e->seq = seq;
+	log_store_word(&e->thread, (uint64_t)thread | (uint64_t)o->id << 32);
+	log_store_word(&e->cpu, (uint64_t)cpu | (uint64_t)type << 8 | (uint64_t)LOG_CPU_NONE << 16);
+	log_store_word(&e->hold, 0);
 	o->hash = h;
 	o->count = seq + 1;
 
@@ -211,13 +261,16 @@ void log_order_begin(struct log_order_cursor *c, const struct log_order_chunk *h
 const struct log_order_run *log_order_peek(const struct log_order_cursor *c);
 void log_order_next(struct log_order_cursor *c);
 
-/* Bytes of log memory in use (rings, checkpoints, order stream). */
+/* Bytes of log memory in use: object records, rings, order streams and the
+ * registry's tables (which shrink again as objects go). */
 uint64_t log_mem_bytes(void);
 
 /* Print one event as a text line (stable text form). */
 void log_print_event(const struct log_obj *o, const struct log_event *e);
 
-/* One number summarizing every live object's (name, count, chain hash), in name order. */
+/* One number summarizing every live object's (name, count, chain hash, and
+ * the type's state digest if it has one), in name order; the registry's
+ * chain covers the objects already gone. */
 uint64_t log_digest(void);
 /* The end-of-run line tools rely on:
  * "logs: N objects, M events, digest XXXXXXXXXXXXXXXX". */

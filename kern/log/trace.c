@@ -23,7 +23,7 @@
 #define HDR_BYTES 32
 #define SEC_HDR 16
 #define SEC_CRC 4
-#define EV_BYTES 53  /* see put_event */
+#define EV_BYTES 59  /* see put_event */
 #define RUN_BYTES 7  /* thread:u32 cpu:u8 count:u16 */
 
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -148,7 +148,7 @@ static void sec_end(struct wr *o)
 	put_le(o, c, 4);
 }
 
-/* An event in the file: these fields, in this order, little-endian (53
+/* An event in the file: these fields, in this order, little-endian (59
  * bytes; pad is not stored).  One table for the encoder and the loader. */
 #define EV_FIELD(f) { offsetof(struct log_event, f), sizeof(((struct log_event *)0)->f) }
 static const struct {
@@ -212,12 +212,15 @@ static uint64_t meta_len(const struct trace_meta *m)
 	       str_len(m->cmdline, TRACE_STR_MAX - 1) + str_len(m->oracle, TRACE_STR_MAX - 1);
 }
 
-/* Per object: name, type, count, hash, ck_seq, ck_hash, first, nevents,
- * order_runs, has_order, state. */
+/* Per object: name, type, id, count, hash, ck_seq, ck_hash, first,
+ * nevents, order_runs, has_order, ck_digest, state. */
+#define OBJREC_FIXED (4 + 8 * 6 + 4 + 1 + 8 + 2) /* the fields of fixed size */
+#define OBJREC_MIN (1 + 1 + 1 + OBJREC_FIXED)     /* one-letter name and type, no state */
+
 static uint64_t objrec_len(const struct log_objrec *r)
 {
-	return 1 + str_len(r->name, LOG_NAME_MAX - 1) + 1 + str_len(type_name(r), 255) + 8 * 6 +
-	       4 + 1 + 2 + state_len(r);
+	return 1 + str_len(r->name, LOG_NAME_MAX - 1) + 1 + str_len(type_name(r), 255) +
+	       OBJREC_FIXED + state_len(r);
 }
 
 static uint64_t objs_len(const struct log_set *set)
@@ -266,6 +269,7 @@ static void put_objrec(struct wr *o, const struct log_objrec *r)
 {
 	put_str(o, r->name, LOG_NAME_MAX, 1);
 	put_str(o, type_name(r), 256, 1);
+	put_le(o, r->id, 4);
 	put_le(o, r->count, 8);
 	put_le(o, r->hash, 8);
 	put_le(o, r->ck_seq, 8);
@@ -274,6 +278,7 @@ static void put_objrec(struct wr *o, const struct log_objrec *r)
 	put_le(o, r->nevents, 4);
 	put_le(o, has_order(r) ? r->order_runs : 0, 8);
 	put_le(o, has_order(r), 1);
+	put_le(o, r->ck_digest, 8);
 	put_le(o, state_len(r), 2);
 	put(o, r->ck_state, state_len(r));
 }
@@ -297,10 +302,7 @@ static void put_order(struct wr *o, const struct log_objrec *r, uint32_t id)
 
 bool trace_save(const struct log_set *set, const struct trace_meta *m, trace_write_fn w, void *ctx)
 {
-	struct wr o;
-	if (set->nobjs > LOG_MAX_OBJS)
-		return false;
-	o = (struct wr){ .w = w, .ctx = ctx, .ok = true };
+	struct wr o = { .w = w, .ctx = ctx, .ok = true };
 	put_header(&o, set, m);
 
 	sec_begin(&o, TAG_META, TRACE_NO_OBJ, meta_len(m));
@@ -399,7 +401,10 @@ struct ld {
 	int secno;  /* section being read (-1: the header), for messages */
 	char tag[5];
 	int obj;    /* object it is about, or -1 */
-	bool ordered[LOG_MAX_OBJS]; /* the object table promises an ORDR section */
+	/* While the object table is read: its names and ids so far, by hash
+	 * (open addressing; row index + 1, 0 = empty), to refuse duplicates
+	 * in one pass however many objects there are. */
+	uint32_t *seen_names, *seen_ids, seen_mask;
 };
 
 /* Bounded little-endian reader over [off, end) of the file. */
@@ -467,6 +472,34 @@ static void *ld_alloc(struct ld *l, uint64_t bytes)
 	return l->mem->alloc(l->mem->ctx, (size_t)bytes);
 }
 
+bool trace_unknown_types_ok;
+
+/* A row for a type this program lacks: its name and state size, as the
+ * file gives them, and nothing to replay with (apply NULL marks it). */
+struct standin {
+	struct log_type t;
+	char name[256];
+};
+
+bool trace_type_unknown(const struct log_type *t)
+{
+	return t->apply == 0;
+}
+
+static const struct log_type *standin_type(struct ld *l, const char *name, uint64_t state_size)
+{
+	if (state_size > LOG_STATE_MAX)
+		return 0;
+	struct standin *s = ld_alloc(l, sizeof *s);
+	if (!s)
+		return 0;
+	for (unsigned i = 0; name[i] && i < sizeof s->name - 1; i++)
+		s->name[i] = name[i];
+	s->t.name = s->name;
+	s->t.state_size = (uint32_t)state_size;
+	return &s->t;
+}
+
 static bool load_meta(struct ld *l, struct rd *r)
 {
 	struct trace_meta *m = l->meta;
@@ -491,6 +524,21 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+/* Has an earlier row the same name (by_name) or id?  Else remember row i. */
+static bool seen_before(struct ld *l, uint32_t *tab, uint64_t key, uint32_t i, bool by_name)
+{
+	const struct log_objrec *o = &l->set->objs[i];
+	for (uint32_t k = (uint32_t)log_mix(0, key) & l->seen_mask;; k = (k + 1) & l->seen_mask) {
+		if (!tab[k]) {
+			tab[k] = i + 1;
+			return false;
+		}
+		const struct log_objrec *p = &l->set->objs[tab[k] - 1];
+		if (by_name ? log_streq(p->name, o->name) : p->id == o->id)
+			return true;
+	}
+}
+
 /* One object table row into set->objs[i]; the structural rules that do
  * not need the events. */
 static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
@@ -501,15 +549,18 @@ static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
 	if (!get_str(r, o->name, LOG_NAME_MAX, 1) || !name_ok(o->name))
 		return fail(l, at, "object %u: name missing, too long (max %u) or not printable "
 				   "without spaces", i, LOG_NAME_MAX - 1);
-	for (uint32_t k = 0; k < i; k++)
-		if (log_streq(l->set->objs[k].name, o->name))
-			return fail(l, at, "object %u: name %s used twice", i, o->name);
+	if (seen_before(l, l->seen_names, log_hash_name(o->name), i, true))
+		return fail(l, at, "object %u: name %s used twice", i, o->name);
 	at = r->off;
 	if (!get_str(r, tname, sizeof tname, 1))
 		return fail(l, at, "object %s: bad type name", o->name);
 	o->type = log_type_find(tname);
-	if (!o->type)
+	if (!o->type && !trace_unknown_types_ok)
 		return fail(l, at, "object %s: unknown object type '%s'", o->name, tname);
+	at = r->off;
+	o->id = (uint32_t)get(r, 4);
+	if (!r->past && seen_before(l, l->seen_ids, o->id, i, false))
+		return fail(l, at, "object %s: id %u used twice", o->name, o->id);
 	o->count = get(r, 8);
 	o->hash = get(r, 8);
 	o->ck_seq = get(r, 8);
@@ -518,10 +569,14 @@ static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
 	o->nevents = (uint32_t)get(r, 4);
 	o->order_runs = get(r, 8);
 	uint64_t ordered = get(r, 1);
+	o->ck_digest = get(r, 8);
 	at = r->off;
 	uint64_t slen = get(r, 2);
 	if (r->past || r->end - r->off < slen)
 		return fail(l, r->off, "object %s: row truncated", o->name);
+	if (!o->type && !(o->type = standin_type(l, tname, slen)))
+		return fail(l, at, "object %s: type %s: state of %lu bytes (at most %u), or out of "
+				   "memory", o->name, tname, slen, LOG_STATE_MAX);
 	if (slen != o->type->state_size)
 		return fail(l, at, "object %s: checkpoint state is %lu bytes, type %s has %u", o->name,
 			    slen, tname, o->type->state_size);
@@ -533,26 +588,48 @@ static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
 	if (o->ck_seq < o->first || o->ck_seq > o->count)
 		return fail(l, at, "object %s: checkpoint seq %lu outside the window %lu..%lu",
 			    o->name, o->ck_seq, o->first, o->count);
+	/* From here on order_runs != 0 is what says an ORDR section follows. */
 	if (ordered > 1 || (ordered && (o->order_runs == 0 || o->order_runs > o->count)) ||
 	    (!ordered && o->order_runs))
 		return fail(l, at, "object %s: order flag %lu with %lu runs for %lu events", o->name,
 			    ordered, o->order_runs, o->count);
-	l->ordered[i] = ordered;
+	uint64_t dg = o->type->digest ? o->type->digest(o->ck_state) : 0;
+	if (o->ck_digest != dg && !trace_type_unknown(o->type))
+		return fail(l, at, "object %s: checkpoint digest %016lx, the state's is %016lx",
+			    o->name, o->ck_digest, dg);
 	return true;
 }
 
 static bool load_objs(struct ld *l, struct rd *r)
 {
 	uint64_t n = get(r, 4);
-	if (r->past || n > LOG_MAX_OBJS)
-		return fail(l, r->off, "%lu objects (at most %u)", n, LOG_MAX_OBJS);
-	for (uint32_t i = 0; i < n; i++) {
-		l->set->nobjs = i + 1; /* so fail() can name it and release can free it */
-		if (!load_objrec(l, r, i))
-			return false;
+	/* Bounded by the payload before anything is allocated for it. */
+	if (r->past || n > (r->end - r->off) / OBJREC_MIN)
+		return fail(l, r->off, "%lu objects cannot fit in %lu bytes (rows take %u at least)",
+			    n, r->end - r->off, OBJREC_MIN);
+	if (!n)
+		return true;
+	l->set->objs = ld_alloc(l, n * sizeof(struct log_objrec));
+	uint32_t cap = 2;
+	while (cap < 2 * n)
+		cap *= 2;
+	l->seen_mask = cap - 1;
+	l->seen_names = ld_alloc(l, 2 * (uint64_t)cap * sizeof(uint32_t));
+	if (!l->set->objs || !l->seen_names) {
+		if (l->seen_names && l->mem->free)
+			l->mem->free(l->mem->ctx, l->seen_names);
+		return fail(l, r->off, "out of memory for %lu objects", n);
 	}
-	l->set->nobjs = (uint32_t)n;
-	return true;
+	l->seen_ids = l->seen_names + cap;
+	bool ok = true;
+	for (uint32_t i = 0; ok && i < n; i++) {
+		l->set->nobjs = i + 1; /* so fail() can name it and release can free it */
+		ok = load_objrec(l, r, i);
+	}
+	if (l->mem->free)
+		l->mem->free(l->mem->ctx, l->seen_names);
+	l->seen_names = l->seen_ids = 0;
+	return ok;
 }
 
 static void get_event(struct rd *r, struct log_event *e)
@@ -588,6 +665,8 @@ static bool check_chain(struct ld *l, const struct log_objrec *o, uint64_t base)
 	}
 	if (h != o->hash)
 		return fail(l, base, "final hash %016lx in the object table, chain ends at %016lx", o->hash, h);
+	if (trace_type_unknown(o->type))
+		return true; /* nothing to replay with */
 
 	uint8_t st[LOG_STATE_MAX] __attribute__((aligned(8)));
 	__builtin_memcpy(st, o->ck_state, LOG_STATE_MAX);
@@ -625,21 +704,21 @@ static bool fail_cpu(struct ld *l, uint64_t at, unsigned cpu, const char *fmt, .
 }
 
 /* One kept event's own fields: ids against the object and the trace. */
-static bool event_ok(struct ld *l, const struct log_objrec *o, uint32_t i, uint32_t k,
+static bool event_ok(struct ld *l, const struct log_objrec *o, uint32_t k,
 		     const struct log_event *e, uint64_t at)
 {
 	uint64_t seq = o->first + k;
-	if (e->obj != i)
-		return fail(l, at, "event %u belongs to object id %u, not %u", k, e->obj, i);
-	if (e->seq != (uint32_t)seq)
-		return fail(l, at, "event %u has seq %u, expected %lu (not contiguous)", k, e->seq,
+	if (e->obj != o->id)
+		return fail(l, at, "event %u belongs to object id %u, not %u", k, e->obj, o->id);
+	if (e->seq != seq)
+		return fail(l, at, "event %u has seq %lu, expected %lu (not contiguous)", k, e->seq,
 			    seq);
 	if (e->cpu >= l->meta->ncpus)
 		return fail_cpu(l, at, e->cpu, "event seq %lu: cpu", seq);
 	if (e->rel_cpu != LOG_CPU_NONE && e->rel_cpu >= l->meta->ncpus)
 		return fail_cpu(l, at, e->rel_cpu, "event seq %lu: releasing cpu", seq);
 	/* apply() sees only the events from the checkpoint on. */
-	if (e->type >= o->type->nevents)
+	if (e->type >= o->type->nevents && !trace_type_unknown(o->type))
 		return fail(l, at, "event seq %lu: event type %u out of range: %s has %u", seq,
 			    e->type, o->type->name, o->type->nevents);
 	return true;
@@ -660,7 +739,7 @@ static bool load_events(struct ld *l, struct rd *r, uint32_t i)
 		struct log_event *e = &o->events[k];
 		uint64_t at = r->off;
 		get_event(r, e);
-		if (!event_ok(l, o, i, k, e, at))
+		if (!event_ok(l, o, k, e, at))
 			return false;
 	}
 	return check_chain(l, o, base);
@@ -747,6 +826,11 @@ static bool load_header(struct ld *l, uint32_t *nsec)
 		return fail(l, 8, "trace format version %u.%u is newer than this loader (%u.%u): "
 				  "use tools built from a newer tree", major, minor, TRACE_MAJOR,
 			    TRACE_MINOR);
+	if (major >= 1 && major < TRACE_MAJOR)
+		return fail(l, 8, "trace format version %u.%u is older than this loader (%u.%u), "
+				  "which reads only %u.x (events now carry 64-bit seq numbers and "
+				  "32-bit object ids): record the run again with these tools",
+			    major, minor, TRACE_MAJOR, TRACE_MINOR, TRACE_MAJOR);
 	if (major != TRACE_MAJOR)
 		return fail(l, 8, "unknown trace format version %u.%u", major, minor);
 	if (flags)
@@ -830,7 +914,7 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 			ok = load_objs(l, &r);
 		} else if (tag == TAG_EVTS) {
 			ok = load_events(l, &r, obj);
-			evts_done = l->ordered[obj];
+			evts_done = l->set->objs[obj].order_runs != 0;
 			obj += !evts_done;
 		} else if (tag == TAG_ORDR) {
 			ok = load_order(l, &r, obj);
@@ -880,10 +964,12 @@ bool trace_load(const void *buf, size_t len, struct log_set *set, struct trace_m
 
 void trace_release(struct log_set *set, const struct trace_mem *mem)
 {
-	for (uint32_t i = 0; i < set->nobjs && i < LOG_MAX_OBJS; i++) {
+	for (uint32_t i = 0; set->objs && i < set->nobjs; i++) {
 		struct log_objrec *o = &set->objs[i];
 		if (mem->free && o->events)
 			mem->free(mem->ctx, o->events);
+		if (mem->free && o->type && trace_type_unknown(o->type))
+			mem->free(mem->ctx, (void *)o->type);
 		for (struct log_order_chunk *c = o->order, *n; mem->free && c; c = n) {
 			n = c->next;
 			mem->free(mem->ctx, c);
@@ -891,5 +977,8 @@ void trace_release(struct log_set *set, const struct trace_mem *mem)
 		o->events = 0;
 		o->order = 0;
 	}
+	if (mem->free && set->objs)
+		mem->free(mem->ctx, set->objs);
+	set->objs = 0;
 	set->nobjs = 0;
 }

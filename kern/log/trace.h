@@ -25,7 +25,9 @@
 /* Major changes break old loaders (they refuse by name); minor ones only
  * add fields at the end of a section or new section tags, which an older
  * loader of the same major skips. */
-#define TRACE_MAJOR 2 /* 2: one-round chained hash (log_hash_event) */
+/* 2: one-round chained hash (log_hash_event).  3: 64-bit seq, 32-bit
+ * object ids, rows carry the recorded id and a checkpoint digest. */
+#define TRACE_MAJOR 3
 #define TRACE_MINOR 0
 #define TRACE_MAGIC "KLOGTRC\x1a" /* 8 bytes; \x1a stops `type`/cat of a binary */
 #define TRACE_STR_MAX 256         /* build id, command line, oracle (with NUL) */
@@ -75,8 +77,8 @@ bool trace_reseal(void *buf, size_t len);
 /* ---- loading ---- */
 
 struct trace_mem {
-	void *(*alloc)(void *ctx, size_t bytes); /* zeroed, 8-aligned; NULL if none */
-	void (*free)(void *ctx, void *p);        /* may be NULL (kernel: never freed) */
+	void *(*alloc)(void *ctx, size_t bytes); /* zeroed, 64-aligned; NULL if none */
+	void (*free)(void *ctx, void *p);        /* may be NULL (a loaded trace is kept) */
 	void *ctx;
 };
 
@@ -90,13 +92,26 @@ struct trace_err {
  * object table against the event arrays, seq contiguity, every chained
  * hash recomputed, the events replayed from each checkpoint with the
  * object type's apply(), the order stream against the counts.  On
- * success fills set and meta (events and order chunks allocated with mem;
- * release them with trace_release) and returns true.  On failure returns
- * false with err set, and nothing is left allocated.
+ * success fills set and meta (object table, events and order chunks
+ * allocated with mem; release them with trace_release) and returns true.
+ * On failure returns false with err set, and nothing is left allocated.
  */
 bool trace_load(const void *buf, size_t len, struct log_set *set, struct trace_meta *meta,
 		const struct trace_mem *mem, struct trace_err *err);
 void trace_release(struct log_set *set, const struct trace_mem *mem);
+
+/*
+ * Objects of a type this program does not have (log_type_find: a host tool
+ * reading a kernel trace, whose run queues and channels are kernel code).
+ * false, the default: the file is refused, naming the type.  true: such an
+ * object gets a stand-in row (the type's name and state size from the file,
+ * no event names, no apply): its chain hash, window and order stream are
+ * checked, its events are not replayed and its checkpoint digest is taken
+ * as written.  For tools that look at traces, never for replay.
+ */
+extern bool trace_unknown_types_ok;
+/* Is t such a stand-in (from a loaded set)? */
+bool trace_type_unknown(const struct log_type *t);
 
 /* ---- text form (trace_text.c) ---- */
 

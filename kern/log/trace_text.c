@@ -138,8 +138,8 @@ static const char *type_of(const struct log_objrec *r)
 void trace_text_event(struct trace_buf *b, const struct log_objrec *r, const struct log_event *e,
 		      unsigned flags)
 {
-	tbuf_printf(b, "%s %u cpu=%u thr=%u %s arg0=%lu arg1=%lu hash=%016lx", r->name, e->seq,
-		    e->cpu, e->thread,
+	tbuf_printf(b, "%s %lu cpu=%u thr=%u %s arg0=%lu arg1=%lu hash=%016lx", r->name,
+		    (unsigned long)e->seq, e->cpu, e->thread,
 		    r->type ? log_type_event_name(r->type, e->type) : "?", (unsigned long)e->arg0,
 		    (unsigned long)e->arg1, (unsigned long)e->hash);
 	if (flags & TRACE_TEXT_NOTIME)
@@ -162,6 +162,8 @@ static void text_object(const struct log_objrec *r, unsigned flags, trace_line_f
 		    (unsigned long)r->ck_hash);
 	for (uint32_t i = 0; i < (r->type ? r->type->state_size : 0); i++)
 		tbuf_hex(&b, r->ck_state[i], 2);
+	if (r->type && r->type->digest)
+		tbuf_printf(&b, " ck_digest=%016lx", (unsigned long)r->ck_digest);
 	tbuf_printf(&b, " order_runs=%lu", (unsigned long)(r->order ? r->order_runs : 0));
 	out(ctx, line);
 

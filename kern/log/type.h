@@ -35,6 +35,12 @@ struct log_type {
 	const char *(*apply)(void *state, const struct log_event *ev);
 	/* Invariant of a state; NULL when it holds.  May be NULL. */
 	const char *(*check)(const void *state);
+	/* Optional: one word standing for a state, for a type whose state
+	 * summarizes data kept outside the log (a table, a payload; events
+	 * carry only digests of it).  A checkpoint records it next to the
+	 * state (log_objrec.ck_digest, in traces), and log_digest() covers it,
+	 * so that two runs compare on it without a type-specific walk. */
+	uint64_t (*digest)(const void *state);
 };
 
 #define LOG_TYPE_SECTION "log_types"

@@ -45,6 +45,24 @@ static void test_push_without_lock_panics(void **st)
 	assert_non_null(strstr(msg, "without holding it"));
 }
 
+static void big_init_long(void *p)
+{
+	big_init(&b, LOCK_TICKET, &counter_log_type, p, 0);
+}
+
+/* The lock's name is "lock." and the object's: an object name that fits
+ * but makes the lock's too long is refused, not cut (two names alike in
+ * their first 26 characters would make one lock name). */
+static void test_big_lock_name_too_long_refused(void **st)
+{
+	char msg[256];
+	log_reset();
+	assert_false(host_try(big_init_long, "ctr.4567890123456789012345", msg, sizeof msg));
+	assert_non_null(log_find("lock.ctr.4567890123456789012345"));
+	assert_true(host_try(big_init_long, "ctr.45678901234567890123456", msg, sizeof msg));
+	assert_non_null(strstr(msg, "lock.ctr.45678901234567890123456 is longer than 31"));
+}
+
 /* CPU 1 fails while CPU 0 spins and CPU 2 parks, each waiting for it
  * forever: on pthread CPUs too the run must fail with CPU 1's message and
  * host_run return (it used to abort the process). */
@@ -132,6 +150,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pull_is_replayed_log),
 		cmocka_unit_test(test_push_without_lock_panics),
+		cmocka_unit_test(test_big_lock_name_too_long_refused),
 		cmocka_unit_test(test_thread_panic_fails_the_run),
 		cmocka_unit_test(test_all_scenarios_in_check_mode),
 		cmocka_unit_test(test_explore_correct_locks_clean),

@@ -46,6 +46,39 @@ static void test_log_records_each_acquisition(void **st)
 	assert_true(lockcheck_obj(o, 0, &r));
 }
 
+/*
+ * A ticket lock whose counters pass 2^32 (set there directly, as if that
+ * many acquisitions had happened): the ticket is 64-bit and so is the
+ * event's seq, so the log still shows acquisition n holding ticket n.  With
+ * a 32-bit seq the event of ticket 2^32 said seq 0 and lockcheck reported a
+ * FIFO violation that was not there.
+ */
+static void test_fifo_past_2_to_the_32(void **st)
+{
+	setup_locks();
+	struct log_obj *o = lock_dbg(&L)->log;
+	const uint64_t start = (1ull << 32) - LOCK_RING / 2;
+	*tlock_next(o) = start;
+	*tlock_owner(o) = start;
+	((struct lock_state *)(void *)o->state)->acquisitions = start;
+	o->count = o->ck_seq = start;
+	o->ck_next = start + LOCK_RING;
+	o->ck_hash = o->hash;
+	memcpy(o->ck_state, o->state, sizeof o->ck_state);
+	for (unsigned i = 0; i < LOCK_RING; i++) {
+		lock_acquire(&L);
+		lock_release(&L);
+	}
+	struct lockcheck r;
+	if (!lockcheck_obj(o, 0, &r))
+		fail_msg("%s at seq %lu", r.violation, (unsigned long)r.seq);
+	assert_int_equal(r.checked, LOCK_RING);
+	assert_int_equal(log_first(o), start);
+	const struct log_event *e = log_event_at(o, 1ull << 32);
+	assert_non_null(e);
+	assert_true(e->seq == 1ull << 32 && e->arg0 == 1ull << 32);
+}
+
 /* Default timing: a free lock is timed only every LOCK_TIME_PERIOD-th
  * acquisition (ts and hold), the others carry no time at all; the order
  * checks still cover every event. */
@@ -226,6 +259,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_log_records_each_acquisition),
+		cmocka_unit_test(test_fifo_past_2_to_the_32),
 		cmocka_unit_test(test_sampled_time_stamps),
 		cmocka_unit_test(test_misuse_panics),
 		cmocka_unit_test(test_mcs_nested_any_order),

@@ -22,8 +22,9 @@ $(TRACE_SAN_OBJS): $(B)/host/san/%.o: %.c
 
 # The sanitized objects come first, so the archive's plain copies of the
 # same files are never pulled in (so no --whole-archive here: the type rows
-# the loader needs are the sanitized counter.c and lock_type.c); the rest of
-# the core (used only to record the seed traces) stays uninstrumented.
+# the loader needs are the sanitized counter.c and lock_type.c, and the
+# registry's own in log.c); the rest of the core (used only to record the
+# seed traces) stays uninstrumented.
 $(B)/host/tests/test_trace_fuzz: $(TRACE_SAN_OBJS) $(B)/host/libcore.a
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(TRACE_SAN) -o $@ $^ -lcmocka $(HOST_LDLIBS)

@@ -1,5 +1,8 @@
-/* In-kernel tests of the kernel heap. */
+/* In-kernel tests of the kernel heap and of the object registry at scale. */
 #include "lib/ktest.h"
+#include "lib/printfmt.h"
+#include "log/counter.h"
+#include "log/log.h"
 #include "mm/kmalloc.h"
 #include "mm/palloc.h"
 
@@ -51,4 +54,41 @@ KTEST(kmalloc_classes)
 	KT_EXPECT_EQ(s1.slab_pages, s0.slab_pages);
 	KT_EXPECT_EQ(palloc_nfree(), free0);
 	KT_EXPECT(kmalloc(KMALLOC_MAX + 1) == 0);
+}
+
+/* Ten thousand live objects in the kernel: registered, found by name and
+ * by id, unregistered, and every byte of log memory and every page back. */
+#define MANY 10000
+static struct log_obj *objs[MANY];
+
+KTEST(log_ten_thousand_objects)
+{
+	char name[LOG_NAME_MAX];
+	struct kmalloc_stats s0, s1;
+	uint64_t mem0 = log_mem_bytes(), free0 = palloc_nfree();
+	unsigned live0 = log_nlive();
+	kmalloc_stats(&s0);
+	for (unsigned i = 0; i < MANY; i++) {
+		snprintf(name, sizeof name, "ktest.obj.%u", i);
+		/* rings of 1..64 events: every slab class and whole pages */
+		objs[i] = log_register(&counter_log_type, name, 1u << (i % 7));
+		log_append(objs[i], COUNTER_ADD, i, i);
+	}
+	KT_EXPECT_EQ(log_nlive(), live0 + MANY);
+	unsigned found = 0;
+	for (unsigned i = 0; i < MANY; i++) {
+		snprintf(name, sizeof name, "ktest.obj.%u", i);
+		found += log_find(name) == objs[i] && log_obj_at(objs[i]->id) == objs[i] &&
+			 ((const struct counter_state *)log_state(objs[i]))->value == (int64_t)i;
+	}
+	KT_EXPECT_EQ(found, MANY);
+	for (unsigned i = 0; i < MANY; i++)
+		log_unregister(objs[i]);
+	KT_EXPECT_EQ(log_nlive(), live0);
+	KT_EXPECT(log_find("ktest.obj.0") == 0);
+	KT_EXPECT_EQ(log_mem_bytes(), mem0);
+	kmalloc_stats(&s1);
+	KT_EXPECT_EQ(s1.in_use, s0.in_use);
+	KT_EXPECT_EQ(s1.big_free, s0.big_free);
+	KT_EXPECT_EQ(palloc_nfree(), free0);
 }
