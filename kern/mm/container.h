@@ -4,7 +4,10 @@
  *
  * A container has a quota (pages it may hold), a usage (pages it holds
  * now), a parent and at most CONTAINER_MAX_CHILDREN children.  The root,
- * container 0, owns every free page at boot.  Splitting moves quota from a
+ * container 0, has the machine's RAM in pages as its quota (a number that
+ * is the same on every boot of the same machine, unlike the free pages,
+ * which a multiboot module changes); pages the kernel holds from boot are
+ * not charged, so the root's usable quota is bounded by the free pages.  Splitting moves quota from a
  * parent to a new child; destroying a child gives its quota back.  Every
  * change is an event on the container's log ("container.N"):
  *

@@ -59,3 +59,4 @@ const struct log_type container_log_type = {
 	.apply = ct_apply,
 	.check = ct_check,
 };
+LOG_TYPE_REGISTER(container_log_type);

@@ -61,3 +61,4 @@ const struct log_type chan_log_type = {
 	.nevents = sizeof chan_events / sizeof chan_events[0],
 	.apply = chan_apply,
 };
+LOG_TYPE_REGISTER(chan_log_type);

@@ -46,3 +46,4 @@ const struct log_type runq_log_type = {
 	.nevents = sizeof runq_events / sizeof runq_events[0],
 	.apply = runq_apply,
 };
+LOG_TYPE_REGISTER(runq_log_type);

@@ -6,6 +6,7 @@
 
 #include "dev/lapic.h"
 #include "dev/timer.h"
+#include "lib/ctx_switch.h"
 #include "lib/kprintf.h"
 #include "lib/printfmt.h"
 #include "lib/panic.h"
@@ -14,7 +15,6 @@
 #include "oracle/oracle.h"
 #include "x86.h"
 
-void swtch(uint64_t *save, uint64_t rsp);
 
 struct sched_cpu {
 	struct runq rq;
@@ -136,7 +136,7 @@ static void schedule(void)
 	s->cur = next;
 	c->tid = next->id;
 	s->prev = prev;
-	swtch(&prev->rsp, next->rsp);
+	ctx_switch(&prev->rsp, next->rsp);
 	/* Back in prev, maybe on another CPU. */
 	finish_switch();
 }

@@ -73,7 +73,7 @@ struct thread *thread_self(void)
 	return sched_current();
 }
 
-/* First frame of every new thread (swtch "returns" here). */
+/* First frame of every new thread (ctx_switch "returns" here). */
 static void thread_entry(void) __attribute__((noreturn));
 static void thread_entry(void)
 {
@@ -83,7 +83,7 @@ static void thread_entry(void)
 	thread_exit();
 }
 
-/* A stack on which swtch pops r15 r14 r13 r12 rbx rbp and returns to
+/* A stack on which ctx_switch pops r15 r14 r13 r12 rbx rbp and returns to
  * thread_entry; the slot above keeps the stack 16-byte aligned at entry. */
 static void stack_init(struct thread *t, void (*fn)(void *), void *arg)
 {

@@ -33,7 +33,7 @@ enum thread_state { TS_FREE, TS_READY, TS_RUN, TS_SLEEP, TS_DEAD };
 struct waitq;
 
 struct thread {
-	uint64_t rsp;		/* saved by swtch while not running */
+	uint64_t rsp;		/* saved by ctx_switch while not running */
 	uint32_t id;
 	volatile int state;	/* enum thread_state */
 	volatile int cpu;	/* the CPU whose run queue owns it */

@@ -41,3 +41,4 @@ const struct log_type thread_table_log_type = {
 	.apply = table_apply,
 	.check = table_check,
 };
+LOG_TYPE_REGISTER(thread_table_log_type);

@@ -194,6 +194,7 @@ static const struct log_type pc_log_type = {
 	.nevents = 2,
 	.apply = pc_apply,
 };
+LOG_TYPE_REGISTER(pc_log_type);
 
 static struct biglock pc;
 static struct cond pc_notfull, pc_notempty;
