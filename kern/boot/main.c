@@ -60,8 +60,7 @@ void kmain(uint32_t magic, uint32_t info)
 	kplat_init();				/* park/kick IPIs, before the oracle's first turn */
 	thread_init();				/* thread table, run queues: before any CPU idles */
 	thread_init_cpu();			/* this context becomes thread "main" */
-	container_init(mem_top() / PGSIZE);	/* the root's quota: the machine's RAM (not the free
-						 * pages, which a trace module changes: replay) */
+	container_init();			/* the root container holds every free page */
 	ncpu_online = 1;
 	cpus[0].state = CPU_ONLINE;
 	mp_start_aps();				/* needs kvm_cr3() and the calibrated TSC */

@@ -13,7 +13,9 @@ void big_init(struct biglock *b, enum lock_kind kind, const struct log_type *t, 
 	while (name[j] && i < LOG_NAME_MAX)
 		lname[i++] = name[j++];
 	lname[i] = 0;
-	lock_init(&b->lock, kind, lname);
+	/* The lock keeps no more events than the object (but at most LOCK_RING). */
+	lock_init_ring(&b->lock, kind, lname,
+		       ring_size && ring_size < LOCK_RING ? ring_size : LOCK_RING);
 	b->obj = log_register(t, name, ring_size);
 }
 

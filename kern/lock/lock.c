@@ -6,11 +6,16 @@
 
 void lock_init(struct lock *l, enum lock_kind kind, const char *name)
 {
+	lock_init_ring(l, kind, name, 0);
+}
+
+void lock_init_ring(struct lock *l, enum lock_kind kind, const char *name, uint32_t ring)
+{
 	l->kind = kind;
 	if (kind == LOCK_TICKET)
-		tlock_init(&l->u.t, name);
+		tlock_init_ring(&l->u.t, name, ring);
 	else
-		mcs_init(&l->u.m, name);
+		mcs_init_ring(&l->u.m, name, ring);
 }
 
 void lock_destroy(struct lock *l)

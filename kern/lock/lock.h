@@ -19,6 +19,9 @@ struct lock {
 };
 
 void lock_init(struct lock *l, enum lock_kind kind, const char *name);
+/* With `ring` events kept in the lock's log (0: LOCK_RING): objects made by
+ * the thousand (channels) keep small ones. */
+void lock_init_ring(struct lock *l, enum lock_kind kind, const char *name, uint32_t ring);
 /* The lock's log leaves the registry; the lock must be free and unused. */
 void lock_destroy(struct lock *l);
 /* "ticket" or "mcs" -> kind; returns false for anything else. */

@@ -89,7 +89,9 @@ struct lock_debug {
 _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder state is one line");
 _Static_assert(PLAT_MAX_CPUS < 255, "log_obj.holder is a byte: CPU + 1");
 
-void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name);
+/* ring: events the lock's log keeps (power of two; 0 = LOCK_RING). */
+void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name,
+		  uint32_t ring);
 /* Out of line: statistics are off by default. */
 __attribute__((cold)) void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited,
 					 uint64_t wait);

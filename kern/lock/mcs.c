@@ -30,8 +30,13 @@ static void node_put(unsigned cpu, struct mcs_node *n)
 
 void mcs_init(struct mcs_lock *l, const char *name)
 {
+	mcs_init_ring(l, name, 0);
+}
+
+void mcs_init_ring(struct mcs_lock *l, const char *name, uint32_t ring)
+{
 	l->tail = 0;
-	lockdbg_init(&l->dbg, &mcs_log_type, name);
+	lockdbg_init(&l->dbg, &mcs_log_type, name, ring);
 }
 
 /* Link behind p, then wait: (x, 1, y) -> (x, 0, y).  Only this queued

@@ -47,6 +47,7 @@ struct mcs_lock {
 _Static_assert(offsetof(struct mcs_lock, dbg) == PLAT_CACHELINE, "tail has its own line");
 
 void mcs_init(struct mcs_lock *l, const char *name);
+void mcs_init_ring(struct mcs_lock *l, const char *name, uint32_t ring);
 void mcs_acquire(struct mcs_lock *l);
 void mcs_release(struct mcs_lock *l);
 

@@ -6,7 +6,12 @@
 
 void tlock_init(struct tlock *l, const char *name)
 {
-	lockdbg_init(&l->dbg, &tlock_log_type, name);
+	tlock_init_ring(l, name, 0);
+}
+
+void tlock_init_ring(struct tlock *l, const char *name, uint32_t ring)
+{
+	lockdbg_init(&l->dbg, &tlock_log_type, name, ring);
 	*tlock_next(l->dbg.log) = 0;
 	*tlock_owner(l->dbg.log) = 0;
 }

@@ -49,6 +49,8 @@ static inline volatile AO_t *tlock_owner(struct log_obj *o)
 }
 
 void tlock_init(struct tlock *l, const char *name);
+/* The same with `ring` events kept in the lock's log (0: LOCK_RING). */
+void tlock_init_ring(struct tlock *l, const char *name, uint32_t ring);
 void tlock_acquire(struct tlock *l);
 void tlock_release(struct tlock *l);
 

@@ -638,83 +638,54 @@ void log_print_event(const struct log_obj *o, const struct log_event *e)
 /* ------------------------------------------------------------------ */
 /* Digest and summary. */
 
-static int name_cmp(const char *a, const char *b)
+/* One object's term of the digest. */
+static uint64_t digest_term(const struct log_obj *o)
 {
-	while (*a && *a == *b)
-		a++, b++;
-	return (int)(uint8_t)*a - (int)(uint8_t)*b;
+	uint64_t h = log_mix(log_mix(o->name_hash, o->count), o->hash);
+	if (o->type->digest)
+		h = log_mix(h, o->type->digest(o->state));
+	return h;
 }
 
-static void sift_down(const struct log_obj **h, unsigned r, unsigned n)
+/* The sum of every live object's term: independent of ids and of the order
+ * objects were registered in, and computed without allocating or sorting,
+ * so that a panic (out of memory, inside the registry) can still print it. */
+static uint64_t digest_of_live(uint64_t *events)
 {
-	for (;;) {
-		unsigned c = 2 * r + 1;
-		if (c >= n)
-			return;
-		if (c + 1 < n && name_cmp(h[c]->name, h[c + 1]->name) < 0)
-			c++;
-		if (name_cmp(h[r]->name, h[c]->name) >= 0)
-			return;
-		const struct log_obj *t = h[r];
-		h[r] = h[c];
-		h[c] = t;
-		r = c;
-	}
-}
-
-/* Live objects sorted by name into out[nlive] (heap sort: no recursion). */
-static unsigned by_name(const struct log_obj **out)
-{
-	unsigned n = 0;
+	uint64_t h = 0, ev = 0;
 	for (uint32_t i = 0; i < id_top; i++)
-		if (ids[i])
-			out[n++] = ids[i];
-	for (unsigned r = n / 2; r-- > 0;)
-		sift_down(out, r, n);
-	for (unsigned end = n; end-- > 1;) {
-		const struct log_obj *t = out[0];
-		out[0] = out[end];
-		out[end] = t;
-		sift_down(out, 0, end);
-	}
-	return n;
+		if (ids[i]) {
+			h += digest_term(ids[i]);
+			ev += ids[i]->count;
+		}
+	*events = ev;
+	return log_mix(h, nlive);
 }
 
-/* Over every live object's (name, count, chain hash, state digest) in name
- * order, so that it does not depend on registration order (ids). */
 uint64_t log_digest(void)
 {
+	uint64_t events;
 	reg_lock();
 	reg_init();
-	size_t bytes = (size_t)nlive * sizeof(struct log_obj *);
-	const struct log_obj **sorted = plat_alloc(bytes);
-	if (!sorted)
-		reg_panic("log: no memory to sort %u objects for the digest", nlive);
-	unsigned n = by_name(sorted);
-	uint64_t h = 0;
-	for (unsigned i = 0; i < n; i++) {
-		const struct log_obj *o = sorted[i];
-		h = log_mix(h, o->name_hash);
-		h = log_mix(h, o->count);
-		h = log_mix(h, o->hash);
-		if (o->type->digest)
-			h = log_mix(h, o->type->digest(o->state));
-	}
-	plat_free(sorted, bytes);
+	uint64_t h = digest_of_live(&events);
 	reg_unlock();
 	return h;
 }
 
+/* Also on the panic path: if the registry stays locked (the panicking CPU
+ * held it), read it anyway rather than hang. */
 void log_summary(void)
 {
-	reg_lock();
+	unsigned spins = 0;
+	bool locked;
+	while (!(locked = AO_compare_and_swap_full(&reg_lock_word, 0, 1)) && spins++ < 1000000)
+		plat_relax();
 	reg_init();
+	uint64_t events;
+	uint64_t h = digest_of_live(&events);
 	unsigned n = nlive;
-	uint64_t events = 0;
-	for (uint32_t i = 0; i < id_top; i++)
-		if (ids[i])
-			events += ids[i]->count;
-	reg_unlock();
+	if (locked)
+		reg_unlock();
 	plat_printf("logs: %u objects, %lu events, digest %016lx\n", n, (unsigned long)events,
-		    (unsigned long)log_digest());
+		    (unsigned long)h);
 }

@@ -269,8 +269,10 @@ uint64_t log_mem_bytes(void);
 void log_print_event(const struct log_obj *o, const struct log_event *e);
 
 /* One number summarizing every live object's (name, count, chain hash, and
- * the type's state digest if it has one), in name order; the registry's
- * chain covers the objects already gone. */
+ * the type's state digest if it has one): a sum of per-object terms, so it
+ * does not depend on ids or registration order, and needs no memory (the
+ * panic path prints it); the registry's chain covers the objects already
+ * gone. */
 uint64_t log_digest(void);
 /* The end-of-run line tools rely on:
  * "logs: N objects, M events, digest XXXXXXXXXXXXXXXX". */

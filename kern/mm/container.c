@@ -38,9 +38,9 @@ static struct container *make(uint32_t id, uint64_t quota, uint32_t parent)
 	return c;
 }
 
-void container_init(uint64_t pages)
+void container_init(void)
 {
-	if (!make(0, pages, 0))
+	if (!make(0, CONTAINER_ALL, 0))
 		panic("container: no page for the root container");
 }
 
@@ -61,6 +61,8 @@ int container_split(uint32_t parent, uint64_t quota)
 	if (s->nchildren >= CONTAINER_MAX_CHILDREN || child >= CONTAINER_MAX)
 		r = -E_INVAL_ID;
 	else if (quota > s->quota - s->usage - s->childq) /* the invariant keeps this >= 0 */
+		r = -E_MEM;
+	else if (parent == 0 && quota > palloc_nfree()) /* the root holds the free pages */
 		r = -E_MEM;
 	else if (!make((uint32_t)child, quota, parent))
 		r = -E_MEM;
@@ -141,7 +143,12 @@ void container_list(void)
 		if (!c)
 			continue;
 		const struct container_state *s = log_state(c->big.obj);
-		kprintf("  %-14s %6u %10lu %10lu %4u (%3lu) %8lu\n", c->name, s->parent, s->quota,
-			s->usage, s->live_children, s->childq, c->big.obj->count);
+		char q[24];
+		if (s->quota == CONTAINER_ALL)
+			snprintf(q, sizeof q, "free pages");
+		else
+			snprintf(q, sizeof q, "%lu", s->quota);
+		kprintf("  %-14s %6u %10s %10lu %4u (%3lu) %8lu\n", c->name, s->parent, q, s->usage,
+			s->live_children, s->childq, c->big.obj->count);
 	}
 }

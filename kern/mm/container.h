@@ -4,10 +4,11 @@
  *
  * A container has a quota (pages it may hold), a usage (pages it holds
  * now), a parent and at most CONTAINER_MAX_CHILDREN children.  The root,
- * container 0, has the machine's RAM in pages as its quota (a number that
- * is the same on every boot of the same machine, unlike the free pages,
- * which a multiboot module changes); pages the kernel holds from boot are
- * not charged, so the root's usable quota is bounded by the free pages.  Splitting moves quota from a
+ * container 0, holds every free page: its logged quota is CONTAINER_ALL
+ * and a split from it is also bounded by the pages free at that moment.
+ * (Logging the number of free pages instead would put a fact of the
+ * machine in every log digest: it differs between QEMU and Bochs, and
+ * when a trace is loaded as a module.)  Splitting moves quota from a
  * parent to a new child; destroying a child gives its quota back.  Every
  * change is an event on the container's log ("container.N"):
  *
@@ -34,8 +35,10 @@
 
 #define CONTAINER_MAX 1024
 
-/* Boot: container 0 with every free page as its quota. */
-void container_init(uint64_t pages);
+#define CONTAINER_ALL UINT64_MAX /* the root's quota: whatever pages are free */
+
+/* Boot: container 0, holding every free page. */
+void container_init(void);
 /* A new child of `parent` with `quota` pages: its id, -E_MEM if the parent
  * cannot spare the quota, -E_INVAL_ID for a bad parent or no id left. */
 int container_split(uint32_t parent, uint64_t quota);

@@ -181,3 +181,72 @@ KTEST(ipc_errors)
 	chan_destroy(CHAN_BASE + 99);
 	KT_EXPECT(chan_get(CHAN_BASE + 99) == 0);
 }
+
+/*
+ * Scale: 10,000 channels (each a log object and its lock's) and 1,000 threads
+ * created and destroyed; the registry, the thread table and log memory
+ * return to where they started.  Also reports the log memory one channel
+ * and one thread cost.
+ */
+#define SCALE_CHANS 10000
+#define SCALE_THREADS 1000
+#define SCALE_BASE 1000 /* channel ids SCALE_BASE .. SCALE_BASE + SCALE_CHANS - 1 */
+
+static struct lock scale_lock;
+static struct cond scale_cv;
+static int scale_release;
+
+static void scale_thread(void *arg)
+{
+	lock_acquire(&scale_lock);
+	while (!scale_release)
+		cond_wait(&scale_cv, &scale_lock);
+	lock_release(&scale_lock);
+}
+
+KTEST(scale_objects)
+{
+	static struct thread *t[SCALE_THREADS];
+	uint64_t mem0 = log_mem_bytes();
+	unsigned live0 = log_nlive(), threads0 = thread_count(), chans0 = chan_count();
+	int bad = 0;
+	for (uint32_t i = 0; i < SCALE_CHANS; i++)
+		bad += chan_create(SCALE_BASE + i, thread_self()->id) != 0;
+	KT_EXPECT_EQ(bad, 0);
+	KT_EXPECT_EQ(log_nlive(), live0 + 2 * SCALE_CHANS);
+	uint64_t per_chan = (log_mem_bytes() - mem0) / SCALE_CHANS;
+	/* Every channel is found by name and works. */
+	uint32_t w = 1;
+	KT_EXPECT(log_find("chan.10999") != 0);
+	KT_EXPECT_EQ(chan_ready(SCALE_BASE + SCALE_CHANS - 1), 0);
+	KT_EXPECT_EQ(chan_send(SCALE_BASE + SCALE_CHANS, &w, 1), -E_INVAL_CHID);
+	for (uint32_t i = 0; i < SCALE_CHANS; i++)
+		chan_destroy(SCALE_BASE + i);
+	KT_EXPECT_EQ(chan_count(), chans0);
+	KT_EXPECT_EQ(log_nlive(), live0);
+	KT_EXPECT_EQ(log_mem_bytes(), mem0);
+
+	lock_init(&scale_lock, LOCK_TICKET, "scale.lock");
+	cond_init(&scale_cv, "scale");
+	scale_release = 0;
+	uint64_t mem1 = log_mem_bytes();
+	int n = 0;
+	for (int i = 0; i < SCALE_THREADS; i++)
+		if ((t[n] = thread_spawn("scale", i % ncpu_online, scale_thread, 0)))
+			n++;
+	KT_EXPECT_EQ(n, SCALE_THREADS);
+	KT_EXPECT_EQ(thread_count(), threads0 + (unsigned)n);
+	uint64_t per_thread = (log_mem_bytes() - mem1) / (uint64_t)(n ? n : 1);
+	lock_acquire(&scale_lock);
+	scale_release = 1;
+	cond_broadcast(&scale_cv);
+	lock_release(&scale_lock);
+	for (int i = 0; i < n; i++)
+		thread_join(t[i]);
+	KT_EXPECT_EQ(thread_count(), threads0);
+	lock_destroy(&scale_lock);
+	KT_EXPECT_EQ(log_mem_bytes(), mem0);
+	kprintf("# scale_objects: %d channels and %d threads created and destroyed; log memory "
+		"%lu bytes per channel, %lu per thread, back to %lu bytes\n",
+		SCALE_CHANS, n, per_chan, per_thread, log_mem_bytes());
+}
