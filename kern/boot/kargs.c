@@ -21,6 +21,10 @@ static const struct cmdline_key known[] = {
 	{ "logcheck", "1: check mode for every log (state recomputed and compared after each append)" },
 	{ "x2apic", "0: keep the local APICs in xAPIC mode even where x2APIC exists" },
 	{ "record", "keep the order streams and write the trace to COM2 (test=locks_cmdline_oracle)" },
+	{ "force", "1: replay a trace recorded by another kernel build" },
+	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
+	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
+	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
 	{ "locks_stride", "how the lock test picks counters (default 7): a changed program for replay" },
 };
 
@@ -57,6 +61,10 @@ static void oracle_boot(void)
 	char buf[64];
 	if (boot_oracle.kind != ORACLE_SCRIPT)
 		return;
+	for (uint32_t i = 0; i < boot_oracle.nlist; i++)
+		if (boot_oracle.list[i] >= (unsigned)ncpu_online)
+			panic("oracle: script:list names cpu %u, but %d cpus are online", boot_oracle.list[i],
+			      ncpu_online);
 	oracle_format(&boot_oracle, buf, sizeof buf);
 	kprintf("oracle: %s governs the kernel\n", buf);
 	oracle_start_base(&boot_oracle, (unsigned)ncpu_online);

@@ -12,6 +12,7 @@
 #include "log/logset.h"
 #include "log/trace.h"
 #include "mp/cpu.h"
+#include "oracle/oracle.h"
 #include "plat.h"
 
 extern struct bootinfo bootinfo;
@@ -49,6 +50,9 @@ bool ktrace_save(const char *oracle)
 	build_id(meta.build_id, sizeof(meta.build_id));
 	strlcpy(meta.cmdline, bootinfo.cmdline, sizeof(meta.cmdline));
 	strlcpy(meta.oracle, oracle, sizeof(meta.oracle));
+	struct oracle_spec spec;
+	if (!oracle_parse(oracle, &spec))
+		meta.seed = spec.seed; /* random and pct schedules: their seed; others 0 */
 	uint64_t written = 0;
 	bool ok = trace_save(&rec, &meta, com2_write, &written);
 	com2_drain();
@@ -79,9 +83,17 @@ const struct log_set *ktrace_load(void)
 	}
 	char id[TRACE_STR_MAX];
 	build_id(id, sizeof(id));
-	if (strcmp(id, meta.build_id) != 0)
-		kprintf("trace: recorded by kernel %s, this is %s: replay may diverge\n",
+	if (strcmp(id, meta.build_id) != 0) {
+		if (karg_ulong("force", 0) == 0) {
+			kprintf("trace: recorded by kernel %s, this is %s: another build replays "
+				"another program; refused (force=1 replays anyway)\n",
+				meta.build_id, id);
+			return NULL;
+		}
+		kprintf("trace: recorded by kernel %s, this is %s: replaying anyway (force=1); "
+			"it may diverge\n",
 			meta.build_id, id);
+	}
 	if (meta.ncpus != (uint32_t)ncpu_online) {
 		kprintf("trace: recorded on %u cpus, %d online: cannot replay\n", meta.ncpus,
 			ncpu_online);
