@@ -37,7 +37,7 @@ def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args="", 
 # lock holders, and the check-mode and script runs took minutes there (the stress tests
 # here stop after 2 s each).
 KVM_TESTS = ("smp_boot,apic_ids_distinct,ipi_call,smp_call_contended,spinlock_exclusion,"
-             "ipi_icr_interleave,locks_hw")
+             "ipi_icr_interleave,locks_hw,ipc_stress,threads_spawn_join")
 
 
 def groups(build):
@@ -55,6 +55,6 @@ def groups(build):
     for smp, apic in ((2, ""), (4, "x2apic=0")):
         tag = f"kernel-kvm:smp{smp}" + ("-xapic" if apic else "")
         g.append((tag, lambda res, smp=smp, apic=apic, tag=tag:
-                  run_ktap(res, build, smp, spec=KVM_TESTS, tag=tag, extra_args=apic,
-                           accel="kvm")))
+                  run_ktap(res, build, smp, spec=KVM_TESTS, tag=tag,
+                           extra_args=apic + " ipc_msgs=20", accel="kvm")))
     return g

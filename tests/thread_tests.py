@@ -89,7 +89,7 @@ def monitor(res, build):
     status, log, _ = qemu_run(qemu_cmd(os.path.join(build, "kernel.elf"), smp=2, args=""), 30,
                               feed=("K> ", "ps\rchans\rcontainers\rquit\r"))
     want = [r"^\s+\d+\s+main\s+0\s+run ", r"^\s+\d+\s+idle\.1\s+1\s+", r"\d+ threads$",
-            r"\d+ channels$", r"^\s+container\.0\s+0\s+\d+ "]
+            r"\d+ channels$", r"^\s+container\.0\s+0\s+free pages "]
     missing = [w for w in want if not re.search(w, log, re.M)]
     ok = status == PASS_STATUS and not missing and SUMMARY.search(log)
     res.record(name, bool(ok), f"status {status}, missing {missing}; "

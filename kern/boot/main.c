@@ -54,7 +54,7 @@ void kmain(uint32_t magic, uint32_t info)
 	mp_init();				/* CPUs, LAPIC and IOAPIC from the MADT */
 	pic_disable();				/* before lapic_init: only APIC interrupts from now */
 	lapic_init();
-	lapic_timer_calibrate();		/* against the PIT, once for all CPUs */
+	lapic_timer_calibrate();		/* against the TSC, once for all CPUs */
 	lapic_timer_start(HZ);			/* a tick also bounds every hlt (parked CPUs) */
 	cons_init();				/* COM1 input interrupts, through the IOAPIC */
 	kplat_init();				/* park/kick IPIs, before the oracle's first turn */
