@@ -235,12 +235,14 @@ static void throughput(unsigned nthreads, unsigned ms)
 	/* A thread the OS kept off its CPU for the whole run: not a lock bug,
 	 * but the run measured fewer threads than it claims. */
 	if (mn == 0)
-		fprintf(stderr, "bench %s: a thread made no progress in %u ms with %u threads "
-				"(descheduled? the machine is busy)\n", LOCK_NAME, ms, nthreads);
+		fprintf(stderr,
+			"bench %s: a thread made no progress in %u ms with %u threads "
+			"(descheduled? the machine is busy)\n",
+			LOCK_NAME, ms, nthreads);
 	double secs = (t1 - t0) / 1e9;
 	printf("%s,%s,throughput,%u,%.2f,,%.0f,%lu,%lu,%.3f,%.4f,%d,%.3f\n", opt_round, LOCK_NAME,
-	       nthreads, (t1 - t0) / (double)total, (double)total / secs,
-	       (unsigned long)mn, (unsigned long)mx, mn ? (double)mx / (double)mn : 1e9,
+	       nthreads, (t1 - t0) / (double)total, (double)total / secs, (unsigned long)mn,
+	       (unsigned long)mx, mn ? (double)mx / (double)mn : 1e9,
 	       sum * sum / ((double)nthreads * sum2), pinned_ok,
 	       cpu / ((double)nthreads * (t1 - t0)));
 }
@@ -273,8 +275,10 @@ int main(int argc, char **argv)
 		else if (!strncmp(a, "--threads=", 10))
 			maxthreads = arg_num(a + 10, "--threads");
 		else {
-			fprintf(stderr, "usage: %s [--round=R] [--ms=D] [--iters=I] [--reps=K] "
-					"[--threads=N]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [--round=R] [--ms=D] [--iters=I] [--reps=K] "
+				"[--threads=N]\n",
+				argv[0]);
 			return 2;
 		}
 	}

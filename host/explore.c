@@ -78,7 +78,8 @@ static int repeat(const struct scenario *s, const char *argv0, const struct orac
 		printf("PASS %s --oracle=%s: %lu steps, log digest %016lx\n", s->name, text,
 		       (unsigned long)first.steps, (unsigned long)first.digest);
 	if (n > 1)
-		printf("identical outcome in %lu of %lu runs\n", (unsigned long)same, (unsigned long)n);
+		printf("identical outcome in %lu of %lu runs\n", (unsigned long)same,
+		       (unsigned long)n);
 	(void)argv0;
 	return first.failed ? 1 : (same == n ? 0 : 3);
 }
@@ -209,7 +210,7 @@ int main(int argc, char **argv)
 	printf("%s: %lu schedules (%s, seeds %lu..%lu), no failure, %lu distinct logs, "
 	       "%.0f schedules/s, %lu steps per run\n",
 	       s->name, (unsigned long)schedules, sched, (unsigned long)seed,
-	       (unsigned long)(seed + schedules - 1), (unsigned long)dcount,
-	       (double)schedules / dt, (unsigned long)o.steps);
+	       (unsigned long)(seed + schedules - 1), (unsigned long)dcount, (double)schedules / dt,
+	       (unsigned long)o.steps);
 	return 0;
 }

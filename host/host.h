@@ -16,7 +16,7 @@ enum host_mode {
 
 struct host_result {
 	bool failed;
-	char msg[1024]; /* the panic message of the first failure */
+	char msg[1024];    /* the panic message of the first failure */
 	uint64_t switches; /* coop: context switches */
 };
 

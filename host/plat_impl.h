@@ -15,8 +15,8 @@
 extern __thread unsigned host_cpu;
 extern __thread uint32_t host_thread;
 extern unsigned host_ncpus;
-extern int host_coop; /* cooperative CPUs are running */
-extern int host_oversubscribed; /* more pthread CPUs than cores */
+extern int host_coop;             /* cooperative CPUs are running */
+extern int host_oversubscribed;   /* more pthread CPUs than cores */
 extern volatile int host_abandon; /* a pthread CPU failed: the others leave the run */
 
 _Noreturn void host_leave_run(void) __attribute__((cold));

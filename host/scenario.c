@@ -12,13 +12,13 @@
 #include "lock/biglock.h"
 
 const struct scenario scenarios[] = {
-	{ "counter2", "2 CPUs x 3 sections on one ticket-locked counter (~20 events)",
+	{ "counter2",
+	  "2 CPUs x 3 sections on one ticket-locked counter (~20 events)",
 	  { 2, 3, 1, LOCK_TICKET, 0 } },
-	{ "counter2-mcs", "2 CPUs x 3 sections on one MCS-locked counter",
-	  { 2, 3, 1, LOCK_MCS, 0 } },
-	{ "counter3", "3 CPUs x 4 sections on two ticket-locked counters",
-	  { 3, 4, 2, LOCK_TICKET, 0 } },
-	{ "counter4-mcs", "4 CPUs x 50 sections on three MCS-locked counters",
+	{ "counter2-mcs", "2 CPUs x 3 sections on one MCS-locked counter", { 2, 3, 1, LOCK_MCS, 0 } },
+	{ "counter3", "3 CPUs x 4 sections on two ticket-locked counters", { 3, 4, 2, LOCK_TICKET, 0 } },
+	{ "counter4-mcs",
+	  "4 CPUs x 50 sections on three MCS-locked counters",
 	  { 4, 50, 3, LOCK_MCS, 0 } },
 	{ 0, 0, { 0, 0, 0, LOCK_TICKET, 0 } },
 };
@@ -93,8 +93,8 @@ static void run_body(void *p)
 	check(c->cfg);
 }
 
-bool scenario_run(const struct scen_cfg *cfg, const struct oracle_spec *spec,
-		  enum host_mode mode, const struct log_set *ref, struct host_result *res)
+bool scenario_run(const struct scen_cfg *cfg, const struct oracle_spec *spec, enum host_mode mode,
+		  const struct log_set *ref, struct host_result *res)
 {
 	if (cfg->nobjs < 1 || cfg->nobjs > SCEN_MAX_OBJS)
 		plat_panic("scenario: 1..%d objects", SCEN_MAX_OBJS);

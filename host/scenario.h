@@ -17,10 +17,10 @@
 
 struct scen_cfg {
 	unsigned ncpus;
-	uint64_t ops;     /* critical sections per CPU */
-	unsigned nobjs;   /* counter objects (ops spread over them), 1..SCEN_MAX_OBJS */
+	uint64_t ops;   /* critical sections per CPU */
+	unsigned nobjs; /* counter objects (ops spread over them), 1..SCEN_MAX_OBJS */
 	enum lock_kind kind;
-	uint32_t ring;    /* ring size of each counter's log (0: default) */
+	uint32_t ring; /* ring size of each counter's log (0: default) */
 };
 
 struct scenario {
@@ -37,8 +37,8 @@ const struct scenario *scenario_find(const char *name);
  * check the outcome.  Returns false (message in res->msg) on failure.
  * ref: the recording, for replay.
  */
-bool scenario_run(const struct scen_cfg *cfg, const struct oracle_spec *spec,
-		  enum host_mode mode, const struct log_set *ref, struct host_result *res);
+bool scenario_run(const struct scen_cfg *cfg, const struct oracle_spec *spec, enum host_mode mode,
+		  const struct log_set *ref, struct host_result *res);
 
 /* The counters of the last run (for reports). */
 struct biglock *scenario_counter(unsigned i);

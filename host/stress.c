@@ -64,7 +64,8 @@ static void report_lock(struct biglock *b, unsigned ncpus)
 	       st->acquires ? (double)st->wait_sum / (double)st->acquires : 0.0,
 	       (unsigned long)st->wait_max, (unsigned long)mn, (unsigned long)mx);
 	printf("  %-12s log window %lu events: %s (max bypass %lu, bound %u)\n", d->log->name,
-	       (unsigned long)r.checked, ok ? "mutual exclusion, FIFO, bypass, release OK" : r.violation,
+	       (unsigned long)r.checked,
+	       ok ? "mutual exclusion, FIFO, bypass, release OK" : r.violation,
 	       (unsigned long)r.max_bypass, ncpus - 1);
 	if (!ok)
 		printf("  first violation at seq %lu\n", (unsigned long)r.seq);
@@ -97,7 +98,8 @@ static int record_replay(const struct scen_cfg *cfg, const struct oracle_spec *s
 		       (unsigned long)x->count, (unsigned long)x->hash,
 		       (unsigned long)(o ? o->hash : 0), same ? "same" : "DIFFERENT");
 	}
-	printf("replay (%s CPUs) %s in %.3f s%s%s\n", rep_mode == HOST_COOP ? "cooperative" : "pthread",
+	printf("replay (%s CPUs) %s in %.3f s%s%s\n",
+	       rep_mode == HOST_COOP ? "cooperative" : "pthread",
 	       ok && !bad ? "identical" : "DIVERGED", dt, ok ? "" : ": ", ok ? "" : res.msg);
 	return ok && !bad ? 0 : 1;
 }

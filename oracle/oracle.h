@@ -84,8 +84,8 @@ struct oracle_spec {
 	enum oracle_kind kind;
 	enum oracle_sched sched;
 	uint64_t seed;
-	uint32_t depth;   /* pct */
-	uint32_t nlist;   /* list */
+	uint32_t depth; /* pct */
+	uint32_t nlist; /* list */
 	uint8_t list[ORACLE_LIST_MAX];
 };
 

@@ -30,7 +30,7 @@ struct rp_obj {
 	 * word (EXPECT_VALID | thread << 8 | cpu; 0 = recording exhausted) so
 	 * CPUs waiting on other cores never see a half-advanced cursor. */
 	volatile AO_t expect;
-	struct log_order_cursor chk;  /* next appended event expected */
+	struct log_order_cursor chk; /* next appended event expected */
 };
 
 #define EXPECT_VALID (1ull << 63)
@@ -38,18 +38,17 @@ struct rp_obj {
 static void publish(struct rp_obj *r)
 {
 	const struct log_order_run *run = log_order_peek(&r->gate);
-	AO_store_release(&r->expect,
-			 run ? EXPECT_VALID | (AO_t)run->thread << 8 | run->cpu : 0);
+	AO_store_release(&r->expect, run ? EXPECT_VALID | (AO_t)run->thread << 8 | run->cpu : 0);
 }
 
 static struct {
 	volatile AO_t lock;
 	const struct log_set *ref;
 	unsigned ncpus;
-	struct rp_obj *objs;  /* objs[i] for ref->objs[i] */
+	struct rp_obj *objs; /* objs[i] for ref->objs[i] */
 	uint32_t nobjs;
-	uint32_t *index;      /* ref objects by name hash: i + 1, 0 = empty */
-	uint32_t index_cap;   /* power of two, at least twice nobjs */
+	uint32_t *index;    /* ref objects by name hash: i + 1, 0 = empty */
+	uint32_t index_cap; /* power of two, at least twice nobjs */
 	/* What each CPU waits for (reported on a stall). */
 	struct log_obj *waiting_obj[PLAT_MAX_CPUS];
 	uint32_t waiting_thread[PLAT_MAX_CPUS];
@@ -132,8 +131,8 @@ static struct rp_obj *resolve(struct log_obj *o, uint64_t start)
 	}
 	olock_release(&rp.lock);
 	if (!x)
-		plat_panic("replay: divergence: object %s (cpu %u) is not in the recording", o->name,
-			   plat_cpu());
+		plat_panic("replay: divergence: object %s (cpu %u) is not in the recording",
+			   o->name, plat_cpu());
 	if (!x->order)
 		plat_panic("replay: recording of %s has no order stream (record with log_record_order)",
 			   o->name);
@@ -229,11 +228,11 @@ static void replay_finish(void)
 		if (!o)
 			plat_panic("replay: divergence: %s was recorded but never created", x->name);
 		if (o->count != x->count)
-			plat_panic("replay: divergence: %s has %lu events, the recording %lu", x->name,
-				   (unsigned long)o->count, (unsigned long)x->count);
+			plat_panic("replay: divergence: %s has %lu events, the recording %lu",
+				   x->name, (unsigned long)o->count, (unsigned long)x->count);
 		if (o->hash != x->hash)
-			plat_panic("replay: divergence: %s final hash %016lx, recorded %016lx", x->name,
-				   (unsigned long)o->hash, (unsigned long)x->hash);
+			plat_panic("replay: divergence: %s final hash %016lx, recorded %016lx",
+				   x->name, (unsigned long)o->hash, (unsigned long)x->hash);
 	}
 }
 

@@ -13,8 +13,8 @@
 struct sched {
 	enum oracle_sched kind;
 	unsigned ncpus;
-	unsigned last;  /* rr: last CPU picked */
-	uint64_t rng;   /* random, pct */
+	unsigned last; /* rr: last CPU picked */
+	uint64_t rng;  /* random, pct */
 	/* pct: priorities (higher runs first) and the steps where they drop */
 	uint32_t prio[PLAT_MAX_CPUS];
 	uint64_t change[SCHED_PCT_MAX_DEPTH];

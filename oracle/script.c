@@ -78,8 +78,7 @@ void oracle_script_start(const struct oracle_spec *spec, unsigned ncpus)
 
 /* Names the first blocked CPU in the message itself, so explore's one-line
  * report says what is stuck. */
-static const char *const status_names[] = { "runs", "at an event point on", "waits on",
-					    "idle" };
+static const char *const status_names[] = { "runs", "at an event point on", "waits on", "idle" };
 
 /* Every CPU's state, thread and object: who waits for what. */
 static void report_cpus(void)
@@ -90,7 +89,9 @@ static void report_cpus(void)
 			continue;
 		plat_printf("script:   cpu %u thread %u %s %s\n", c, sc.thread[c],
 			    status_names[sc.status[c]],
-			    sc.status[c] == S_RUN ? "(reaches no event point)" : o ? o->name : "-");
+			    sc.status[c] == S_RUN ? "(reaches no event point)"
+			    : o                   ? o->name
+						  : "-");
 	}
 }
 
@@ -99,9 +100,10 @@ static void report_deadlock(void)
 	report_cpus();
 	for (unsigned c = 0; c < sc.ncpus; c++)
 		if (sc.status[c] == S_BLOCKED)
-			plat_panic("script: deadlock after %lu steps: cpu %u (thread %u) waits on %s "
-				   "forever",
-				   (unsigned long)sc.steps, c, sc.thread[c], sc.blocked_on[c]->name);
+			plat_panic(
+				"script: deadlock after %lu steps: cpu %u (thread %u) waits on %s "
+				"forever",
+				(unsigned long)sc.steps, c, sc.thread[c], sc.blocked_on[c]->name);
 	plat_panic("script: stalled after %lu steps with no CPU at an event point",
 		   (unsigned long)sc.steps);
 }
@@ -131,9 +133,10 @@ static void wait_grant(unsigned cpu)
 			olock_acquire(&sc.lock);
 			report_cpus();
 			olock_release(&sc.lock);
-			plat_panic("script: stalled after %lu steps: no CPU reached an event point "
-				   "for %u parks",
-				   (unsigned long)now, (unsigned)PLAT_STALL_PARKS);
+			plat_panic(
+				"script: stalled after %lu steps: no CPU reached an event point "
+				"for %u parks",
+				(unsigned long)now, (unsigned)PLAT_STALL_PARKS);
 		}
 	}
 }

@@ -289,8 +289,16 @@ def cli_help(res, build):
                    "exit status" in out and err == "", f"status {st}: {out[-300:]} {err[-300:]}")
 
 
+def format_check(res):
+    """One formatting style: every tracked C file is as tools/format.sh (.clang-format) wants it."""
+    name = "tools:format-check"
+    status, out = run_cmd(["tools/format.sh", "check"], 120)
+    res.record(name, status == 0, out[-2000:])
+
+
 def groups(build):
-    return [("tools:explore-broken", lambda res: explore_broken(res, build)),
+    return [("tools:format-check", format_check),
+            ("tools:explore-broken", lambda res: explore_broken(res, build)),
             ("tools:explore-clean", lambda res: explore_clean(res, build)),
             ("tools:stress-bounded", lambda res: stress_bounded(res, build)),
             ("tools:stress-record-replay", lambda res: stress_record_replay(res, build)),

@@ -136,8 +136,10 @@ static int cmd_check(const char *const *arg, bool opt)
 			events += t->set.objs[i].count;
 	}
 	if (!events) {
-		fprintf(stderr, "%s: empty trace: %u objects, no events but registrations (did the "
-				"recording fail?)\n", path, t->set.nobjs);
+		fprintf(stderr,
+			"%s: empty trace: %u objects, no events but registrations (did the "
+			"recording fail?)\n",
+			path, t->set.nobjs);
 		return EXIT_BAD;
 	}
 	unsigned unknown = 0;
@@ -147,7 +149,8 @@ static int cmd_check(const char *const *arg, bool opt)
 	       t->meta.minor, t->set.nobjs, (unsigned long)all, t->meta.oracle);
 	if (unknown)
 		printf("%s: %u objects of types this tool does not have: chain hashes and order "
-		       "checked, events not replayed\n", path, unknown);
+		       "checked, events not replayed\n",
+		       path, unknown);
 	return 0;
 }
 
@@ -220,7 +223,8 @@ static bool diff_obj(const struct log_objrec *a, const struct log_objrec *b)
 	for (q = lo; q < hi; q++)
 		if (!same_event(window_at(a, q), window_at(b, q))) {
 			printf("%s seq %lu: first divergent event%s\n", a->name, (unsigned long)q,
-			       q == lo && lo > 0 ? " in the kept windows (may have begun earlier)" : "");
+			       q == lo && lo > 0 ? " in the kept windows (may have begun earlier)"
+						 : "");
 			show("expected", a, window_at(a, q));
 			show("actual  ", b, window_at(b, q));
 			return true;

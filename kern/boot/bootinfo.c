@@ -18,15 +18,15 @@ struct mb1_mod {
 };
 
 struct mb1_mmap {
-	uint32_t size;	/* of the rest of the entry */
+	uint32_t size; /* of the rest of the entry */
 	uint64_t base, len;
 	uint32_t type;
 } __attribute__((packed));
 
-#define MB1_CMDLINE	(1u << 2)
-#define MB1_MODS	(1u << 3)
-#define MB1_MMAP	(1u << 6)
-#define MB1_LOADER	(1u << 9)
+#define MB1_CMDLINE (1u << 2)
+#define MB1_MODS (1u << 3)
+#define MB1_MMAP (1u << 6)
+#define MB1_LOADER (1u << 9)
 
 static void copy_str(char *dst, size_t n, uint64_t src)
 {
@@ -88,8 +88,15 @@ struct mb2_tag {
 	uint32_t type, size;
 };
 
-enum { MB2_END = 0, MB2_CMDLINE = 1, MB2_LOADER = 2, MB2_MODULE = 3, MB2_MMAP = 6,
-       MB2_ACPI_OLD = 14, MB2_ACPI_NEW = 15 };
+enum {
+	MB2_END = 0,
+	MB2_CMDLINE = 1,
+	MB2_LOADER = 2,
+	MB2_MODULE = 3,
+	MB2_MMAP = 6,
+	MB2_ACPI_OLD = 14,
+	MB2_ACPI_NEW = 15
+};
 
 static int parse_mb2(struct bootinfo *bi, const uint8_t *p, const char **why)
 {
@@ -133,7 +140,8 @@ static int parse_mb2(struct bootinfo *bi, const uint8_t *p, const char **why)
 		case MB2_ACPI_OLD:
 		case MB2_ACPI_NEW:
 			if (!bi->has_rsdp || t->type == MB2_ACPI_NEW) {
-				size_t n = t->size - 8 < sizeof(bi->rsdp) ? t->size - 8 : sizeof(bi->rsdp);
+				size_t n = t->size - 8 < sizeof(bi->rsdp) ? t->size - 8
+									  : sizeof(bi->rsdp);
 				memcpy(bi->rsdp, body, n);
 				bi->has_rsdp = 1;
 			}

@@ -17,23 +17,23 @@
 
 struct boot_mmap {
 	uint64_t base, len;
-	uint32_t type;		/* 1 = available RAM */
+	uint32_t type; /* 1 = available RAM */
 };
 
 struct boot_module {
-	uint64_t start, end;	/* physical, end exclusive */
+	uint64_t start, end; /* physical, end exclusive */
 	char cmdline[128];
 };
 
 struct bootinfo {
-	int version;		/* 1 or 2 */
+	int version; /* 1 or 2 */
 	char loader[64];
 	char cmdline[512];
 	int nmmap, nmods;
 	struct boot_mmap mmap[BOOT_MAX_MMAP];
 	struct boot_module mods[BOOT_MAX_MODS];
-	uint64_t info_start, info_end;	/* where the loader's own structure lies */
-	int has_rsdp;			/* multiboot2 hands over a copy of the ACPI RSDP */
+	uint64_t info_start, info_end; /* where the loader's own structure lies */
+	int has_rsdp;                  /* multiboot2 hands over a copy of the ACPI RSDP */
 	uint8_t rsdp[36];
 };
 

@@ -14,18 +14,21 @@
 
 static const struct cmdline_key known[] = {
 	{ "test", "run in-kernel tests: all, or a comma-separated list of names; KTAP on serial" },
-	{ "crash", "deliberate fault after boot: panic, pf, gp, ud, div, pf-ap (on an AP), "
-		   "lock-twice, lock-release (lock misuse)" },
+	{ "crash",
+	  "deliberate fault after boot: panic, pf, gp, ud, div, pf-ap (on an AP), "
+	  "lock-twice, lock-release (lock misuse)" },
 	{ "oracle", "event-order oracle: hw, script:..., replay" },
 	{ "expect", "the line test=console_input waits for on the serial port" },
-	{ "logcheck", "1: check mode for every log (state recomputed and compared after each append)" },
+	{ "logcheck",
+	  "1: check mode for every log (state recomputed and compared after each append)" },
 	{ "x2apic", "0: keep the local APICs in xAPIC mode even where x2APIC exists" },
 	{ "record", "keep the order streams and write the trace to COM2 (test=locks_cmdline_oracle)" },
 	{ "force", "1: replay a trace recorded by another kernel build" },
 	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
-	{ "locks_stride", "how the lock test picks counters (default 7): a changed program for replay" },
+	{ "locks_stride",
+	  "how the lock test picks counters (default 7): a changed program for replay" },
 };
 
 static struct cmdline args;
@@ -63,8 +66,8 @@ static void oracle_boot(void)
 		return;
 	for (uint32_t i = 0; i < boot_oracle.nlist; i++)
 		if (boot_oracle.list[i] >= (unsigned)ncpu_online)
-			panic("oracle: script:list names cpu %u, but %d cpus are online", boot_oracle.list[i],
-			      ncpu_online);
+			panic("oracle: script:list names cpu %u, but %d cpus are online",
+			      boot_oracle.list[i], ncpu_online);
 	oracle_format(&boot_oracle, buf, sizeof buf);
 	kprintf("oracle: %s governs the kernel\n", buf);
 	oracle_start_base(&boot_oracle, (unsigned)ncpu_online);
@@ -112,7 +115,7 @@ static __attribute__((noinline)) void crash(const char *how)
 	else if (strcmp(how, "pf") == 0)
 		crash_pf(NULL);
 	else if (strcmp(how, "gp") == 0)
-		*(volatile uint64_t *)0x8000000000000000ull = 1;	/* non-canonical */
+		*(volatile uint64_t *)0x8000000000000000ull = 1; /* non-canonical */
 	else if (strcmp(how, "ud") == 0)
 		__asm__ volatile("ud2");
 	else if (strcmp(how, "div") == 0)
@@ -123,7 +126,8 @@ static __attribute__((noinline)) void crash(const char *how)
 		crash_lock(how);
 	else
 		kprintf("crash: unknown kind '%s' (panic, pf, gp, ud, div, pf-ap, lock-twice, "
-			"lock-release)\n", how);
+			"lock-release)\n",
+			how);
 }
 
 void kargs_run(void)

@@ -2,9 +2,9 @@
 #ifndef BOOT_KARGS_H
 #define BOOT_KARGS_H
 
-void kargs_init(const char *line);		/* parse; warn about unknown keys */
-const char *karg(const char *key);		/* value, or NULL when absent */
+void kargs_init(const char *line); /* parse; warn about unknown keys */
+const char *karg(const char *key); /* value, or NULL when absent */
 unsigned long karg_ulong(const char *key, unsigned long dflt);
-void kargs_run(void);				/* crash=..., test=... */
+void kargs_run(void); /* crash=..., test=... */
 
 #endif

@@ -48,7 +48,7 @@ void cons_intr(void)
 	spin_acquire(&in.lk);
 	while ((c = serial_getc()) >= 0) {
 		if (in.wpos - in.rpos == CONS_BUFSIZE) {
-			in.dropped++;	/* full: keep the older bytes, as the seeds' ring does */
+			in.dropped++; /* full: keep the older bytes, as the seeds' ring does */
 			continue;
 		}
 		in.buf[in.wpos++ % CONS_BUFSIZE] = (char)c;

@@ -9,11 +9,11 @@
 #define CONS_BUFSIZE 512
 
 void cons_init(void);
-void cons_putc(int c);		/* caller holds the console lock (or panic broke it) */
+void cons_putc(int c); /* caller holds the console lock (or panic broke it) */
 void cons_lock(void);
 void cons_unlock(void);
-void cons_break_lock(void);	/* panic: from now on nobody takes the lock */
-int cons_getc(void);		/* next input byte, -1 if none */
-void cons_intr(void);		/* COM1 interrupt: move received bytes into the ring */
+void cons_break_lock(void); /* panic: from now on nobody takes the lock */
+int cons_getc(void);        /* next input byte, -1 if none */
+void cons_intr(void);       /* COM1 interrupt: move received bytes into the ring */
 
 #endif

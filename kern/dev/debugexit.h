@@ -6,8 +6,8 @@
 #ifndef DEV_DEBUGEXIT_H
 #define DEV_DEBUGEXIT_H
 
-#define EXIT_PASS 0x10	/* QEMU exit status 33 */
-#define EXIT_FAIL 0x11	/* QEMU exit status 35 */
+#define EXIT_PASS 0x10 /* QEMU exit status 33 */
+#define EXIT_FAIL 0x11 /* QEMU exit status 35 */
 
 void debug_exit(int code) __attribute__((noreturn));
 

@@ -2,12 +2,12 @@
 
 #include "lib/kprintf.h"
 
-#define REG_ID		0x00
-#define REG_VER		0x01
-#define REG_TABLE	0x10	/* redirection entry n: low dword at 0x10 + 2n */
-#define RED_MASKED	0x10000
-#define RED_LEVEL	0x8000
-#define RED_ACTIVELOW	0x2000
+#define REG_ID 0x00
+#define REG_VER 0x01
+#define REG_TABLE 0x10 /* redirection entry n: low dword at 0x10 + 2n */
+#define RED_MASKED 0x10000
+#define RED_LEVEL 0x8000
+#define RED_ACTIVELOW 0x2000
 
 static volatile uint32_t *ioapic;
 static uint32_t gsi0, npins;

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-void ioapic_init(uint64_t phys, uint32_t gsi_base);	/* masks every input */
+void ioapic_init(uint64_t phys, uint32_t gsi_base); /* masks every input */
 /* An ISA IRQ wired to another GSI, or with non-default polarity/trigger (MADT type 2). */
 void ioapic_add_override(uint8_t irq, uint32_t gsi, uint16_t flags);
 /* Deliver ISA IRQ irq (after overrides) as vector on the CPU with this APIC id. */

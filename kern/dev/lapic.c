@@ -6,31 +6,31 @@
 #include "x86.h"
 
 /* Register offsets (Intel SDM vol. 3, table 11-1). */
-#define ID	0x020
-#define TPR	0x080
-#define EOI	0x0b0
-#define SVR	0x0f0
-#define ESR	0x280
-#define ICRLO	0x300
-#define ICRHI	0x310
-#define TIMER	0x320
-#define LINT0	0x350
-#define LINT1	0x360
-#define ERROR	0x370
-#define TICR	0x380
-#define TCCR	0x390
-#define TDCR	0x3e0
+#define ID 0x020
+#define TPR 0x080
+#define EOI 0x0b0
+#define SVR 0x0f0
+#define ESR 0x280
+#define ICRLO 0x300
+#define ICRHI 0x310
+#define TIMER 0x320
+#define LINT0 0x350
+#define LINT1 0x360
+#define ERROR 0x370
+#define TICR 0x380
+#define TCCR 0x390
+#define TDCR 0x3e0
 
-#define SVR_ENABLE	0x100
-#define MASKED		0x10000
-#define PERIODIC	0x20000
-#define ICR_INIT	0x500
-#define ICR_STARTUP	0x600
-#define ICR_NMI		0x400
-#define ICR_ASSERT	0x4000
-#define ICR_LEVEL	0x8000
-#define ICR_PENDING	0x1000
-#define ICR_OTHERS	0xc0000
+#define SVR_ENABLE 0x100
+#define MASKED 0x10000
+#define PERIODIC 0x20000
+#define ICR_INIT 0x500
+#define ICR_STARTUP 0x600
+#define ICR_NMI 0x400
+#define ICR_ASSERT 0x4000
+#define ICR_LEVEL 0x8000
+#define ICR_PENDING 0x1000
+#define ICR_OTHERS 0xc0000
 
 /*
  * Two access modes: xAPIC (registers memory-mapped, 8-bit APIC ids) and
@@ -39,11 +39,11 @@
  * firmware already switched it on (as on many current PCs) there is no way
  * back, so it is used then in any case.
  */
-#define MSR_APIC_BASE	0x1b
-#define APIC_BASE_EXTD	(1u << 10)	/* x2APIC mode */
-#define APIC_BASE_EN	(1u << 11)
-#define MSR_X2APIC(reg)	(0x800 + (reg) / 16)
-#define CPUID1_X2APIC	(1u << 21)
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_EXTD (1u << 10) /* x2APIC mode */
+#define APIC_BASE_EN (1u << 11)
+#define MSR_X2APIC(reg) (0x800 + (reg) / 16)
+#define CPUID1_X2APIC (1u << 21)
 
 static volatile uint32_t *lapic;
 static int x2;
@@ -61,7 +61,7 @@ static inline void wr(int reg, uint32_t v)
 		return;
 	}
 	lapic[reg / 4] = v;
-	(void)lapic[ID / 4];	/* read back: the write has reached the APIC */
+	(void)lapic[ID / 4]; /* read back: the write has reached the APIC */
 }
 
 /* Switch the calling CPU's APIC into the chosen mode (every CPU, before any access). */
@@ -80,9 +80,18 @@ void lapic_set_base(uint64_t phys, int allow_x2apic)
 	enable_mode();
 }
 
-int lapic_ready(void) { return lapic != 0; }
-int lapic_x2apic(void) { return x2; }
-uint32_t lapic_id(void) { return x2 ? rd(ID) : rd(ID) >> 24; }
+int lapic_ready(void)
+{
+	return lapic != 0;
+}
+int lapic_x2apic(void)
+{
+	return x2;
+}
+uint32_t lapic_id(void)
+{
+	return x2 ? rd(ID) : rd(ID) >> 24;
+}
 
 void lapic_eoi(void)
 {
@@ -97,7 +106,7 @@ void lapic_init(void)
 	wr(LINT0, MASKED);
 	wr(LINT1, MASKED);
 	wr(ERROR, MASKED | T_SPURIOUS);
-	wr(ESR, 0);	/* back-to-back writes clear it */
+	wr(ESR, 0); /* back-to-back writes clear it */
 	wr(ESR, 0);
 	wr(EOI, 0);
 	wr(TPR, 0);
@@ -111,7 +120,7 @@ static void icr_wait(void)
 
 static void icr_send(uint32_t apic_id, uint32_t lo)
 {
-	if (x2) {	/* one 64-bit write; no delivery-status bit to wait for */
+	if (x2) { /* one 64-bit write; no delivery-status bit to wait for */
 		wrmsr(MSR_X2APIC(ICRLO), (uint64_t)apic_id << 32 | lo);
 		return;
 	}
@@ -127,9 +136,18 @@ static void icr_send(uint32_t apic_id, uint32_t lo)
 		sti();
 }
 
-void lapic_send_ipi(uint32_t apic_id, int vector) { icr_send(apic_id, (uint32_t)vector); }
-void lapic_send_init(uint32_t apic_id) { icr_send(apic_id, ICR_INIT | ICR_LEVEL | ICR_ASSERT); }
-void lapic_send_sipi(uint32_t apic_id, uint32_t page) { icr_send(apic_id, ICR_STARTUP | page); }
+void lapic_send_ipi(uint32_t apic_id, int vector)
+{
+	icr_send(apic_id, (uint32_t)vector);
+}
+void lapic_send_init(uint32_t apic_id)
+{
+	icr_send(apic_id, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
+}
+void lapic_send_sipi(uint32_t apic_id, uint32_t page)
+{
+	icr_send(apic_id, ICR_STARTUP | page);
+}
 
 void lapic_send_nmi_others(void)
 {
@@ -148,7 +166,7 @@ static void timer_intr(struct trapframe *tf)
 void lapic_timer_calibrate(void)
 {
 	irq_register(T_TIMER, timer_intr);
-	wr(TDCR, 0x3);	/* divide by 16 */
+	wr(TDCR, 0x3); /* divide by 16 */
 	wr(TIMER, MASKED | T_TIMER);
 	wr(TICR, 0xffffffff);
 	uint64_t t0 = rdtsc();

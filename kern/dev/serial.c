@@ -4,17 +4,17 @@
 
 #include "x86.h"
 
-#define COM1		0x3f8
-#define COM2		0x2f8
-#define REG_DATA	0
-#define REG_IER		1
-#define REG_FCR		2
-#define REG_LCR		3
-#define REG_MCR		4
-#define REG_LSR		5
-#define LSR_DR		0x01	/* a byte is waiting */
-#define LSR_THRE	0x20	/* transmit holding register empty */
-#define LSR_TEMT	0x40	/* transmitter completely empty */
+#define COM1 0x3f8
+#define COM2 0x2f8
+#define REG_DATA 0
+#define REG_IER 1
+#define REG_FCR 2
+#define REG_LCR 3
+#define REG_MCR 4
+#define REG_LSR 5
+#define LSR_DR 0x01   /* a byte is waiting */
+#define LSR_THRE 0x20 /* transmit holding register empty */
+#define LSR_TEMT 0x40 /* transmitter completely empty */
 
 static int present, com2_present;
 
@@ -22,12 +22,12 @@ static int present, com2_present;
 static int uart_init(uint16_t base)
 {
 	outb(base + REG_IER, 0);
-	outb(base + REG_LCR, 0x80);	/* DLAB: divisor follows */
-	outb(base + 0, 1);		/* 115200 baud */
+	outb(base + REG_LCR, 0x80); /* DLAB: divisor follows */
+	outb(base + 0, 1);          /* 115200 baud */
 	outb(base + 1, 0);
-	outb(base + REG_LCR, 0x03);	/* 8N1 */
-	outb(base + REG_FCR, 0x07);	/* FIFOs on and cleared */
-	outb(base + REG_MCR, 0x0b);	/* DTR, RTS, OUT2 (OUT2 gates the IRQ line) */
+	outb(base + REG_LCR, 0x03); /* 8N1 */
+	outb(base + REG_FCR, 0x07); /* FIFOs on and cleared */
+	outb(base + REG_MCR, 0x0b); /* DTR, RTS, OUT2 (OUT2 gates the IRQ line) */
 	return inb(base + REG_LSR) != 0xff;
 }
 
@@ -69,7 +69,7 @@ void com2_drain(void)
 void serial_enable_irq(void)
 {
 	if (present)
-		outb(COM1 + REG_IER, 0x01);	/* received-data interrupt */
+		outb(COM1 + REG_IER, 0x01); /* received-data interrupt */
 }
 
 void serial_putc(int c)

@@ -4,12 +4,12 @@
 
 void serial_init(void);
 void serial_putc(int c);
-int serial_getc(void);		/* -1 if no byte is waiting */
-void serial_drain(void);	/* wait until the transmitter is empty */
+int serial_getc(void);   /* -1 if no byte is waiting */
+void serial_drain(void); /* wait until the transmitter is empty */
 void serial_enable_irq(void);
 
 /* COM2: a raw byte channel out of the machine (traces), no translation. */
-int com2_init(void);		/* 0 if no UART answers there */
+int com2_init(void); /* 0 if no UART answers there */
 void com2_putc(int c);
 void com2_drain(void);
 

@@ -15,12 +15,12 @@ static uint64_t tsc_over_pit(uint32_t ms)
 {
 	uint32_t count = PIT_HZ * ms / 1000;
 	uint8_t gate = inb(0x61);
-	outb(0x61, (uint8_t)((gate & ~0x02) | 0x01));	/* gate on, speaker off */
-	outb(0x43, 0xb0);				/* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x61, (uint8_t)((gate & ~0x02) | 0x01)); /* gate on, speaker off */
+	outb(0x43, 0xb0);                             /* channel 2, lobyte/hibyte, mode 0 */
 	outb(0x42, (uint8_t)count);
-	outb(0x42, (uint8_t)(count >> 8));		/* counting starts */
+	outb(0x42, (uint8_t)(count >> 8)); /* counting starts */
 	uint64_t t0 = rdtsc();
-	while (!(inb(0x61) & 0x20))			/* OUT2 goes high at terminal count */
+	while (!(inb(0x61) & 0x20)) /* OUT2 goes high at terminal count */
 		cpu_relax();
 	uint64_t t = rdtsc() - t0;
 	outb(0x61, gate);
@@ -56,8 +56,8 @@ static uint32_t hv_tsc_khz(void)
  * descheduled inside a window only lengthens it (once, on a loaded host,
  * one 10 ms window read 16 GHz for 2.6).
  */
-#define TSC_CAL_MS	5
-#define TSC_CAL_RUNS	3
+#define TSC_CAL_MS 5
+#define TSC_CAL_RUNS 3
 
 void tsc_calibrate(void)
 {
@@ -75,7 +75,7 @@ void tsc_calibrate(void)
 		tsc_per_sec = best * (1000 / TSC_CAL_MS);
 	}
 	if (tsc_per_sec == 0)
-		tsc_per_sec = 1000000000ull;	/* never divide by zero later */
+		tsc_per_sec = 1000000000ull; /* never divide by zero later */
 	kprintf("tsc: %lu kHz (%s)\n", tsc_per_sec / 1000,
 		khz ? "from the hypervisor" : "measured against the PIT");
 }

@@ -18,13 +18,13 @@
 extern struct bootinfo bootinfo;
 extern char _kernel_start[], _etext[];
 
-static struct log_set rec, ref;	/* large: keep them off the stack */
+static struct log_set rec, ref; /* large: keep them off the stack */
 static struct trace_meta meta;
 
 /* Names this kernel binary: a replay on another build is refused by the trace's build id. */
 static void build_id(char *buf, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a over the kernel's code */
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over the kernel's code */
 	for (const uint8_t *p = (const uint8_t *)_kernel_start; p < (const uint8_t *)_etext; p++)
 		h = (h ^ *p) * 0x100000001b3ull;
 	snprintf(buf, n, "logkern-text-%016lx", h);

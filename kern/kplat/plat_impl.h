@@ -15,10 +15,22 @@
 #include "mp/cpu.h"
 #include "x86.h"
 
-static inline unsigned plat_cpu(void) { return thiscpu()->id; }
-static inline unsigned plat_ncpus(void) { return (unsigned)ncpu_online; }
-static inline uint32_t plat_thread(void) { return thiscpu()->tid; }
-static inline void plat_relax(void) { cpu_relax(); }
+static inline unsigned plat_cpu(void)
+{
+	return thiscpu()->id;
+}
+static inline unsigned plat_ncpus(void)
+{
+	return (unsigned)ncpu_online;
+}
+static inline uint32_t plat_thread(void)
+{
+	return thiscpu()->tid;
+}
+static inline void plat_relax(void)
+{
+	cpu_relax();
+}
 /* lfence: stamp after earlier loads (the hand-off), as lockcheck assumes. */
 static inline uint64_t plat_ticks(void)
 {
@@ -35,11 +47,14 @@ void plat_free(void *p, size_t bytes);
 #define plat_panic panic
 void plat_park(void);
 void plat_kick(unsigned cpu);
-void kplat_init(void);	/* boot CPU, before the portable core runs */
+void kplat_init(void); /* boot CPU, before the portable core runs */
 
 #define PLAT_HAS_CPU_STARTS_IDLE
 bool plat_cpu_starts_idle(unsigned cpu);
 #define PLAT_HAS_IN_INTERRUPT
-static inline bool plat_in_interrupt(void) { return thiscpu()->intr_depth > 0; }
+static inline bool plat_in_interrupt(void)
+{
+	return thiscpu()->intr_depth > 0;
+}
 
 #endif

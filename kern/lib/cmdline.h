@@ -24,30 +24,30 @@
 #include <stddef.h>
 
 #define CMDLINE_MAX_PAIRS 32
-#define CMDLINE_BUF_SIZE  1024 /* keys and values, each NUL-terminated */
+#define CMDLINE_BUF_SIZE 1024 /* keys and values, each NUL-terminated */
 
 /* One key the caller understands; help is for the caller's own listings and may be NULL. */
 struct cmdline_key {
-    const char *name;
-    const char *help;
+	const char *name;
+	const char *help;
 };
 
 struct cmdline_pair {
-    const char *key;   /* points into buf */
-    const char *value; /* points into buf, or to a constant "1" for a bare key */
-    bool known;        /* false if the key was not in the table passed to cmdline_parse */
+	const char *key;   /* points into buf */
+	const char *value; /* points into buf, or to a constant "1" for a bare key */
+	bool known;        /* false if the key was not in the table passed to cmdline_parse */
 };
 
 struct cmdline {
-    /* The parse's warn and arg, kept for the getters' own reports. */
-    void (*warn)(const char *msg, void *arg);
-    void *warn_arg;
-    size_t n; /* pairs[0..n) are valid, in order of appearance */
-    struct cmdline_pair pairs[CMDLINE_MAX_PAIRS];
-    size_t n_unknown; /* how many of them have known == false */
-    bool truncated;   /* some keys were dropped for lack of room */
-    size_t used;      /* bytes of buf in use */
-    char buf[CMDLINE_BUF_SIZE];
+	/* The parse's warn and arg, kept for the getters' own reports. */
+	void (*warn)(const char *msg, void *arg);
+	void *warn_arg;
+	size_t n; /* pairs[0..n) are valid, in order of appearance */
+	struct cmdline_pair pairs[CMDLINE_MAX_PAIRS];
+	size_t n_unknown; /* how many of them have known == false */
+	bool truncated;   /* some keys were dropped for lack of room */
+	size_t used;      /* bytes of buf in use */
+	char buf[CMDLINE_BUF_SIZE];
 };
 
 /*
@@ -58,7 +58,7 @@ struct cmdline {
  * out is NULL.
  */
 int cmdline_parse(const char *line, const struct cmdline_key *known, size_t nknown,
-                  struct cmdline *out, void (*warn)(const char *msg, void *arg), void *arg);
+		  struct cmdline *out, void (*warn)(const char *msg, void *arg), void *arg);
 
 /* Value of key, or NULL if it was not given. */
 const char *cmdline_get(const struct cmdline *cl, const char *key);

@@ -17,7 +17,7 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 	size_t lo = 0, hi = ksyms_count;
 	if (hi == 0 || addr < ksyms[0].addr || addr >= (uint64_t)_etext)
 		return NULL;
-	while (hi - lo > 1) {	/* last symbol with addr <= target */
+	while (hi - lo > 1) { /* last symbol with addr <= target */
 		size_t mid = (lo + hi) / 2;
 		if (ksyms[mid].addr <= addr)
 			lo = mid;

@@ -48,8 +48,8 @@ int ktest_run_only(const char *spec)
 		n++;
 		if (ncpu_online < t->min_cpus) {
 			skip++;
-			kprintf("ok %d %s # SKIP needs %d cpus, %d online\n", n, t->name, t->min_cpus,
-				ncpu_online);
+			kprintf("ok %d %s # SKIP needs %d cpus, %d online\n", n, t->name,
+				t->min_cpus, ncpu_online);
 			continue;
 		}
 		failures = 0;

@@ -12,18 +12,17 @@
 struct ktest {
 	const char *name;
 	void (*fn)(void);
-	int min_cpus;		/* skipped on machines with fewer CPUs online */
-	int explicit_only;	/* not part of test=all: needs a driver (input, huge output) */
-	int hw_only;		/* tests the hardware with CPUs spinning in parallel: runs under
+	int min_cpus;      /* skipped on machines with fewer CPUs online */
+	int explicit_only; /* not part of test=all: needs a driver (input, huge output) */
+	int hw_only;       /* tests the hardware with CPUs spinning in parallel: runs under
 				 * oracle hw whatever oracle= says (no logged object involved) */
 };
 
 #define KTEST_DEF_HW(tname, ncpus, explicit, hw)                                                   \
 	static void tname(void);                                                                   \
-	static const struct ktest ktest_##tname __attribute__((section(".ktests"), used,          \
-							       aligned(8))) = { #tname, tname,    \
-										ncpus, explicit,  \
-										hw };             \
+	static const struct ktest ktest_##tname                                                    \
+		__attribute__((section(".ktests"), used, aligned(8))) = { #tname, tname, ncpus,    \
+									  explicit, hw };          \
 	static void tname(void)
 #define KTEST_DEF(tname, ncpus, explicit) KTEST_DEF_HW(tname, ncpus, explicit, 0)
 #define KTEST(tname) KTEST_DEF(tname, 1, 0)
@@ -46,7 +45,7 @@ void ktest_fail(const char *file, int line, const char *what);
 	do {                                                                                       \
 		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b);     \
 		if (_a != _b) {                                                                    \
-			kprintf("    # %s = %llu (0x%llx), expected %s = %llu (0x%llx)\n", #a, _a,   \
+			kprintf("    # %s = %llu (0x%llx), expected %s = %llu (0x%llx)\n", #a, _a, \
 				_a, #b, _b, _b);                                                   \
 			ktest_fail(__FILE__, __LINE__, #a " == " #b);                              \
 		}                                                                                  \

@@ -51,7 +51,8 @@ static void panic_begin(void)
 static void panic_end(void) __attribute__((noreturn));
 static void panic_end(void)
 {
-	kprintf_raw("*** kernel stopped (%d other cpu%s halted)\n", nstopped, nstopped == 1 ? "" : "s");
+	kprintf_raw("*** kernel stopped (%d other cpu%s halted)\n", nstopped,
+		    nstopped == 1 ? "" : "s");
 	debug_exit(EXIT_FAIL);
 }
 
@@ -101,8 +102,8 @@ void panic(const char *fmt, ...)
 void panic_trap(struct trapframe *tf)
 {
 	panic_begin();
-	kprintf_raw("\n*** panic on cpu %u: %s at rip %016lx\n", safe_cpu_id(), trap_name(tf->trapno),
-		    tf->rip);
+	kprintf_raw("\n*** panic on cpu %u: %s at rip %016lx\n", safe_cpu_id(),
+		    trap_name(tf->trapno), tf->rip);
 	trap_print_frame(tf);
 	backtrace(tf->rip, tf->rbp);
 	panic_end();
@@ -117,6 +118,6 @@ void panic_nmi(struct trapframe *tf)
 	__atomic_fetch_add(&nstopped, 1, __ATOMIC_SEQ_CST);
 	if (percpu_ready)
 		thiscpu()->state = CPU_HALTED;
-	for (;;)	/* NMIs stay blocked: we never return from this one */
+	for (;;) /* NMIs stay blocked: we never return from this one */
 		hlt();
 }

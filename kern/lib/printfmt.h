@@ -20,20 +20,19 @@
 #include <stddef.h>
 
 #ifdef KLIB_HOSTED_TEST
-#define snprintf  klib_snprintf
+#define snprintf klib_snprintf
 #define vsnprintf klib_vsnprintf
 #endif
 
 /* Formats into putch(ch, arg) one char at a time; returns the number of chars output. */
 int vprintfmt(void (*putch)(int ch, void *arg), void *arg, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+	__attribute__((format(printf, 3, 0)));
 
 /*
  * Writes at most n-1 chars plus a NUL into buf (nothing when n == 0; buf may
  * then be NULL) and returns the length the full output would have had.
  */
-int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* KERN_LIB_PRINTFMT_H */

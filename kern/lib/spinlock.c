@@ -24,8 +24,8 @@ void spin_acquire(struct spinlock *l)
 void spin_release(struct spinlock *l)
 {
 	if (!spin_holding(l))
-		panic("spinlock %s: release by cpu %u, not the holder (cpu %d)", l->name, cpuid_self(),
-		      l->cpu);
+		panic("spinlock %s: release by cpu %u, not the holder (cpu %d)", l->name,
+		      cpuid_self(), l->cpu);
 	l->cpu = -1;
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 	popcli();

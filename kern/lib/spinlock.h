@@ -15,11 +15,14 @@ struct spinlock {
 	volatile uint32_t next;
 	volatile uint32_t owner;
 	const char *name;
-	int cpu;		/* holder, -1 when free */
-	uint64_t pc;		/* where the holder acquired it */
+	int cpu;     /* holder, -1 when free */
+	uint64_t pc; /* where the holder acquired it */
 };
 
-#define SPINLOCK_INIT(n) { 0, 0, (n), -1, 0 }
+#define SPINLOCK_INIT(n)                                                                           \
+	{                                                                                          \
+		0, 0, (n), -1, 0                                                                   \
+	}
 
 void spin_acquire(struct spinlock *l);
 void spin_release(struct spinlock *l);

@@ -20,16 +20,16 @@
 #include <stddef.h>
 
 #ifdef KLIB_HOSTED_TEST
-#define memcpy  klib_memcpy
+#define memcpy klib_memcpy
 #define memmove klib_memmove
-#define memset  klib_memset
-#define memcmp  klib_memcmp
-#define memchr  klib_memchr
-#define strlen  klib_strlen
+#define memset klib_memset
+#define memcmp klib_memcmp
+#define memchr klib_memchr
+#define strlen klib_strlen
 #define strnlen klib_strnlen
-#define strcmp  klib_strcmp
+#define strcmp klib_strcmp
 #define strncmp klib_strncmp
-#define strchr  klib_strchr
+#define strchr klib_strchr
 #define strrchr klib_strrchr
 #define strncpy klib_strncpy
 #define strlcpy klib_strlcpy

@@ -30,8 +30,8 @@ struct lockcheck {
 	const char *violation; /* NULL if all hold */
 	uint64_t seq;          /* first event that violates it */
 	uint64_t max_bypass;
-	uint64_t checked;      /* events examined */
-	uint64_t timed;        /* of those, with time stamps: the time-based checks ran on them */
+	uint64_t checked; /* events examined */
+	uint64_t timed;   /* of those, with time stamps: the time-based checks ran on them */
 };
 
 /* ev[0..n-1] consecutive events of one lock. */

@@ -3,8 +3,7 @@
  */
 #include "lock/lockdbg.h"
 
-void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name,
-		  uint32_t ring)
+void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name, uint32_t ring)
 {
 	__builtin_memset(d, 0, sizeof *d);
 	d->log = log_register(t, name, ring ? ring : LOCK_RING);

@@ -83,15 +83,14 @@ struct lock_stats {
  * written with the append), so that a hand-off does not move this line. */
 struct lock_debug {
 	struct log_obj *log; /* the lock's own log; also its identity for the oracle */
-	void *holder_node; /* MCS: the holder's queue node (ticket lock: unused) */
+	void *holder_node;   /* MCS: the holder's queue node (ticket lock: unused) */
 	struct lock_stats stats;
 };
 _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder state is one line");
 _Static_assert(PLAT_MAX_CPUS < 255, "log_obj.holder is a byte: CPU + 1");
 
 /* ring: events the lock's log keeps (power of two; 0 = LOCK_RING). */
-void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name,
-		  uint32_t ring);
+void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name, uint32_t ring);
 /* Out of line: statistics are off by default. */
 __attribute__((cold)) void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited,
 					 uint64_t wait);

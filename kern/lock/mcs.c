@@ -25,7 +25,7 @@ static struct mcs_node *node_get(unsigned cpu)
 
 static void node_put(unsigned cpu, struct mcs_node *n)
 {
-	nodes_used[cpu].used &= (uint8_t)~(1u << (n - nodes[cpu]));
+	nodes_used[cpu].used &= (uint8_t) ~(1u << (n - nodes[cpu]));
 }
 
 void mcs_init(struct mcs_lock *l, const char *name)
@@ -44,7 +44,7 @@ void mcs_init_ring(struct mcs_lock *l, const char *name, uint32_t ring)
  * in the queue, so it never finds it free).  Out of line, so that the fast
  * path stays short. */
 __attribute__((noinline)) static void mcs_wait(struct mcs_lock *l, struct mcs_node *me,
-					      struct mcs_node *pred)
+					       struct mcs_node *pred)
 {
 	uint64_t queued = plat_ticks();
 	AO_store_release(&pred->next, (AO_t)me);

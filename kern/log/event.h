@@ -22,21 +22,21 @@
 #define LOG_CPU_NONE 0xffu
 
 struct log_event {
-	uint64_t hash;    /* chained hash of the object's log up to and including this event */
-	uint64_t arg0;    /* type-specific (ticket lock: the ticket) */
-	uint64_t arg1;    /* type-specific */
-	uint64_t ts;      /* plat_ticks() when the event took effect (display) */
-	uint64_t seq;     /* per-object sequence number, 0, 1, 2, ...: as wide as the
+	uint64_t hash;   /* chained hash of the object's log up to and including this event */
+	uint64_t arg0;   /* type-specific (ticket lock: the ticket) */
+	uint64_t arg1;   /* type-specific */
+	uint64_t ts;     /* plat_ticks() when the event took effect (display) */
+	uint64_t seq;    /* per-object sequence number, 0, 1, 2, ...: as wide as the
 			   * object's count, so it never wraps while a lock's ticket
 			   * (a 64-bit counter) still grows */
-	uint32_t thread;  /* plat_thread() of the actor */
-	uint32_t obj;     /* object id (registry id; names are the stable key) */
-	uint8_t cpu;      /* plat_cpu() of the actor */
-	uint8_t type;     /* event type, meaning given by the object's log_type */
-	uint8_t rel_cpu;  /* locks: CPU that released it, LOG_CPU_NONE while held */
+	uint32_t thread; /* plat_thread() of the actor */
+	uint32_t obj;    /* object id (registry id; names are the stable key) */
+	uint8_t cpu;     /* plat_cpu() of the actor */
+	uint8_t type;    /* event type, meaning given by the object's log_type */
+	uint8_t rel_cpu; /* locks: CPU that released it, LOG_CPU_NONE while held */
 	uint8_t pad0;
-	uint32_t wait;    /* locks: ticks from asking to getting (display) */
-	uint32_t hold;    /* locks: ticks from getting to releasing (display) */
+	uint32_t wait; /* locks: ticks from asking to getting (display) */
+	uint32_t hold; /* locks: ticks from getting to releasing (display) */
 	uint8_t pad[4];
 } __attribute__((aligned(64)));
 
@@ -56,7 +56,6 @@ _Static_assert(__builtin_offsetof(struct log_event, cpu) == 48 &&
 		       __builtin_offsetof(struct log_event, rel_cpu) == 50 &&
 		       __builtin_offsetof(struct log_event, wait) == 52,
 	       "word 6: cpu | type << 8 | rel_cpu << 16 | wait << 32");
-_Static_assert(__builtin_offsetof(struct log_event, hold) == 56,
-	       "word 7: hold | pad[0..3] << 32");
+_Static_assert(__builtin_offsetof(struct log_event, hold) == 56, "word 7: hold | pad[0..3] << 32");
 
 #endif

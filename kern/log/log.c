@@ -136,13 +136,13 @@ static void mem_free(void *p, size_t bytes)
 #define NAME_MIN 256 /* hash slots at least (a power of two) */
 
 static volatile AO_t reg_lock_word;
-static struct log_obj *reg;         /* the registry object, id 0 */
-static struct log_obj **ids;        /* id_cap pointers, then id_cap / 64 busy words */
+static struct log_obj *reg;  /* the registry object, id 0 */
+static struct log_obj **ids; /* id_cap pointers, then id_cap / 64 busy words */
 static uint64_t *busy;
 static uint32_t id_cap, id_top, id_hint; /* id_top: highest live id + 1 */
 static struct log_obj **names;
 static uint32_t name_cap, nlive;
-static uint64_t live_set;           /* sum of log_reg_term(id) over live ids */
+static uint64_t live_set; /* sum of log_reg_term(id) over live ids */
 
 /* Plain spin lock (no event point: see log.h), relaxing so that the host's
  * cooperative CPUs let the holder go on. */
@@ -321,9 +321,11 @@ static void reg_event(uint8_t type, uint32_t id, uint64_t arg)
 	log_append(reg, type, id, arg);
 	const struct log_reg_state *s = log_state(reg);
 	if (s->live != nlive || s->set != live_set)
-		reg_panic("log: registry log says %lu live objects (set %016lx), the table has %u "
-			  "(set %016lx)", (unsigned long)s->live, (unsigned long)s->set, nlive,
-			  (unsigned long)live_set);
+		reg_panic(
+			"log: registry log says %lu live objects (set %016lx), the table has %u "
+			"(set %016lx)",
+			(unsigned long)s->live, (unsigned long)s->set, nlive,
+			(unsigned long)live_set);
 }
 
 static struct log_obj *obj_new(const struct log_type *t, const char *name, uint32_t ring_size)

@@ -70,8 +70,8 @@ struct log_obj {
 	 * words (a ticket lock's next/owner) and holder: a lock hand-off moves
 	 * this one line (plus the protected data), as a plain ticket lock
 	 * moves its lock word. */
-	uint64_t count;   /* events appended so far == next seq */
-	uint64_t hash;    /* chain hash after the last event */
+	uint64_t count; /* events appended so far == next seq */
+	uint64_t hash;  /* chain hash after the last event */
 	/* For the object's lock, if it is one (ticket lock: next, owner);
 	 * not logged, not replayed; zero at registration. */
 	volatile AO_t sync[2];
@@ -85,7 +85,7 @@ struct log_obj {
 	struct log_event *ring __attribute__((aligned(64))); /* ring_mask + 1 slots */
 	uint64_t ck_next; /* == ck_seq + ring_mask + 1: the append that must checkpoint first */
 	uint32_t ring_mask;
-	uint32_t id;      /* registry id, stable while registered */
+	uint32_t id; /* registry id, stable while registered */
 	const struct log_type *type;
 
 	/* The checkpoint: state and hash after the first ck_seq events. */
@@ -95,7 +95,7 @@ struct log_obj {
 
 	uint64_t name_hash; /* chain seed and hash table key */
 	char name[LOG_NAME_MAX];
-	bool keep;          /* survives log_reset (log_keep_registered, the registry) */
+	bool keep; /* survives log_reset (log_keep_registered, the registry) */
 
 	/* Order stream (only while log_record_order): chunk list, runs in use,
 	 * events they cover.  A stream starts only with the object's first
@@ -161,9 +161,9 @@ void log_keep_registered(void);
  */
 void log_reset(void);
 struct log_obj *log_find(const char *name); /* O(1) on average */
-struct log_obj *log_obj_at(unsigned id); /* NULL if not live */
-unsigned log_nobjs(void);                /* ids are below log_nobjs(); some may be free */
-unsigned log_nlive(void);                /* live objects, the registry included */
+struct log_obj *log_obj_at(unsigned id);    /* NULL if not live */
+unsigned log_nobjs(void);                   /* ids are below log_nobjs(); some may be free */
+unsigned log_nlive(void);                   /* live objects, the registry included */
 
 /*
  * Append one event of `type` by the calling CPU/thread, apply it to the

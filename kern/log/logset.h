@@ -17,15 +17,15 @@
 struct log_objrec {
 	char name[LOG_NAME_MAX];
 	const struct log_type *type;
-	uint32_t id;          /* registry id when recorded: the events' obj */
-	uint32_t nevents;     /* window of full events: first .. first+nevents-1 */
-	uint64_t count;       /* events in the whole run */
-	uint64_t hash;        /* chain hash after the last event */
-	uint64_t ck_seq;      /* checkpoint: state after ck_seq events */
+	uint32_t id;      /* registry id when recorded: the events' obj */
+	uint32_t nevents; /* window of full events: first .. first+nevents-1 */
+	uint64_t count;   /* events in the whole run */
+	uint64_t hash;    /* chain hash after the last event */
+	uint64_t ck_seq;  /* checkpoint: state after ck_seq events */
 	uint64_t ck_hash;
-	uint64_t ck_digest;   /* type->digest(ck_state), 0 if the type has none */
+	uint64_t ck_digest; /* type->digest(ck_state), 0 if the type has none */
 	uint8_t ck_state[LOG_STATE_MAX];
-	uint64_t first;       /* seq of events[0] */
+	uint64_t first; /* seq of events[0] */
 	struct log_event *events;
 	struct log_order_chunk *order; /* NULL if the order was not recorded */
 	uint64_t order_runs;

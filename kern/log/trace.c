@@ -23,10 +23,11 @@
 #define HDR_BYTES 32
 #define SEC_HDR 16
 #define SEC_CRC 4
-#define EV_BYTES 59  /* see put_event */
-#define RUN_BYTES 7  /* thread:u32 cpu:u8 count:u16 */
+#define EV_BYTES 59 /* see put_event */
+#define RUN_BYTES 7 /* thread:u32 cpu:u8 count:u16 */
 
-#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define TAG(a, b, c, d)                                                                            \
+	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define TAG_META TAG('M', 'E', 'T', 'A')
 #define TAG_OBJS TAG('O', 'B', 'J', 'S')
 #define TAG_EVTS TAG('E', 'V', 'T', 'S')
@@ -150,13 +151,16 @@ static void sec_end(struct wr *o)
 
 /* An event in the file: these fields, in this order, little-endian (59
  * bytes; pad is not stored).  One table for the encoder and the loader. */
-#define EV_FIELD(f) { offsetof(struct log_event, f), sizeof(((struct log_event *)0)->f) }
+#define EV_FIELD(f)                                                                                \
+	{                                                                                          \
+		offsetof(struct log_event, f), sizeof(((struct log_event *)0)->f)                  \
+	}
 static const struct {
 	uint8_t off, bytes;
 } ev_fields[] = {
-	EV_FIELD(seq),  EV_FIELD(obj),	EV_FIELD(cpu),	EV_FIELD(type),
+	EV_FIELD(seq),    EV_FIELD(obj),  EV_FIELD(cpu),  EV_FIELD(type),
 	EV_FIELD(thread), EV_FIELD(arg0), EV_FIELD(arg1), EV_FIELD(hash),
-	EV_FIELD(ts),   EV_FIELD(wait), EV_FIELD(hold), EV_FIELD(rel_cpu),
+	EV_FIELD(ts),     EV_FIELD(wait), EV_FIELD(hold), EV_FIELD(rel_cpu),
 };
 #define EV_NFIELDS (sizeof ev_fields / sizeof ev_fields[0])
 
@@ -169,10 +173,18 @@ static uint64_t field_get(const struct log_event *e, unsigned i)
 	uint32_t u32;
 	uint64_t u64;
 	switch (ev_fields[i].bytes) {
-	case 1: __builtin_memcpy(&u8, p, 1); return u8;
-	case 2: __builtin_memcpy(&u16, p, 2); return u16;
-	case 4: __builtin_memcpy(&u32, p, 4); return u32;
-	default: __builtin_memcpy(&u64, p, 8); return u64;
+	case 1:
+		__builtin_memcpy(&u8, p, 1);
+		return u8;
+	case 2:
+		__builtin_memcpy(&u16, p, 2);
+		return u16;
+	case 4:
+		__builtin_memcpy(&u32, p, 4);
+		return u32;
+	default:
+		__builtin_memcpy(&u64, p, 8);
+		return u64;
 	}
 }
 
@@ -183,10 +195,17 @@ static void field_set(struct log_event *e, unsigned i, uint64_t v)
 	uint16_t u16 = (uint16_t)v;
 	uint32_t u32 = (uint32_t)v;
 	switch (ev_fields[i].bytes) {
-	case 1: __builtin_memcpy(p, &u8, 1); break;
-	case 2: __builtin_memcpy(p, &u16, 2); break;
-	case 4: __builtin_memcpy(p, &u32, 4); break;
-	default: __builtin_memcpy(p, &v, 8);
+	case 1:
+		__builtin_memcpy(p, &u8, 1);
+		break;
+	case 2:
+		__builtin_memcpy(p, &u16, 2);
+		break;
+	case 4:
+		__builtin_memcpy(p, &u32, 4);
+		break;
+	default:
+		__builtin_memcpy(p, &v, 8);
 	}
 }
 
@@ -215,7 +234,7 @@ static uint64_t meta_len(const struct trace_meta *m)
 /* Per object: name, type, id, count, hash, ck_seq, ck_hash, first,
  * nevents, order_runs, has_order, ck_digest, state. */
 #define OBJREC_FIXED (4 + 8 * 6 + 4 + 1 + 8 + 2) /* the fields of fixed size */
-#define OBJREC_MIN (1 + 1 + 1 + OBJREC_FIXED)     /* one-letter name and type, no state */
+#define OBJREC_MIN (1 + 1 + 1 + OBJREC_FIXED)    /* one-letter name and type, no state */
 
 static uint64_t objrec_len(const struct log_objrec *r)
 {
@@ -400,7 +419,7 @@ struct ld {
 	bool newer; /* file minor > ours: unknown section tags are skipped */
 	int secno;  /* section being read (-1: the header), for messages */
 	char tag[5];
-	int obj;    /* object it is about, or -1 */
+	int obj; /* object it is about, or -1 */
 	/* While the object table is read: its names and ids so far, by hash
 	 * (open addressing; row index + 1, 0 = empty), to refuse duplicates
 	 * in one pass however many objects there are. */
@@ -505,10 +524,12 @@ static bool load_meta(struct ld *l, struct rd *r)
 	struct trace_meta *m = l->meta;
 	m->ncpus = (uint32_t)get(r, 4);
 	m->seed = get(r, 8);
-	if (!get_str(r, m->build_id, TRACE_STR_MAX, 2) || !get_str(r, m->cmdline, TRACE_STR_MAX, 2) ||
-	    !get_str(r, m->oracle, TRACE_STR_MAX, 2))
-		return fail(l, r->off, "bad or truncated string (longer than %u bytes, NUL inside, "
-				       "or past the section end)", TRACE_STR_MAX - 1);
+	if (!get_str(r, m->build_id, TRACE_STR_MAX, 2) ||
+	    !get_str(r, m->cmdline, TRACE_STR_MAX, 2) || !get_str(r, m->oracle, TRACE_STR_MAX, 2))
+		return fail(l, r->off,
+			    "bad or truncated string (longer than %u bytes, NUL inside, "
+			    "or past the section end)",
+			    TRACE_STR_MAX - 1);
 	if (m->ncpus == 0 || m->ncpus > 256)
 		return fail(l, r->off, "CPU count %u out of range 1..256", m->ncpus);
 	return true;
@@ -547,8 +568,10 @@ static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
 	char tname[256];
 	uint64_t at = r->off;
 	if (!get_str(r, o->name, LOG_NAME_MAX, 1) || !name_ok(o->name))
-		return fail(l, at, "object %u: name missing, too long (max %u) or not printable "
-				   "without spaces", i, LOG_NAME_MAX - 1);
+		return fail(l, at,
+			    "object %u: name missing, too long (max %u) or not printable "
+			    "without spaces",
+			    i, LOG_NAME_MAX - 1);
 	if (seen_before(l, l->seen_names, log_hash_name(o->name), i, true))
 		return fail(l, at, "object %u: name %s used twice", i, o->name);
 	at = r->off;
@@ -575,11 +598,13 @@ static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
 	if (r->past || r->end - r->off < slen)
 		return fail(l, r->off, "object %s: row truncated", o->name);
 	if (!o->type && !(o->type = standin_type(l, tname, slen)))
-		return fail(l, at, "object %s: type %s: state of %lu bytes (at most %u), or out of "
-				   "memory", o->name, tname, slen, LOG_STATE_MAX);
+		return fail(l, at,
+			    "object %s: type %s: state of %lu bytes (at most %u), or out of "
+			    "memory",
+			    o->name, tname, slen, LOG_STATE_MAX);
 	if (slen != o->type->state_size)
-		return fail(l, at, "object %s: checkpoint state is %lu bytes, type %s has %u", o->name,
-			    slen, tname, o->type->state_size);
+		return fail(l, at, "object %s: checkpoint state is %lu bytes, type %s has %u",
+			    o->name, slen, tname, o->type->state_size);
 	__builtin_memcpy(o->ck_state, r->file + r->off, (size_t)slen);
 	r->off += slen;
 	if (o->nevents > o->count || o->first != o->count - o->nevents)
@@ -591,8 +616,8 @@ static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
 	/* From here on order_runs != 0 is what says an ORDR section follows. */
 	if (ordered > 1 || (ordered && (o->order_runs == 0 || o->order_runs > o->count)) ||
 	    (!ordered && o->order_runs))
-		return fail(l, at, "object %s: order flag %lu with %lu runs for %lu events", o->name,
-			    ordered, o->order_runs, o->count);
+		return fail(l, at, "object %s: order flag %lu with %lu runs for %lu events",
+			    o->name, ordered, o->order_runs, o->count);
 	uint64_t dg = o->type->digest ? o->type->digest(o->ck_state) : 0;
 	if (o->ck_digest != dg && !trace_type_unknown(o->type))
 		return fail(l, at, "object %s: checkpoint digest %016lx, the state's is %016lx",
@@ -649,7 +674,8 @@ static bool check_chain(struct ld *l, const struct log_objrec *o, uint64_t base)
 		uint64_t at = base + (q - o->first) * EV_BYTES;
 		if (q == o->ck_seq) {
 			if (known && h != o->ck_hash)
-				return fail(l, at, "checkpoint hash %016lx at seq %lu, chain has %016lx",
+				return fail(l, at,
+					    "checkpoint hash %016lx at seq %lu, chain has %016lx",
 					    o->ck_hash, q, h);
 			h = o->ck_hash;
 			known = true;
@@ -658,13 +684,14 @@ static bool check_chain(struct ld *l, const struct log_objrec *o, uint64_t base)
 			break;
 		uint64_t want = log_hash_event(h, e);
 		if (known && want != e->hash)
-			return fail(l, at, "event seq %lu: chained hash %016lx, recomputed %016lx", q, e->hash,
-				    want);
+			return fail(l, at, "event seq %lu: chained hash %016lx, recomputed %016lx",
+				    q, e->hash, want);
 		h = e->hash;
 		known = true;
 	}
 	if (h != o->hash)
-		return fail(l, base, "final hash %016lx in the object table, chain ends at %016lx", o->hash, h);
+		return fail(l, base, "final hash %016lx in the object table, chain ends at %016lx",
+			    o->hash, h);
 	if (trace_type_unknown(o->type))
 		return true; /* nothing to replay with */
 
@@ -729,8 +756,9 @@ static bool load_events(struct ld *l, struct rd *r, uint32_t i)
 	struct log_objrec *o = &l->set->objs[i];
 	uint64_t base = r->off, plen = r->end - r->off;
 	if (plen != (uint64_t)o->nevents * EV_BYTES)
-		return fail(l, base, "%lu bytes hold %lu events of %u bytes (and %lu over), the "
-				     "object table says %u events",
+		return fail(l, base,
+			    "%lu bytes hold %lu events of %u bytes (and %lu over), the "
+			    "object table says %u events",
 			    plen, plen / EV_BYTES, EV_BYTES, plen % EV_BYTES, o->nevents);
 	o->events = ld_alloc(l, ((uint64_t)o->nevents + 1) * sizeof(struct log_event));
 	if (!o->events)
@@ -756,8 +784,9 @@ static bool check_order(struct ld *l, const struct log_objrec *o, uint64_t base)
 			for (uint64_t s = q > o->first ? q : o->first; s < q + run->count; s++) {
 				const struct log_event *e = &o->events[s - o->first];
 				if (run->cpu != e->cpu || run->thread != e->thread)
-					return fail(l, base, "order stream says seq %lu was cpu=%u "
-							     "thr=%u, the event says cpu=%u thr=%u",
+					return fail(l, base,
+						    "order stream says seq %lu was cpu=%u "
+						    "thr=%u, the event says cpu=%u thr=%u",
 						    (unsigned long)s, run->cpu, run->thread, e->cpu,
 						    e->thread);
 			}
@@ -794,7 +823,8 @@ static bool load_order(struct ld *l, struct rd *r, uint32_t i)
 		sum += run->count;
 	}
 	if (sum != o->count)
-		return fail(l, base, "runs cover %lu events, the object table says %lu", sum, o->count);
+		return fail(l, base, "runs cover %lu events, the object table says %lu", sum,
+			    o->count);
 	return check_order(l, o, base);
 }
 
@@ -811,8 +841,8 @@ static bool load_header(struct ld *l, uint32_t *nsec)
 {
 	struct rd r = { .file = l->file, .off = 8, .end = l->len };
 	if (l->len < HDR_BYTES)
-		return fail(l, l->len, "truncated: %lu bytes, shorter than the %u-byte header", l->len,
-			    HDR_BYTES);
+		return fail(l, l->len, "truncated: %lu bytes, shorter than the %u-byte header",
+			    l->len, HDR_BYTES);
 	if (__builtin_memcmp(l->file, TRACE_MAGIC, 8) != 0)
 		return fail(l, 0, "not a trace file (bad magic)");
 	uint32_t major = (uint32_t)get(&r, 2), minor = (uint32_t)get(&r, 2);
@@ -823,23 +853,26 @@ static bool load_header(struct ld *l, uint32_t *nsec)
 		return fail(l, 28, "header checksum %08lx, computed %08lx (corrupt header)", crc,
 			    (uint64_t)want);
 	if (major > TRACE_MAJOR)
-		return fail(l, 8, "trace format version %u.%u is newer than this loader (%u.%u): "
-				  "use tools built from a newer tree", major, minor, TRACE_MAJOR,
-			    TRACE_MINOR);
+		return fail(l, 8,
+			    "trace format version %u.%u is newer than this loader (%u.%u): "
+			    "use tools built from a newer tree",
+			    major, minor, TRACE_MAJOR, TRACE_MINOR);
 	if (major >= 1 && major < TRACE_MAJOR)
-		return fail(l, 8, "trace format version %u.%u is older than this loader (%u.%u), "
-				  "which reads only %u.x (events now carry 64-bit seq numbers and "
-				  "32-bit object ids): record the run again with these tools",
+		return fail(l, 8,
+			    "trace format version %u.%u is older than this loader (%u.%u), "
+			    "which reads only %u.x (events now carry 64-bit seq numbers and "
+			    "32-bit object ids): record the run again with these tools",
 			    major, minor, TRACE_MAJOR, TRACE_MINOR, TRACE_MAJOR);
 	if (major != TRACE_MAJOR)
 		return fail(l, 8, "unknown trace format version %u.%u", major, minor);
 	if (flags)
 		return fail(l, 24, "unknown header flags %lx", flags);
 	if (flen > l->len)
-		return fail(l, l->len, "truncated: header says %lu bytes, file has %lu", flen, l->len);
+		return fail(l, l->len, "truncated: header says %lu bytes, file has %lu", flen,
+			    l->len);
 	if (flen < l->len)
-		return fail(l, flen, "%lu bytes of garbage after the end (%lu bytes)", l->len - flen,
-			    flen);
+		return fail(l, flen, "%lu bytes of garbage after the end (%lu bytes)",
+			    l->len - flen, flen);
 	l->meta->major = (uint16_t)major;
 	l->meta->minor = (uint16_t)minor;
 	l->newer = minor > TRACE_MINOR;
@@ -889,8 +922,8 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 		uint32_t stored = (uint32_t)le_get(l->file + r.end, 4);
 		uint32_t want = trace_crc32(0, l->file + off, (size_t)(SEC_HDR + plen));
 		if (stored != want)
-			return fail(l, r.end, "checksum %08x, computed %08x (corrupt section)", stored,
-				    want);
+			return fail(l, r.end, "checksum %08x, computed %08x (corrupt section)",
+				    stored, want);
 		off = r.end + SEC_CRC;
 		uint32_t exp = expected_tag(l, seen - skipped, obj, evts_done);
 		if (tag != exp && l->newer && !known_tag(tag)) {
@@ -949,8 +982,14 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 bool trace_load(const void *buf, size_t len, struct log_set *set, struct trace_meta *meta,
 		const struct trace_mem *mem, struct trace_err *err)
 {
-	struct ld l = { .file = buf, .len = len, .set = set, .meta = meta, .mem = mem,
-			.err = err, .obj = -1, .secno = -1 };
+	struct ld l = { .file = buf,
+			.len = len,
+			.set = set,
+			.meta = meta,
+			.mem = mem,
+			.err = err,
+			.obj = -1,
+			.secno = -1 };
 	uint32_t nsec = 0;
 	__builtin_memset(set, 0, sizeof *set);
 	__builtin_memset(meta, 0, sizeof *meta);

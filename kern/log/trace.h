@@ -40,7 +40,7 @@ struct trace_meta {
 	uint64_t seed;
 	char build_id[TRACE_STR_MAX]; /* caller-supplied kernel build id or hash */
 	char cmdline[TRACE_STR_MAX];
-	char oracle[TRACE_STR_MAX];   /* "hw", "script:random:3", ... */
+	char oracle[TRACE_STR_MAX]; /* "hw", "script:random:3", ... */
 };
 
 /* ---- checksums (own, freestanding) ---- */
@@ -55,8 +55,7 @@ typedef bool (*trace_write_fn)(void *ctx, const void *p, size_t n);
 uint64_t trace_size(const struct log_set *set, const struct trace_meta *m);
 /* Encode `set` and `m`.  False if the sink failed or the set is not
  * consistent (more order runs claimed than chunks hold, too many objects). */
-bool trace_save(const struct log_set *set, const struct trace_meta *m, trace_write_fn w,
-		void *ctx);
+bool trace_save(const struct log_set *set, const struct trace_meta *m, trace_write_fn w, void *ctx);
 
 /* A sink into a fixed buffer: kernel, a static area; host, trace_size()
  * bytes of heap.  Refuses (save fails) rather than overflow. */
@@ -83,8 +82,8 @@ struct trace_mem {
 };
 
 struct trace_err {
-	char msg[320];    /* "section EVTS (object lock.sched) at byte 1234: ..." */
-	uint64_t offset;  /* byte offset in the file of what is wrong */
+	char msg[320];   /* "section EVTS (object lock.sched) at byte 1234: ..." */
+	uint64_t offset; /* byte offset in the file of what is wrong */
 };
 
 /*
@@ -135,8 +134,8 @@ void tbuf_vprintf(struct trace_buf *b, const char *fmt, va_list ap);
 
 /* One line (no newline) for event e of object r:
  *   lock.sched 17 cpu=2 thr=3 ACQ arg0=17 arg1=0 hash=9f3c... ts=.. wait=.. hold=.. rel=2 */
-void trace_text_event(struct trace_buf *b, const struct log_objrec *r,
-		      const struct log_event *e, unsigned flags);
+void trace_text_event(struct trace_buf *b, const struct log_objrec *r, const struct log_event *e,
+		      unsigned flags);
 
 /* Line sink for trace_text: one line without its newline. */
 typedef void (*trace_line_fn)(void *ctx, const char *line);

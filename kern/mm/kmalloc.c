@@ -33,16 +33,16 @@
 #include "lib/string.h"
 #include "mm/palloc.h"
 
-#define NCLASS 5		/* 64, 128, 256, 512, 1024 */
+#define NCLASS 5 /* 64, 128, 256, 512, 1024 */
 #define SLAB_HDR 64
-#define BIG_ORDERS 13		/* 4 KiB << 0..12 */
+#define BIG_ORDERS 13 /* 4 KiB << 0..12 */
 #define BIG_PAGES (1u << (BIG_ORDERS - 1))
 
 _Static_assert(((uint64_t)PGSIZE << (BIG_ORDERS - 1)) == KMALLOC_MAX, "area is the largest block");
 
 struct slab {
-	struct slab *next, *prev;	/* the class's slabs with free blocks */
-	void *free;			/* free blocks, threaded through their first word */
+	struct slab *next, *prev; /* the class's slabs with free blocks */
+	void *free;               /* free blocks, threaded through their first word */
 	uint32_t nfree;
 	uint32_t cls;
 };
@@ -62,8 +62,14 @@ static uint8_t big_mark[BIG_PAGES];
 static struct fblk *big_list[BIG_ORDERS];
 static bool big_ready;
 
-static uint32_t class_size(unsigned c) { return 64u << c; }
-static uint32_t per_slab(unsigned c) { return (PGSIZE - SLAB_HDR) / class_size(c); }
+static uint32_t class_size(unsigned c)
+{
+	return 64u << c;
+}
+static uint32_t per_slab(unsigned c)
+{
+	return (PGSIZE - SLAB_HDR) / class_size(c);
+}
 
 /* The class of a small request: the smallest 64 << c holding it. */
 static unsigned class_of(size_t bytes)
@@ -181,7 +187,7 @@ static void *big_alloc(unsigned o)
 		return 0;
 	uint32_t pg = (uint32_t)(((uint8_t *)big_list[j] - big_area) / PGSIZE);
 	big_remove(pg, j);
-	while (j > o) {	/* split: the upper half stays free */
+	while (j > o) { /* split: the upper half stays free */
 		j--;
 		big_push(pg + (1u << j), j);
 	}

@@ -11,13 +11,13 @@
 
 #define KMALLOC_MAX (16u << 20) /* the largest block (the multi-page area) */
 
-void *kmalloc(size_t bytes);		/* NULL when out of memory or bytes > KMALLOC_MAX */
-void kfree(void *p, size_t bytes);	/* bytes as given to kmalloc; NULL is ignored */
+void *kmalloc(size_t bytes);       /* NULL when out of memory or bytes > KMALLOC_MAX */
+void kfree(void *p, size_t bytes); /* bytes as given to kmalloc; NULL is ignored */
 
 struct kmalloc_stats {
-	uint64_t in_use;	/* bytes of blocks handed out (rounded to their class) */
-	uint64_t slab_pages;	/* palloc pages holding small blocks */
-	uint64_t big_free;	/* bytes free in the multi-page area */
+	uint64_t in_use;     /* bytes of blocks handed out (rounded to their class) */
+	uint64_t slab_pages; /* palloc pages holding small blocks */
+	uint64_t big_free;   /* bytes free in the multi-page area */
 };
 void kmalloc_stats(struct kmalloc_stats *s);
 

@@ -11,8 +11,8 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-#define MAX_PHYS	(64ull << 30)	/* pages above 64 GiB are not used */
-#define NPAGES_MAX	(MAX_PHYS / PGSIZE)
+#define MAX_PHYS (64ull << 30) /* pages above 64 GiB are not used */
+#define NPAGES_MAX (MAX_PHYS / PGSIZE)
 
 extern char _end[];
 
@@ -25,13 +25,16 @@ static struct freepage *freelist;
 static uint64_t nfree, ntotal, top;
 static uint8_t freebits[NPAGES_MAX / 8];
 
-static int isfree(uint64_t pn) { return freebits[pn / 8] >> (pn % 8) & 1; }
+static int isfree(uint64_t pn)
+{
+	return freebits[pn / 8] >> (pn % 8) & 1;
+}
 static void setfree(uint64_t pn, int f)
 {
 	if (f)
 		freebits[pn / 8] |= (uint8_t)(1u << (pn % 8));
 	else
-		freebits[pn / 8] &= (uint8_t)~(1u << (pn % 8));
+		freebits[pn / 8] &= (uint8_t) ~(1u << (pn % 8));
 }
 
 static void push(uint64_t pa)
@@ -45,7 +48,7 @@ static void push(uint64_t pa)
 
 static int reserved(const struct bootinfo *bi, uint64_t pa)
 {
-	if (pa < (uint64_t)(uintptr_t)_end)	/* low memory, the trampoline, the kernel */
+	if (pa < (uint64_t)(uintptr_t)_end) /* low memory, the trampoline, the kernel */
 		return 1;
 	for (int i = 0; i < bi->nmods; i++)
 		if (pa + PGSIZE > bi->mods[i].start && pa < bi->mods[i].end)
@@ -103,6 +106,15 @@ void pfree(void *page)
 	spin_release(&lk);
 }
 
-uint64_t palloc_nfree(void) { return nfree; }
-uint64_t palloc_ntotal(void) { return ntotal; }
-uint64_t mem_top(void) { return top; }
+uint64_t palloc_nfree(void)
+{
+	return nfree;
+}
+uint64_t palloc_ntotal(void)
+{
+	return ntotal;
+}
+uint64_t mem_top(void)
+{
+	return top;
+}

@@ -9,10 +9,10 @@
 #define PGSIZE 4096
 
 void palloc_init(const struct bootinfo *bi);
-void *palloc(void);		/* a zeroed page, or NULL when memory is exhausted */
-void pfree(void *page);		/* panics on a page that is not ours or already free */
+void *palloc(void);     /* a zeroed page, or NULL when memory is exhausted */
+void pfree(void *page); /* panics on a page that is not ours or already free */
 uint64_t palloc_nfree(void);
 uint64_t palloc_ntotal(void);
-uint64_t mem_top(void);		/* end of the highest available RAM region */
+uint64_t mem_top(void); /* end of the highest available RAM region */
 
 #endif

@@ -10,7 +10,7 @@
 #include "mm/palloc.h"
 #include "x86.h"
 
-#define MMIO_START 0xfe000000ull	/* IOAPIC 0xfec00000, LAPIC 0xfee00000 */
+#define MMIO_START 0xfe000000ull /* IOAPIC 0xfec00000, LAPIC 0xfee00000 */
 
 static uint64_t *kpml4;
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-void kvm_init(void);		/* build the kernel's identity map and switch to it */
-uint64_t kvm_cr3(void);		/* what APs load */
+void kvm_init(void);    /* build the kernel's identity map and switch to it */
+uint64_t kvm_cr3(void); /* what APs load */
 
 #endif

@@ -18,10 +18,10 @@ static void gdt_init(struct cpu *c)
 	struct gdt *g = &c->gdt;
 	uint64_t tss = (uint64_t)&c->tss;
 	g->seg[0] = 0;
-	g->seg[SEG_KCODE / 8] = 0x00209a0000000000ull;	/* P, DPL0, code, L */
-	g->seg[SEG_KDATA / 8] = 0x0000920000000000ull;	/* P, DPL0, data, writable */
-	g->seg[SEG_UDATA / 8] = 0x0000f20000000000ull;	/* P, DPL3, data */
-	g->seg[SEG_UCODE / 8] = 0x0020fa0000000000ull;	/* P, DPL3, code, L */
+	g->seg[SEG_KCODE / 8] = 0x00209a0000000000ull; /* P, DPL0, code, L */
+	g->seg[SEG_KDATA / 8] = 0x0000920000000000ull; /* P, DPL0, data, writable */
+	g->seg[SEG_UDATA / 8] = 0x0000f20000000000ull; /* P, DPL3, data */
+	g->seg[SEG_UCODE / 8] = 0x0020fa0000000000ull; /* P, DPL3, code, L */
 	/* 64-bit TSS descriptor: 16 bytes, type 9 (available TSS). */
 	g->seg[SEG_TSS / 8] = (sizeof(struct tss) - 1) | (tss & 0xffffff) << 16 |
 			      0x0000890000000000ull | ((tss >> 24) & 0xff) << 56;
@@ -30,22 +30,23 @@ static void gdt_init(struct cpu *c)
 	c->tss.rsp[0] = c->kstack_top;
 	c->tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[c->id][0] + 4096;
 	c->tss.ist[IST_DF - 1] = (uint64_t)ist_stacks[c->id][1] + 4096;
-	c->tss.iomap_base = sizeof(struct tss);	/* no I/O bitmap */
+	c->tss.iomap_base = sizeof(struct tss); /* no I/O bitmap */
 
 	struct dtr d = { sizeof(g->seg) - 1, (uint64_t)g->seg };
 	lgdt(&d);
 	/* Reload CS through a far return, then the data segments. */
-	__asm__ volatile("pushq %0\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n"
-			 "1:\n\t"
-			 "movw %w1, %%ds\n\t"
-			 "movw %w1, %%es\n\t"
-			 "movw %w1, %%ss\n\t"
-			 :
-			 : "i"(SEG_KCODE), "r"(SEG_KDATA)
-			 : "rax", "memory");
+	__asm__ volatile(
+		"pushq %0\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"movw %w1, %%ds\n\t"
+		"movw %w1, %%es\n\t"
+		"movw %w1, %%ss\n\t"
+		:
+		: "i"(SEG_KCODE), "r"(SEG_KDATA)
+		: "rax", "memory");
 	ltr(SEG_TSS);
 }
 

@@ -16,15 +16,15 @@ enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_ONLINE, CPU_FAILED, CPU_HALTED };
 enum call_state { CALL_FREE, CALL_BUSY };
 
 struct cpu {
-	struct cpu *self;		/* %gs:0 */
-	uint32_t id;			/* dense index 0..ncpu-1; the boot CPU is 0 */
+	struct cpu *self; /* %gs:0 */
+	uint32_t id;      /* dense index 0..ncpu-1; the boot CPU is 0 */
 	uint32_t apic_id;
-	volatile int state;		/* enum cpu_state */
-	int ncli;			/* depth of pushcli() nesting */
-	int intena;			/* were interrupts on before the first pushcli? */
+	volatile int state; /* enum cpu_state */
+	int ncli;           /* depth of pushcli() nesting */
+	int intena;         /* were interrupts on before the first pushcli? */
 	uint64_t kstack_top;
-	volatile uint64_t ticks;	/* LAPIC timer interrupts taken */
-	volatile uint64_t nintr;	/* device/IPI interrupts taken */
+	volatile uint64_t ticks; /* LAPIC timer interrupts taken */
+	volatile uint64_t nintr; /* device/IPI interrupts taken */
 	/*
 	 * Cross-CPU calls (smp_call): a caller claims the mailbox (call_state
 	 * CALL_FREE -> CALL_BUSY, one CAS), fills fn/arg, bumps call_seq and
@@ -34,18 +34,18 @@ struct cpu {
 	void (*volatile call_fn)(void *);
 	void *volatile call_arg;
 	volatile uint64_t call_seq, call_done;
-	volatile uint32_t call_state;	/* enum call_state */
-	uint32_t tid;			/* id of the thread running here (plat_thread) */
-	int intr_depth;			/* > 0 inside an interrupt handler (the oracle refuses it) */
+	volatile uint32_t call_state; /* enum call_state */
+	uint32_t tid;                 /* id of the thread running here (plat_thread) */
+	int intr_depth;               /* > 0 inside an interrupt handler (the oracle refuses it) */
 	struct gdt gdt;
 	struct tss tss;
 } __attribute__((aligned(64)));
 
 extern struct cpu cpus[MAXCPU];
-extern int ncpu;		/* CPUs found in the MADT (capped at MAXCPU) */
+extern int ncpu; /* CPUs found in the MADT (capped at MAXCPU) */
 extern volatile int ncpu_online;
-extern int ncpu_found;		/* enabled CPUs in the MADT, even beyond MAXCPU */
-extern int percpu_ready;	/* GS base valid on every running CPU */
+extern int ncpu_found;   /* enabled CPUs in the MADT, even beyond MAXCPU */
+extern int percpu_ready; /* GS base valid on every running CPU */
 
 static inline struct cpu *thiscpu(void)
 {
@@ -54,18 +54,21 @@ static inline struct cpu *thiscpu(void)
 	return c;
 }
 
-static inline uint32_t cpuid_self(void) { return thiscpu()->id; }
+static inline uint32_t cpuid_self(void)
+{
+	return thiscpu()->id;
+}
 
 /* Nested interrupt disabling, as in xv6: pushcli/popcli pairs may nest. */
 void pushcli(void);
 void popcli(void);
 
-void cpu_init_self(struct cpu *c);	/* GDT, TSS, IDT and GS base for the calling CPU */
-void mp_init(void);			/* discover CPUs (ACPI MADT) */
-void mp_start_aps(void);		/* INIT-SIPI-SIPI each AP, with a timeout */
-void smp_call(int cpu, void (*fn)(void *), void *arg);	/* run fn(arg) on cpu, asynchronously */
-void smp_call_wait(int cpu);				/* wait until that call returned */
-void smp_call_all(void (*fn)(void *), void *arg);	/* run on every online CPU, incl. self; wait */
+void cpu_init_self(struct cpu *c); /* GDT, TSS, IDT and GS base for the calling CPU */
+void mp_init(void);                /* discover CPUs (ACPI MADT) */
+void mp_start_aps(void);           /* INIT-SIPI-SIPI each AP, with a timeout */
+void smp_call(int cpu, void (*fn)(void *), void *arg); /* run fn(arg) on cpu, asynchronously */
+void smp_call_wait(int cpu);                           /* wait until that call returned */
+void smp_call_all(void (*fn)(void *), void *arg); /* run on every online CPU, incl. self; wait */
 void cpu_idle_loop(void) __attribute__((noreturn));
 
 #endif

@@ -33,7 +33,7 @@ extern char tramp_start[], tramp_end[], tramp_params[];
 static void ipi_call(struct trapframe *tf);
 static uint8_t kstacks[MAXCPU][KSTACK_SIZE] __attribute__((aligned(16)));
 static struct madt_info madt;
-int ncpu_found;			/* enabled CPUs in the MADT, including any beyond MAXCPU */
+int ncpu_found; /* enabled CPUs in the MADT, including any beyond MAXCPU */
 
 struct tramp_params {
 	uint64_t cr3, stack, entry, arg;
@@ -85,10 +85,10 @@ void mp_init(void)
 static void ap_main(struct cpu *c) __attribute__((noreturn));
 static void ap_main(struct cpu *c)
 {
-	cpu_init_self(c);	/* first: everything else uses thiscpu() */
+	cpu_init_self(c); /* first: everything else uses thiscpu() */
 	lapic_init();
 	lapic_timer_start(HZ);
-	thread_init_cpu();	/* this boot stack becomes the CPU's idle thread */
+	thread_init_cpu(); /* this boot stack becomes the CPU's idle thread */
 	__atomic_fetch_add(&ncpu_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	cpu_idle_loop();
@@ -168,7 +168,7 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 		popcli();
-		oracle_cpu_idle(cpuid_self());	/* script: the target needs turns to free it */
+		oracle_cpu_idle(cpuid_self()); /* script: the target needs turns to free it */
 		while (__atomic_load_n(&c->call_state, __ATOMIC_RELAXED) != CALL_FREE)
 			cpu_relax();
 		oracle_cpu_busy(cpuid_self());
@@ -176,7 +176,7 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 	c->call_fn = fn;
 	c->call_arg = arg;
 	__atomic_fetch_add(&c->call_seq, 1, __ATOMIC_RELEASE);
-	oracle_cpu_wake((unsigned)cpu);	/* script: the target is an actor from now on */
+	oracle_cpu_wake((unsigned)cpu); /* script: the target is an actor from now on */
 	lapic_send_ipi(c->apic_id, T_IPI_CALL);
 	popcli();
 }
@@ -203,7 +203,7 @@ static int run_pending_call(struct cpu *c)
 	if (seq == c->call_done)
 		return 0;
 	sti();
-	oracle_cpu_busy(c->id);	/* script: wait for this CPU's turn first */
+	oracle_cpu_busy(c->id); /* script: wait for this CPU's turn first */
 	c->call_fn(c->call_arg);
 	/* call_done first: a caller that claims the freed mailbox bumps call_seq past it. */
 	__atomic_store_n(&c->call_done, seq, __ATOMIC_RELEASE);
@@ -230,6 +230,6 @@ void cpu_idle_loop(void)
 		cli();
 		if (run_pending_call(c) || sched_idle_work() || sched_idle_poll())
 			continue;
-		sti_hlt();	/* an IPI between the check and hlt still wakes us */
+		sti_hlt(); /* an IPI between the check and hlt still wakes us */
 	}
 }

@@ -46,7 +46,7 @@ struct chan {
 	const uint32_t *buf;  /* the sender's words while FULL */
 	uint32_t owner;       /* receiving thread's id */
 	uint32_t id;
-	uint64_t blocked;     /* sends and receives that had to sleep (contention report) */
+	uint64_t blocked; /* sends and receives that had to sleep (contention report) */
 	char name[CHAN_NAME_MAX];
 };
 

@@ -4,8 +4,8 @@
  */
 #include "thread/runq_log.h"
 
-static const char *const runq_events[] = { "SPAWN", "WAKE", "PREEMPT", "MIGRATE_IN", "MIGRATE_OUT",
-					   "EXIT" };
+static const char *const runq_events[] = { "SPAWN",      "WAKE",        "PREEMPT",
+					   "MIGRATE_IN", "MIGRATE_OUT", "EXIT" };
 
 static const char *runq_apply(void *state, const struct log_event *ev)
 {

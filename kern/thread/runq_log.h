@@ -13,8 +13,8 @@ enum runq_event { RQ_SPAWN, RQ_WAKE, RQ_PREEMPT, RQ_MIGRATE_IN, RQ_MIGRATE_OUT, 
 
 /* Replayed state of a run queue's log. */
 struct runq_state {
-	uint64_t owned;	  /* threads that belong to this CPU (spawned or migrated in, not gone) */
-	uint64_t idsum;	  /* sum of their ids: with `owned`, a digest of the set */
+	uint64_t owned; /* threads that belong to this CPU (spawned or migrated in, not gone) */
+	uint64_t idsum; /* sum of their ids: with `owned`, a digest of the set */
 	uint64_t spawns, wakes, preempts, migrations, exits;
 };
 

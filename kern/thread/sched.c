@@ -15,7 +15,6 @@
 #include "oracle/oracle.h"
 #include "x86.h"
 
-
 struct sched_cpu {
 	struct runq rq;
 	struct thread *cur;

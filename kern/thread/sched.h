@@ -66,7 +66,7 @@ bool sched_wakeup(struct thread *t);
 void sched_migrate(int cpu);
 
 /* For thread.c. */
-void sched_enqueue_new(struct thread *t);	/* a new READY thread on t->cpu */
+void sched_enqueue_new(struct thread *t); /* a new READY thread on t->cpu */
 void sched_exit_current(void) __attribute__((noreturn));
 struct thread *sched_current(void);
 void sched_set_current(struct thread *t, struct thread *idle);

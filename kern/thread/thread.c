@@ -173,8 +173,8 @@ unsigned thread_count(void)
 
 void thread_ps(void)
 {
-	kprintf("  %-10s %-20s %3s  %-6s %-5s %10s %10s  %s\n", "id", "name", "cpu", "state", "cont",
-		"kentries", "switches", "waits on");
+	kprintf("  %-10s %-20s %3s  %-6s %-5s %10s %10s  %s\n", "id", "name", "cpu", "state",
+		"cont", "kentries", "switches", "waits on");
 	for (unsigned i = 0; i < THREAD_MAX; i++) {
 		const struct thread *t = &threads[i];
 		if (t->state == TS_FREE)

@@ -33,23 +33,23 @@ enum thread_state { TS_FREE, TS_READY, TS_RUN, TS_SLEEP, TS_DEAD };
 struct waitq;
 
 struct thread {
-	uint64_t rsp;		/* saved by ctx_switch while not running */
+	uint64_t rsp; /* saved by ctx_switch while not running */
 	uint32_t id;
-	volatile int state;	/* enum thread_state */
-	volatile int cpu;	/* the CPU whose run queue owns it */
-	volatile int on_cpu;	/* still running on (or switching off) a CPU's stack */
-	bool idle;		/* a CPU's idle thread: never queued */
-	struct thread *next;	/* run-queue link */
-	struct thread *wnext;	/* condition-variable queue link */
-	struct thread *joiner;	/* sleeps in thread_join until this one is DEAD */
+	volatile int state;    /* enum thread_state */
+	volatile int cpu;      /* the CPU whose run queue owns it */
+	volatile int on_cpu;   /* still running on (or switching off) a CPU's stack */
+	bool idle;             /* a CPU's idle thread: never queued */
+	struct thread *next;   /* run-queue link */
+	struct thread *wnext;  /* condition-variable queue link */
+	struct thread *joiner; /* sleeps in thread_join until this one is DEAD */
 	void (*fn)(void *);
 	void *arg;
-	uint64_t kentries;	/* preemption points passed (the replay coordinate) */
-	uint64_t switches;	/* times dispatched */
-	uint64_t slice_start;	/* the CPU's tick count when last dispatched */
-	uint32_t container;	/* container id (kern/mm/container.h) */
-	const char *wait_what;	/* name of what it sleeps on (ps) */
-	uint8_t *stack;		/* NULL: runs on a boot stack */
+	uint64_t kentries;     /* preemption points passed (the replay coordinate) */
+	uint64_t switches;     /* times dispatched */
+	uint64_t slice_start;  /* the CPU's tick count when last dispatched */
+	uint32_t container;    /* container id (kern/mm/container.h) */
+	const char *wait_what; /* name of what it sleeps on (ps) */
+	uint8_t *stack;        /* NULL: runs on a boot stack */
 	char name[THREAD_NAME_MAX];
 };
 

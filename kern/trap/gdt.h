@@ -8,7 +8,7 @@ struct tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];
 	uint64_t reserved1;
-	uint64_t ist[7];	/* ist[0] is IST1: NMI and double fault run on their own stacks */
+	uint64_t ist[7]; /* ist[0] is IST1: NMI and double fault run on their own stacks */
 	uint64_t reserved2;
 	uint16_t reserved3;
 	uint16_t iomap_base;

@@ -10,14 +10,14 @@ struct gate {
 	uint16_t off_lo;
 	uint16_t sel;
 	uint8_t ist;
-	uint8_t type;	/* P | DPL | 0 | type (0xE: interrupt gate) */
+	uint8_t type; /* P | DPL | 0 | type (0xE: interrupt gate) */
 	uint16_t off_mid;
 	uint32_t off_hi;
 	uint32_t zero;
 } __attribute__((packed));
 _Static_assert(sizeof(struct gate) == 16, "a long-mode gate is 16 bytes");
 
-extern char vectors_start[];	/* 256 stubs, 16 bytes apart */
+extern char vectors_start[]; /* 256 stubs, 16 bytes apart */
 static struct gate idt[256] __attribute__((aligned(16)));
 
 static void set_gate(int n, int ist, int dpl)

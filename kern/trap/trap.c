@@ -17,11 +17,28 @@ static irq_handler_t handlers[256];
 static volatile uint64_t nspurious;
 
 static const char *const exc_names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
-	"invalid TSS", "segment not present", "stack fault", "general protection",
-	"page fault", "reserved", "x87 FP error", "alignment check", "machine check",
-	"SIMD FP error", "virtualization", "control protection",
+	"divide error",
+	"debug",
+	"NMI",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor overrun",
+	"invalid TSS",
+	"segment not present",
+	"stack fault",
+	"general protection",
+	"page fault",
+	"reserved",
+	"x87 FP error",
+	"alignment check",
+	"machine check",
+	"SIMD FP error",
+	"virtualization",
+	"control protection",
 };
 
 const char *trap_name(uint64_t trapno)
@@ -45,35 +62,37 @@ void trap_print_frame(const struct trapframe *tf)
 	if (tf->trapno == T_PGFLT)
 		kprintf_raw("  cr2 0x%016lx: %s %s in %s mode\n", rcr2(),
 			    (tf->err & 1) ? "protection violation" : "page not present",
-			    (tf->err & 16) ? "on instruction fetch" : (tf->err & 2) ? "on write" : "on read",
+			    (tf->err & 16)  ? "on instruction fetch"
+			    : (tf->err & 2) ? "on write"
+					    : "on read",
 			    (tf->err & 4) ? "user" : "kernel");
 	kprintf_raw("  rip %016lx  cs %04lx  rflags %08lx  rsp %016lx  ss %04lx\n", tf->rip, tf->cs,
 		    tf->rflags, tf->rsp, tf->ss);
-	kprintf_raw("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx,
-		    tf->rcx, tf->rdx);
-	kprintf_raw("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", tf->rsi, tf->rdi,
-		    tf->rbp, tf->r8);
-	kprintf_raw("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r9, tf->r10,
-		    tf->r11, tf->r12);
-	kprintf_raw("  r13 %016lx  r14 %016lx  r15 %016lx  cr3 %016lx\n", tf->r13, tf->r14,
-		    tf->r15, rcr3());
+	kprintf_raw("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx,
+		    tf->rdx);
+	kprintf_raw("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", tf->rsi, tf->rdi, tf->rbp,
+		    tf->r8);
+	kprintf_raw("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r9, tf->r10, tf->r11,
+		    tf->r12);
+	kprintf_raw("  r13 %016lx  r14 %016lx  r15 %016lx  cr3 %016lx\n", tf->r13, tf->r14, tf->r15,
+		    rcr3());
 }
 
 void trap(struct trapframe *tf)
 {
 	if (tf->trapno == T_NMI) {
-		panic_nmi(tf);	/* another CPU panicked (or a real NMI): stop here */
+		panic_nmi(tf); /* another CPU panicked (or a real NMI): stop here */
 		return;
 	}
 	if (tf->trapno < 32)
 		panic_trap(tf);
 	if (tf->trapno == T_SPURIOUS || (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16)) {
-		nspurious++;	/* LAPIC spurious or a masked legacy-PIC line: no EOI */
+		nspurious++; /* LAPIC spurious or a masked legacy-PIC line: no EOI */
 		return;
 	}
 	struct cpu *c = thiscpu();
 	c->nintr++;
-	c->intr_depth++;	/* handlers must not wait for an oracle turn (plat_in_interrupt) */
+	c->intr_depth++; /* handlers must not wait for an oracle turn (plat_in_interrupt) */
 	if (handlers[tf->trapno])
 		handlers[tf->trapno](tf);
 	else

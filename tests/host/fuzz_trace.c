@@ -118,8 +118,8 @@ static void make_seeds(void)
 /* One random edit of b (inserts stay within b->cap). */
 static void mutate(struct blob *b)
 {
-	static const uint64_t interesting[] = { 0, 1, 0x7f, 0xff, 0xffff, 0xffffffffull,
-						~0ull, 59, 510, 4096 };
+	static const uint64_t interesting[] = { 0,     1,  0x7f, 0xff, 0xffff, 0xffffffffull,
+						~0ull, 59, 510,  4096 };
 	size_t at = b->len ? (size_t)rnd(b->len) : 0;
 	switch (rnd(7)) {
 	case 0: /* flip a bit */

@@ -14,7 +14,7 @@
 
 #include "boot/bootinfo.h"
 
-static uint8_t *low;	/* 64 KiB below 4 GiB */
+static uint8_t *low; /* 64 KiB below 4 GiB */
 
 static uint32_t put(size_t off, const void *p, size_t n)
 {
@@ -24,8 +24,8 @@ static uint32_t put(size_t off, const void *p, size_t n)
 
 static int setup(void **state)
 {
-	low = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
-		   -1, 0);
+	low = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
+		   0);
 	return low == MAP_FAILED ? -1 : 0;
 }
 
@@ -33,15 +33,21 @@ static void test_mb1(void **state)
 {
 	memset(low, 0, 65536);
 	uint32_t info[22] = { 0 };
-	info[0] = (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9);	/* cmdline, mods, mmap, loader */
+	info[0] = (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9); /* cmdline, mods, mmap, loader */
 	info[4] = put(0x1000, "/boot/kernel.elf test=all oracle=hw", 36);
 	uint32_t mods[8] = { 0x200000, 0x201000, 0, 0, 0x300000, 0x300800, 0, 0 };
 	mods[2] = put(0x1100, "trace.bin", 10);
 	mods[6] = put(0x1120, "init", 5);
 	info[5] = 2;
 	info[6] = put(0x1200, mods, sizeof(mods));
-	struct __attribute__((packed)) { uint32_t size; uint64_t base, len; uint32_t type; } mm[3] = {
-		{ 20, 0, 0x9fc00, 1 }, { 20, 0xf0000, 0x10000, 2 }, { 20, 0x100000, 0x7ee0000, 1 },
+	struct __attribute__((packed)) {
+		uint32_t size;
+		uint64_t base, len;
+		uint32_t type;
+	} mm[3] = {
+		{ 20, 0, 0x9fc00, 1 },
+		{ 20, 0xf0000, 0x10000, 2 },
+		{ 20, 0x100000, 0x7ee0000, 1 },
 	};
 	info[11] = sizeof(mm);
 	info[12] = put(0x1300, mm, sizeof(mm));
@@ -52,7 +58,7 @@ static void test_mb1(void **state)
 	const char *why = NULL;
 	assert_int_equal(bootinfo_parse(&bi, MB1_BOOT_MAGIC, p, &why), 0);
 	assert_int_equal(bi.version, 1);
-	assert_string_equal(bi.cmdline, "test=all oracle=hw");	/* file name dropped */
+	assert_string_equal(bi.cmdline, "test=all oracle=hw"); /* file name dropped */
 	assert_string_equal(bi.loader, "GRUB");
 	assert_int_equal(bi.nmods, 2);
 	assert_int_equal(bi.mods[0].start, 0x200000);
@@ -89,8 +95,12 @@ static uint32_t build_mb2(uint8_t *buf, int with_end)
 	mm[0] = 24;
 	mm[1] = 0;
 	uint64_t *e = (uint64_t *)(mm + 2);
-	e[0] = 0; e[1] = 0x9f000; ((uint32_t *)&e[2])[0] = 1;
-	e[3] = 0x100000; e[4] = 0xff00000; ((uint32_t *)&e[5])[0] = 1;
+	e[0] = 0;
+	e[1] = 0x9f000;
+	((uint32_t *)&e[2])[0] = 1;
+	e[3] = 0x100000;
+	e[4] = 0xff00000;
+	((uint32_t *)&e[5])[0] = 1;
 	uint8_t *rsdp = tag(buf, &off, 14, 20);
 	memcpy(rsdp, "RSD PTR ", 8);
 	if (with_end)
@@ -107,7 +117,7 @@ static void test_mb2(void **state)
 	const char *why = NULL;
 	assert_int_equal(bootinfo_parse(&bi, MB2_BOOT_MAGIC, buf, &why), 0);
 	assert_int_equal(bi.version, 2);
-	assert_string_equal(bi.cmdline, "test=smp_boot x=1");	/* multiboot2 has no file name */
+	assert_string_equal(bi.cmdline, "test=smp_boot x=1"); /* multiboot2 has no file name */
 	assert_string_equal(bi.loader, "GRUB 2");
 	assert_int_equal(bi.nmods, 1);
 	assert_int_equal(bi.mods[0].start, 0x400000);
@@ -129,7 +139,7 @@ static void test_mb2_malformed(void **state)
 	assert_string_equal(why, "multiboot2 information has no end tag");
 
 	uint32_t len = build_mb2(buf, 1);
-	((uint32_t *)buf)[3] = len;	/* first tag claims to be as long as everything */
+	((uint32_t *)buf)[3] = len; /* first tag claims to be as long as everything */
 	assert_int_equal(bootinfo_parse(&bi, MB2_BOOT_MAGIC, buf, &why), -1);
 	assert_string_equal(why, "multiboot2 tag runs past the end");
 

@@ -136,8 +136,10 @@ static void test_explore_correct_locks_clean(void **st)
 		const struct scen_cfg *cfg = &scenario_find(names[n])->cfg;
 		oracle_script_set_horizon(20);
 		for (unsigned seed = 0; seed < 2000; seed++) {
-			struct oracle_spec s = { .kind = ORACLE_SCRIPT, .sched = OSCHED_PCT,
-						 .depth = 1 + seed % 3, .seed = seed };
+			struct oracle_spec s = { .kind = ORACLE_SCRIPT,
+						 .sched = OSCHED_PCT,
+						 .depth = 1 + seed % 3,
+						 .seed = seed };
 			struct host_result res;
 			if (!scenario_run(cfg, &s, HOST_COOP, 0, &res))
 				fail_msg("%s seed %u: %s", names[n], seed, res.msg);

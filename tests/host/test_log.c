@@ -63,12 +63,24 @@ static void test_hash_covers_every_field(void **st)
 		for (int hi = 0; hi < 2; hi++) {
 			struct log_event e = base;
 			switch (f) {
-			case 0: e.seq ^= hi ? 1ull << 63 : 1u; break;
-			case 1: e.thread ^= hi ? 1u << 31 : 1u; break;
-			case 2: e.cpu ^= hi ? 0x80 : 1; break;
-			case 3: e.type ^= hi ? 0x80 : 1; break;
-			case 4: e.arg0 ^= hi ? 1ull << 63 : 1; break;
-			default: e.arg1 ^= hi ? 1ull << 63 : 1; break;
+			case 0:
+				e.seq ^= hi ? 1ull << 63 : 1u;
+				break;
+			case 1:
+				e.thread ^= hi ? 1u << 31 : 1u;
+				break;
+			case 2:
+				e.cpu ^= hi ? 0x80 : 1;
+				break;
+			case 3:
+				e.type ^= hi ? 0x80 : 1;
+				break;
+			case 4:
+				e.arg0 ^= hi ? 1ull << 63 : 1;
+				break;
+			default:
+				e.arg1 ^= hi ? 1ull << 63 : 1;
+				break;
 			}
 			uint64_t a = log_hash_event(prev, &e), b = h0;
 			assert_int_not_equal(a, b);
@@ -162,7 +174,8 @@ static void test_ring_checkpoint_bounded(void **st)
 	assert_non_null(log_event_at(o, 99));
 	/* The checkpoint covers every event no longer in the ring. */
 	assert_true(o->ck_seq >= log_first(o) && o->ck_seq <= o->count);
-	assert_int_equal(((const struct counter_state *)(void *)o->ck_state)->value, (int64_t)o->ck_seq);
+	assert_int_equal(((const struct counter_state *)(void *)o->ck_state)->value,
+			 (int64_t)o->ck_seq);
 	for (int i = 0; i < 10000; i++)
 		add(o, 1);
 	assert_int_equal(log_mem_bytes(), mem);

@@ -15,8 +15,13 @@
 
 static void test_parse_accepts_and_formats(void **st)
 {
-	const char *ok[] = { "hw", "replay", "script:rr", "script:random:7", "script:pct:3:12345",
-			     "script:list:0,1,1,0", "script:random:18446744073709551615" };
+	const char *ok[] = { "hw",
+			     "replay",
+			     "script:rr",
+			     "script:random:7",
+			     "script:pct:3:12345",
+			     "script:list:0,1,1,0",
+			     "script:random:18446744073709551615" };
 	struct oracle_spec s;
 	char buf[128];
 	for (unsigned i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -180,7 +185,8 @@ static void test_altered_event_first_divergence(void **st)
 	x = (struct log_objrec *)log_set_find(&rec, "lock.ctr.0");
 	x->events[5].cpu ^= 1;
 	assert_false(replay(&cfg, HOST_COOP, &res));
-	snprintf(want, sizeof want, "divergence at lock.ctr.0 seq %lu", (unsigned long)(x->first + 5));
+	snprintf(want, sizeof want, "divergence at lock.ctr.0 seq %lu",
+		 (unsigned long)(x->first + 5));
 	if (!strstr(res.msg, want))
 		fail_msg("report '%s' lacks '%s'", res.msg, want);
 	log_record_order = false;

@@ -154,7 +154,8 @@ static void test_roundtrip_binary_and_text(void **st)
 	char want[160];
 	const struct log_objrec *l = log_set_find(&rec, "lock.ctr.0");
 	const struct log_event *e = &l->events[3];
-	snprintf(want, sizeof want, "\nlock.ctr.0 %lu cpu=%u thr=%u ACQ arg0=%lu arg1=0 hash=%016lx ts=",
+	snprintf(want, sizeof want,
+		 "\nlock.ctr.0 %lu cpu=%u thr=%u ACQ arg0=%lu arg1=0 hash=%016lx ts=",
 		 (unsigned long)e->seq, e->cpu, e->thread, (unsigned long)e->seq,
 		 (unsigned long)e->hash);
 	if (!strstr(t1, want))
@@ -320,8 +321,10 @@ static void test_reject_framing(void **st)
 	expect_reject(b, len, "version 4.0 is newer than this loader (3.0)", 0);
 	b[8] = 2; /* the previous major: 32-bit seq numbers */
 	assert_true(trace_reseal(b, len));
-	expect_reject(b, len, "header at byte 8: trace format version 2.0 is older than this "
-			      "loader (3.0)", "record the run again");
+	expect_reject(b, len,
+		      "header at byte 8: trace format version 2.0 is older than this "
+		      "loader (3.0)",
+		      "record the run again");
 	b[8] = 0;
 	assert_true(trace_reseal(b, len));
 	expect_reject(b, len, "unknown trace format version 0.0", 0);

@@ -33,7 +33,7 @@ KTEST(container_rules)
 			got++;
 	KT_EXPECT_EQ(got, 6);
 	KT_EXPECT_EQ(container_get((uint32_t)a)->usage, 6);
-	KT_EXPECT(!container_charge((uint32_t)a, 1)); /* E_MEM */
+	KT_EXPECT(!container_charge((uint32_t)a, 1));              /* E_MEM */
 	KT_EXPECT_EQ(container_destroy((uint32_t)a), -E_INVAL_ID); /* not empty */
 	for (int i = 0; i < 8; i++)
 		if (pages[i])

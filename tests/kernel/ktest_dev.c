@@ -24,7 +24,7 @@ KTEST(timer_ticks)
 	uint64_t before[MAXCPU];
 	for (int i = 0; i < ncpu; i++)
 		before[i] = cpus[i].ticks;
-	udelay(200000);			/* 200 ms: HZ / 5 ticks each */
+	udelay(200000); /* 200 ms: HZ / 5 ticks each */
 	for (int i = 0; i < ncpu; i++) {
 		uint64_t n = cpus[i].ticks - before[i];
 		if (n < HZ / 50 || n > HZ * 2 / 5)
@@ -61,12 +61,12 @@ KTEST(self_ipi)
  * delivered on re-entry, right between the two; under TCG the window is a
  * translation-block boundary, so this is a stress test. (x2APIC: one write.)
  */
-#define V_AIM		0x61
-#define V_POKE		0x62
-#define V_SIDE		0x63
-#define AIM_SENDS	10000
-#define AIM_POKES	100
-#define AIM_MAX_NS	2000000000ull
+#define V_AIM 0x61
+#define V_POKE 0x62
+#define V_SIDE 0x63
+#define AIM_SENDS 10000
+#define AIM_POKES 100
+#define AIM_MAX_NS 2000000000ull
 static volatile uint64_t aim_got[MAXCPU], side_got[MAXCPU], pokes, aim_sent;
 static volatile int aim_done;
 
@@ -125,8 +125,8 @@ KTEST_HW_CPUS(ipi_icr_interleave, 3)
 	for (int i = 0; i < ncpu; i++)
 		astray += (i != 0 ? aim_got[i] : 0) + (i != 2 ? side_got[i] : 0);
 	kprintf("# ipi_icr_interleave (%s): %lu sends to cpu 0 under %lu interrupts that send: "
-		"%lu arrived, %lu astray\n", lapic_x2apic() ? "x2APIC" : "xAPIC", aim_sent, pokes,
-		aim_got[0], astray);
+		"%lu arrived, %lu astray\n",
+		lapic_x2apic() ? "x2APIC" : "xAPIC", aim_sent, pokes, aim_got[0], astray);
 	KT_EXPECT(pokes > 0);
 	KT_EXPECT(aim_got[0] > 0);
 	KT_EXPECT_EQ(astray, 0);
@@ -136,7 +136,8 @@ KTEST_HW_CPUS(ipi_icr_interleave, 3)
 KTEST(kernel_snprintf)
 {
 	char buf[64];
-	snprintf(buf, sizeof(buf), "%d|%5u|%-4x|%08lx|%s|%c", -42, 7u, 0xabu, 0xdeadbeeful, "ok", 'z');
+	snprintf(buf, sizeof(buf), "%d|%5u|%-4x|%08lx|%s|%c", -42, 7u, 0xabu, 0xdeadbeeful, "ok",
+		 'z');
 	KT_EXPECT(strcmp(buf, "-42|    7|ab  |deadbeef|ok|z") == 0);
 }
 
@@ -144,7 +145,8 @@ KTEST(kernel_snprintf)
 static void flood(void *arg)
 {
 	for (int i = 0; i < 1000; i++)
-		kprintf("flood cpu=%02u line=%04d abcdefghijklmnopqrstuvwxyz0123456789\n", cpuid_self(), i);
+		kprintf("flood cpu=%02u line=%04d abcdefghijklmnopqrstuvwxyz0123456789\n",
+			cpuid_self(), i);
 }
 
 KTEST_EXPLICIT(console_flood)

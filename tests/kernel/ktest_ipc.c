@@ -65,8 +65,8 @@ static void receiver(void *arg)
 		if (!ok && r->bad++ == 0)
 			kprintf("    # receiver %d: bad message from %u seq %u (expected seq %u), %d "
 				"words, first bad word %d\n",
-				me, sender, seq, sender < (uint32_t)nthr ? r->next_seq[sender] : 0, n,
-				i - 1);
+				me, sender, seq, sender < (uint32_t)nthr ? r->next_seq[sender] : 0,
+				n, i - 1);
 		if (sender < (uint32_t)nthr)
 			r->next_seq[sender] = seq + 1;
 		r->got++;

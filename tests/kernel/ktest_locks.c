@@ -20,15 +20,15 @@
 #include "mp/cpu.h"
 #include "oracle/oracle.h"
 
-#define NOBJ 4		/* ctr.0, ctr.1: ticket locks; ctr.2, ctr.3: MCS locks */
-#define OPS 150		/* sections per CPU: TCG hands a contended lock over slowly */
+#define NOBJ 4  /* ctr.0, ctr.1: ticket locks; ctr.2, ctr.3: MCS locks */
+#define OPS 150 /* sections per CPU: TCG hands a contended lock over slowly */
 
 static struct biglock ctr[NOBJ];
-static volatile uint64_t plain[NOBJ];	/* non-atomic, updated only inside the sections */
+static volatile uint64_t plain[NOBJ]; /* non-atomic, updated only inside the sections */
 static volatile int in_cs[NOBJ];
 static volatile int overlaps;
-static uint32_t sections[PLAT_MAX_CPUS][NOBJ];	/* what each CPU did: the count to check against */
-static unsigned stride = 7;	/* which counter each section picks; locks_stride= changes it */
+static uint32_t sections[PLAT_MAX_CPUS][NOBJ]; /* what each CPU did: the count to check against */
+static unsigned stride = 7; /* which counter each section picks; locks_stride= changes it */
 
 static void hammer(void *arg)
 {
@@ -44,7 +44,7 @@ static void hammer(void *arg)
 		big_release(&ctr[k], COUNTER_ADD, 1, (uint64_t)(v + 1));
 		sections[cpu][k]++;
 	}
-	oracle_cpu_idle(cpu);	/* script: stop waiting for this CPU at event points */
+	oracle_cpu_idle(cpu); /* script: stop waiting for this CPU at event points */
 }
 
 /* One run under `oracle` (replay follows `ref`); returns the digest of all logs (0 on a failed start). */
@@ -88,10 +88,10 @@ static uint64_t run_ref(const char *oracle, const struct log_set *ref)
 			kprintf("    # %s: %s at event %lu\n", lo->name, r.violation, r.seq);
 			ktest_fail(__FILE__, __LINE__, "lock log invariants");
 		}
-		KT_EXPECT_EQ(lo->count, done);	/* one lock event per section */
+		KT_EXPECT_EQ(lo->count, done); /* one lock event per section */
 		/* The checker saw the whole ring window: the last LOCK_RING sections. */
 		KT_EXPECT_EQ(r.checked, done < LOCK_RING ? done : LOCK_RING);
-		if (lock_time_all || log_check_mode)	/* every acquisition timed */
+		if (lock_time_all || log_check_mode) /* every acquisition timed */
 			KT_EXPECT_EQ(r.timed, r.checked);
 		checked += r.checked;
 		timed += r.timed;
@@ -101,7 +101,8 @@ static uint64_t run_ref(const char *oracle, const struct log_set *ref)
 	KT_EXPECT_EQ(overlaps, 0);
 	uint64_t d = log_digest();
 	kprintf("    # oracle %s: %lu sections on %d cpus, digest %016lx; lock logs: %lu events "
-		"checked, %lu of them by time too\n", oracle, total, ncpu_online, d, checked, timed);
+		"checked, %lu of them by time too\n",
+		oracle, total, ncpu_online, d, checked, timed);
 	return d;
 }
 
@@ -120,8 +121,8 @@ KTEST_CPUS(locks_script_pct, 2)
 	uint64_t a = run("script:pct:3:12345");
 	uint64_t b = run("script:pct:3:12345");
 	uint64_t c = run("script:pct:3:777");
-	KT_EXPECT(a != 0 && a == b);	/* same seed: bit-identical logs */
-	KT_EXPECT(a != c);		/* another seed: another interleaving */
+	KT_EXPECT(a != 0 && a == b); /* same seed: bit-identical logs */
+	KT_EXPECT(a != c);           /* another seed: another interleaving */
 }
 
 /* Check mode: after every append the state is recomputed from the checkpoint and compared. */
@@ -131,7 +132,7 @@ KTEST_CPUS(locks_check_mode, 2)
 	log_check_mode = true;
 	run("hw");
 	run("script:random:42");
-	log_check_mode = was;	/* logcheck=1 on the command line keeps it on everywhere */
+	log_check_mode = was; /* logcheck=1 on the command line keeps it on everywhere */
 }
 
 /*

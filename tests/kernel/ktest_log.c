@@ -14,8 +14,8 @@ static uint8_t *blk[NBLK];
 
 static size_t blk_size(int i)
 {
-	static const size_t sizes[] = { 1, 40, 64, 65, 200, 512, 1000, 1024, 1025, 4096, 4097,
-					8192, 12000, 65536, 300000, 1u << 20 };
+	static const size_t sizes[] = { 1,    40,   64,   65,   200,   512,   1000,   1024,
+					1025, 4096, 4097, 8192, 12000, 65536, 300000, 1u << 20 };
 	return sizes[i % (int)(sizeof sizes / sizeof sizes[0])];
 }
 
@@ -44,7 +44,7 @@ KTEST(kmalloc_classes)
 			same &= blk[i][k] == (uint8_t)(i + 1);
 		KT_EXPECT(same);
 	}
-	for (int i = 0; i < NBLK; i += 2)	/* every other one, then the rest: merges */
+	for (int i = 0; i < NBLK; i += 2) /* every other one, then the rest: merges */
 		kfree(blk[i], blk_size(i));
 	for (int i = 1; i < NBLK; i += 2)
 		kfree(blk[i], blk_size(i));

@@ -23,7 +23,7 @@ KTEST(palloc_distinct_zeroed)
 		for (int k = 0; k < PGSIZE / 8; k++)
 			zero &= w[k] == 0;
 		KT_EXPECT(zero);
-		__builtin_memset(pages[i], 0xa5, PGSIZE);	/* dirty: the next palloc must clear */
+		__builtin_memset(pages[i], 0xa5, PGSIZE); /* dirty: the next palloc must clear */
 	}
 	KT_EXPECT_EQ(palloc_nfree(), before - N);
 	/* Distinct: mark each page with its index and read every mark back. */

@@ -67,11 +67,11 @@ KTEST_CPUS(ipi_call, 2)
  * plain store lets two of them fill it, so one call is lost and the other
  * runs twice.
  */
-#define CONTEND_CALLS 6000	/* in all, shared out among the callers */
+#define CONTEND_CALLS 6000 /* in all, shared out among the callers */
 /* Stress tests stop here in any case: 4 vCPUs on 2 busy host cores under KVM
  * spent seconds per thousand calls (a halted or preempted vCPU wakes slowly). */
 #define STRESS_MAX_NS 2000000000ull
-static uint16_t call_runs[CONTEND_CALLS];	/* written only by the target */
+static uint16_t call_runs[CONTEND_CALLS]; /* written only by the target */
 static int calls_each, calls_made[MAXCPU];
 static uint64_t calls_end;
 static volatile int call_target;
@@ -97,7 +97,7 @@ static void contend(void *arg)
 
 KTEST_CPUS(smp_call_contended, 3)
 {
-	int ncallers = ncpu - 1;	/* every CPU but the target, this one included */
+	int ncallers = ncpu - 1; /* every CPU but the target, this one included */
 	call_target = ncpu - 1;
 	calls_each = CONTEND_CALLS / ncallers;
 	calls_end = nsec_since_boot() + STRESS_MAX_NS;
@@ -118,14 +118,14 @@ KTEST_CPUS(smp_call_contended, 3)
 				lost += n == 0;
 				twice += n > 1;
 			} else {
-				stray += n != 0;	/* a slot nobody called for */
+				stray += n != 0; /* a slot nobody called for */
 			}
 			runs += n;
 		}
 	}
 	kprintf("# smp_call_contended: %d callers, %lu calls (at most %d each) to cpu %d: %lu runs, "
-		"%d lost, %d more than once, %d stray\n", ncallers, made, calls_each, call_target,
-		runs, lost, twice, stray);
+		"%d lost, %d more than once, %d stray\n",
+		ncallers, made, calls_each, call_target, runs, lost, twice, stray);
 	KT_EXPECT(made > 0);
 	KT_EXPECT_EQ(lost, 0);
 	KT_EXPECT_EQ(twice, 0);
