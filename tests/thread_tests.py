@@ -114,4 +114,47 @@ def groups(build):
         ("threads:stall-report", lambda res: stall(res, build)),
         ("threads:monitor", lambda res: monitor(res, build)),
         ("threads:ipc-stress-hw-smp8", lambda res: ipc_hw(res, build)),
-    ]
+    ] + groups_workflow(build)
+
+
+def record_replay_workflow(res, build):
+    """make record / make replay as a new user meets them (tools/kreplay.sh): a recording
+    that records nothing fails and keeps the previous trace; a replay that replays nothing,
+    or under another oracle, fails; a good recording replays."""
+    import shutil
+    import subprocess
+    tool = ["tools/kreplay.sh"]
+    trace = os.path.join(build, "trace.bin")
+    saved = trace + ".keep"
+    had = os.path.exists(trace)
+    if had:
+        shutil.copy(trace, saved)
+
+    def run(*args):
+        p = subprocess.run(tool + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=120)
+        return p.returncode, p.stdout.decode("utf-8", "replace")
+
+    try:
+        st, out = run("record", build, "oracle=hw", "2")
+        res.record("threads:record-hw", st == 0 and os.path.getsize(trace) > 0, out[-1500:])
+        before = open(trace, "rb").read()
+        st, out = run("record", build, "", "1")
+        res.record("threads:record-nothing-keeps-trace",
+                   st != 0 and "nothing recorded" in out and open(trace, "rb").read() == before,
+                   f"status {st}: {out[-800:]}")
+        st, out = run("replay", build, trace, "", "")
+        res.record("threads:replay-replays", st == 0 and "the recording replayed" in out,
+                   f"status {st}: {out[-1500:]}")
+        st, out = run("replay", build, trace, "", "1")
+        res.record("threads:replay-nothing-fails", st != 0, f"status {st}: {out[-800:]}")
+        st, out = run("replay", build, trace, "oracle=hw", "")
+        res.record("threads:replay-other-oracle-refused", st == 2 and "oracle=replay" in out,
+                   f"status {st}: {out[-800:]}")
+    finally:
+        if had:
+            shutil.move(saved, trace)
+
+
+def groups_workflow(build):
+    return [("threads:record-replay-workflow", lambda res: record_replay_workflow(res, build))]

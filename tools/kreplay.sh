@@ -39,8 +39,9 @@ record)
 	case " $args " in *" oracle="*) ;; *) args="$args oracle=hw" ;; esac
 	out=$B/trace.bin tmp=$B/trace.bin.new log=$B/record.log
 	rm -f "$tmp"
-	qemu "$smp" "$args" -serial "file:$tmp" | tee "$log"
+	qemu "$smp" "$args" -serial "file:$tmp" | tee "$log.raw"
 	st=${PIPESTATUS[0]}
+	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
 	why=""
 	if [ "$st" != 33 ]; then why="the run failed (QEMU status $st)"
 	elif ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (did test=$REPLAY_TEST run? it needs 2 or more CPUs)"
@@ -75,8 +76,9 @@ replay)
 			-kernel "$B/kernel.elf" -append "$args" -initrd "$trace" -S -gdb tcp::"${GDBPORT:-1234}"
 	fi
 	log=$B/replay.log
-	qemu "$smp" "$args" -initrd "$trace" | tee "$log"
+	qemu "$smp" "$args" -initrd "$trace" | tee "$log.raw"
 	st=${PIPESTATUS[0]}
+	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
 	[ "$st" = 33 ] || die "*** replay: failed (QEMU status $st)"
 	grep -Eq "^ok [0-9]+ $REPLAY_TEST\$" "$log" ||
 		die "*** replay: nothing was replayed ($REPLAY_TEST did not run: $(grep -E "^(ok|not ok) [0-9]+ $REPLAY_TEST" "$log" || echo absent))"
