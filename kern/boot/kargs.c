@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 
+#include "dev/traceio.h"
 #include "lib/cmdline.h"
 #include "lib/kprintf.h"
 #include "lib/ktest.h"
@@ -45,6 +46,8 @@ void kargs_init(const char *line)
 		kprintf("cmdline: %s\n", line);
 	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
 	log_check_mode = karg_ulong("logcheck", 0) != 0;
+	/* From the first object on, so that a whole run can be replayed. */
+	log_record_order = karg("record") != NULL;
 	const char *o = karg("oracle");
 	const char *err = o ? oracle_parse(o, &boot_oracle) : NULL;
 	if (err) {
@@ -59,9 +62,27 @@ void kargs_init(const char *line)
  * still replays only the lock workload (test=locks_cmdline_oracle), which
  * loads the recording itself.
  */
+/* The lock test records and replays its own workload (its own oracle runs). */
+static bool lock_test_only(void)
+{
+	const char *t = karg("test");
+	return t && strcmp(t, "locks_cmdline_oracle") == 0;
+}
+
+static bool whole_replay; /* oracle=replay governs the whole run */
+
 static void oracle_boot(void)
 {
 	char buf[64];
+	if (boot_oracle.kind == ORACLE_REPLAY && !lock_test_only()) {
+		const struct log_set *ref = ktrace_load();
+		if (!ref)
+			panic("replay: no recording to replay (see the trace: line above)");
+		kprintf("oracle: replay governs the kernel\n");
+		oracle_start(&boot_oracle, (unsigned)ncpu_online, ref);
+		whole_replay = true;
+		return;
+	}
 	if (boot_oracle.kind != ORACLE_SCRIPT)
 		return;
 	for (uint32_t i = 0; i < boot_oracle.nlist; i++)
@@ -128,6 +149,26 @@ static __attribute__((noinline)) void crash(const char *how)
 		kprintf("crash: unknown kind '%s' (panic, pf, gp, ud, div, pf-ap, lock-twice, "
 			"lock-release)\n",
 			how);
+}
+
+/*
+ * End of a run (ktest_run, before the verdict): a whole-run recording is
+ * written (unless the lock test wrote its own), a whole-run replay checks
+ * that every object reached its recorded end (a divergence panics).
+ */
+bool kargs_finish(void)
+{
+	char buf[64];
+	if (karg("record") && !ktrace_saved()) {
+		oracle_format(&boot_oracle, buf, sizeof buf);
+		if (!ktrace_save(buf))
+			return false;
+	}
+	if (whole_replay) {
+		oracle_finish();
+		kprintf("replay: every object reached its recorded end\n");
+	}
+	return true;
 }
 
 void kargs_run(void)

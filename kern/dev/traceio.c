@@ -38,6 +38,13 @@ static bool com2_write(void *ctx, const void *p, size_t n)
 	return true;
 }
 
+static bool saved;
+
+bool ktrace_saved(void)
+{
+	return saved;
+}
+
 bool ktrace_save(const char *oracle)
 {
 	if (!com2_init()) {
@@ -56,6 +63,7 @@ bool ktrace_save(const char *oracle)
 	uint64_t written = 0;
 	bool ok = trace_save(&rec, &meta, com2_write, &written);
 	com2_drain();
+	saved |= ok;
 	kprintf("trace: %s, %lu bytes, %u objects written to COM2\n", ok ? "saved" : "FAILED",
 		written, rec.nobjs);
 	return ok;

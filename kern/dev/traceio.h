@@ -12,6 +12,8 @@ struct log_set;
 
 /* Snapshot every live log and write the trace to COM2; false on failure (reported). */
 bool ktrace_save(const char *oracle);
+/* Was a trace written in this run? */
+bool ktrace_saved(void);
 /* The recording handed over as a multiboot module, validated; NULL (reported) if none or bad. */
 const struct log_set *ktrace_load(void);
 

@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 
+#include "boot/kargs.h"
 #include "dev/debugexit.h"
 #include "lib/string.h"
 #include "mp/cpu.h"
@@ -75,7 +76,9 @@ int ktest_run_only(const char *spec)
 
 void ktest_run(const char *spec)
 {
-	debug_exit(ktest_run_only(spec) == 0 ? EXIT_PASS : EXIT_FAIL);
+	int r = ktest_run_only(spec);
+	bool finished = kargs_finish();
+	debug_exit(r == 0 && finished ? EXIT_PASS : EXIT_FAIL);
 }
 
 void ktest_list(void)

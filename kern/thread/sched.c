@@ -51,9 +51,23 @@ static struct thread *rq_pop(struct runq *rq)
 	return t;
 }
 
+/* Append under rq->lock.  Every run-queue event is also an ordered
+ * operation for the oracle (rq_turn/rq_done around the locked section, never
+ * inside it: waiting for a turn must not hold a spinlock), so replay enforces
+ * the recorded order of wakeups, spawns and exits on each CPU. */
 static void rq_log(struct runq *rq, uint8_t ev, uint64_t a0, uint64_t a1)
 {
 	log_append(rq->log, ev, a0, a1);
+}
+
+static void rq_turn(struct runq *rq)
+{
+	oracle_before(rq->log, ORACLE_ORDERED);
+}
+
+static void rq_done(struct runq *rq)
+{
+	oracle_after(rq->log, ORACLE_ORDERED);
 }
 
 void sched_runqs_init(void)
@@ -169,20 +183,24 @@ void sched_preempt_point(void)
 		return;
 	t->kentries++;
 	enum oracle_preempt p = oracle_preempt(c->id, t->id, t->kentries);
+	/* A recorded run is not preempted by the timer: replay cannot yet
+	 * reproduce where the timer struck (docs/threads.md). */
 	if (p == ORACLE_PREEMPT_NO ||
-	    (p == ORACLE_PREEMPT_TIMER && c->ticks - t->slice_start < SCHED_SLICE_TICKS))
+	    (p == ORACLE_PREEMPT_TIMER &&
+	     (log_record_order || c->ticks - t->slice_start < SCHED_SLICE_TICKS)))
 		return;
+	if (__atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0) {
+		t->slice_start = c->ticks; /* nobody to give the CPU to */
+		return;
+	}
+	rq_turn(&s->rq);
 	uint64_t f = read_rflags();
 	cli();
 	spin_acquire(&s->rq.lock);
-	bool others = s->rq.len != 0;
-	if (others)
-		rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
+	rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
 	spin_release(&s->rq.lock);
-	if (others)
-		schedule();
-	else
-		t->slice_start = c->ticks;
+	rq_done(&s->rq);
+	schedule();
 	if (f & RFLAGS_IF)
 		sti();
 }
@@ -210,43 +228,45 @@ static void kick_cpu(int cpu)
 		plat_kick((unsigned)cpu);
 }
 
+/* t must not migrate meanwhile: a thread moves only itself, while it runs,
+ * and the threads woken here sleep (or are about to, under the caller's lock). */
 bool sched_wakeup(struct thread *t)
 {
+	int cpu = t->cpu;
+	struct runq *rq = &scpu[cpu].rq;
+	rq_turn(rq);
 	uint64_t f = read_rflags();
 	cli();
-	for (;;) {
-		int cpu = t->cpu;
-		struct runq *rq = &scpu[cpu].rq;
-		spin_acquire(&rq->lock);
-		if (t->cpu != cpu) { /* migrated meanwhile: try its new CPU */
-			spin_release(&rq->lock);
-			continue;
-		}
-		bool asleep = t->state == TS_SLEEP;
-		if (asleep) {
-			t->state = TS_READY;
-			rq_push(rq, t);
-			rq_log(rq, RQ_WAKE, t->id, thiscpu()->tid);
-		}
-		spin_release(&rq->lock);
-		if (asleep)
-			kick_cpu(cpu);
-		if (f & RFLAGS_IF)
-			sti();
-		return asleep;
+	spin_acquire(&rq->lock);
+	bool asleep = t->state == TS_SLEEP;
+	if (asleep) {
+		t->state = TS_READY;
+		rq_push(rq, t);
 	}
+	/* Logged either way (arg1 says which), so the event count per wakeup
+	 * call does not depend on timing. */
+	rq_log(rq, RQ_WAKE, t->id, thiscpu()->tid | (uint64_t)!asleep << 32);
+	spin_release(&rq->lock);
+	rq_done(rq);
+	if (asleep)
+		kick_cpu(cpu);
+	if (f & RFLAGS_IF)
+		sti();
+	return asleep;
 }
 
 void sched_enqueue_new(struct thread *t)
 {
+	struct runq *rq = &scpu[t->cpu].rq;
+	rq_turn(rq);
 	uint64_t f = read_rflags();
 	cli();
-	struct runq *rq = &scpu[t->cpu].rq;
 	spin_acquire(&rq->lock);
 	t->state = TS_READY;
 	rq_log(rq, RQ_SPAWN, t->id, 0);
 	rq_push(rq, t);
 	spin_release(&rq->lock);
+	rq_done(rq);
 	kick_cpu(t->cpu);
 	if (f & RFLAGS_IF)
 		sti();
@@ -258,20 +278,42 @@ void sched_migrate(int cpu)
 	int from = t->cpu;
 	if (cpu == from || cpu < 0 || cpu >= ncpu_online)
 		return;
+	struct runq *src = &scpu[from].rq, *dst = &scpu[cpu].rq;
+	rq_turn(src);
 	uint64_t f = read_rflags();
 	cli();
-	struct runq *src = &scpu[from].rq, *dst = &scpu[cpu].rq;
 	spin_acquire(&src->lock);
 	rq_log(src, RQ_MIGRATE_OUT, t->id, (uint64_t)cpu);
 	spin_release(&src->lock);
+	if (f & RFLAGS_IF)
+		sti();
+	rq_done(src);
+	rq_turn(dst);
+	cli();
 	spin_acquire(&dst->lock);
 	t->cpu = cpu;
 	t->state = TS_READY;
 	rq_log(dst, RQ_MIGRATE_IN, t->id, (uint64_t)from);
 	rq_push(dst, t);
 	spin_release(&dst->lock);
+	rq_done(dst);
 	kick_cpu(cpu);
 	schedule(); /* READY: leaves this CPU without being queued here */
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+void sched_exit_log(void)
+{
+	struct sched_cpu *s = &scpu[thiscpu()->id];
+	struct thread *t = s->cur;
+	rq_turn(&s->rq);
+	uint64_t f = read_rflags();
+	cli();
+	spin_acquire(&s->rq.lock);
+	rq_log(&s->rq, RQ_EXIT, t->id, 0);
+	spin_release(&s->rq.lock);
+	rq_done(&s->rq);
 	if (f & RFLAGS_IF)
 		sti();
 }
@@ -279,13 +321,8 @@ void sched_migrate(int cpu)
 void sched_exit_current(void)
 {
 	cli();
-	struct sched_cpu *s = &scpu[thiscpu()->id];
-	struct thread *t = s->cur;
-	spin_acquire(&s->rq.lock);
-	rq_log(&s->rq, RQ_EXIT, t->id, 0);
-	spin_release(&s->rq.lock);
 	schedule(); /* DEAD (set by thread_exit): never comes back */
-	panic("thread %u: ran again after exit", t->id);
+	panic("thread %u: ran again after exit", sched_current()->id);
 }
 
 bool sched_idle_work(void)

@@ -67,6 +67,9 @@ void sched_migrate(int cpu);
 
 /* For thread.c. */
 void sched_enqueue_new(struct thread *t); /* a new READY thread on t->cpu */
+/* Exit in two steps: the EXIT event (an event point), then, once DEAD,
+ * switch away for good (no event point: a joiner spins briefly on on_cpu). */
+void sched_exit_log(void);
 void sched_exit_current(void) __attribute__((noreturn));
 struct thread *sched_current(void);
 void sched_set_current(struct thread *t, struct thread *idle);

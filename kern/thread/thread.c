@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "log/log.h"
 #include "mp/cpu.h"
+#include "oracle/oracle.h"
 #include "thread/sched.h"
 #include "thread/thread_log.h"
 #include "x86.h"
@@ -58,13 +59,17 @@ static struct thread *slot_take(const char *name, int cpu)
 	return 0;
 }
 
+/* Table changes are ordered operations on the table's log (replay: thread
+ * ids come out as recorded); the turn is taken before the raw lock. */
 static struct thread *thread_alloc(const char *name, int cpu)
 {
+	oracle_before(table_log, ORACLE_ORDERED);
 	pushcli();
 	spin_acquire(&table_lock);
 	struct thread *t = slot_take(name, cpu);
 	spin_release(&table_lock);
 	popcli();
+	oracle_after(table_log, ORACLE_ORDERED);
 	return t;
 }
 
@@ -122,6 +127,7 @@ void thread_exit(void)
 	struct thread *t = sched_current();
 	if (t->idle)
 		panic("thread_exit: the idle thread of cpu %d", t->cpu);
+	sched_exit_log();
 	pushcli();
 	spin_acquire(&table_lock);
 	__atomic_store_n(&t->state, TS_DEAD, __ATOMIC_RELEASE);
@@ -151,6 +157,7 @@ void thread_join(struct thread *t)
 	/* DEAD but maybe still switching off its stack (a few instructions). */
 	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
 		__asm__ volatile("pause");
+	oracle_before(table_log, ORACLE_ORDERED);
 	pushcli();
 	spin_acquire(&table_lock);
 	log_append(table_log, TH_REAP, t->id, 0);
@@ -158,6 +165,7 @@ void thread_join(struct thread *t)
 	nlive--;
 	spin_release(&table_lock);
 	popcli();
+	oracle_after(table_log, ORACLE_ORDERED);
 }
 
 struct thread *thread_find(uint32_t id)
