@@ -9,9 +9,11 @@
 # COM2 at its end.  The trace lands in a temporary file and replaces the old
 # one only if the kernel said it saved it and `trace check` accepts it: a
 # recording that recorded nothing fails and keeps the previous trace.
-# replay: the trace goes in as a multiboot module under oracle=replay; ARGS
-# may not name another oracle; the run fails unless the replaying test ran
-# (not skipped) and passed.  SMP defaults to the trace's CPU count.
+# replay: the trace goes in as a multiboot module under oracle=replay, with
+# the command line and CPU count the trace recorded (ARGS and SMP override
+# them, with a warning); ARGS may not name another oracle; the run fails
+# unless it really replayed: the whole run reached every object's recorded
+# end, or the lock workload's replaying test ran (not skipped) and passed.
 set -uo pipefail
 
 die() { echo "$*" >&2; exit "${2:-1}"; }
@@ -63,12 +65,21 @@ replay)
 	*" oracle=replay "*) ;;
 	*" oracle="*) die "*** replay: ARGS names another oracle ($args): a replay runs under oracle=replay" 2 ;;
 	esac
-	tcpus=$("$B/host/trace" stats "$trace" 2>/dev/null | head -1 | sed -n 's/.* \([0-9][0-9]*\) cpus$/\1/p')
+	head=$("$B/host/trace" stats "$trace" 2>/dev/null | head -2)
+	tcpus=$(echo "$head" | sed -n '1s/.* \([0-9][0-9]*\) cpus$/\1/p')
+	tline=$(echo "$head" | sed -n '2s/^cmdline "\(.*\)"$/\1/p')
 	[ -n "$tcpus" ] || die "*** replay: $trace is not a trace this build can read: $("$B/host/trace" check "$trace" 2>&1 | tail -1)"
 	if [ -z "$smp" ]; then smp=$tcpus
 	elif [ "$smp" != "$tcpus" ]; then echo "*** replay: warning: SMP=$smp, but the trace was recorded on $tcpus cpus" >&2
 	fi
-	args="oracle=replay test=$REPLAY_TEST $args"
+	# The recorded command line without its oracle and record keys.
+	rec=$(for w in $tline; do case $w in oracle=* | record=*) ;; *) printf '%s ' "$w" ;; esac; done)
+	if [ -n "${args// /}" ]; then
+		echo "*** replay: warning: ARGS '$args' replace the recorded command line '$rec'" >&2
+		rec=$args
+	fi
+	case " $rec " in *" test="*) ;; *) rec="$rec test=$REPLAY_TEST" ;; esac
+	args="oracle=replay $rec"
 	if [ -n "$gdb" ]; then
 		echo "*** waiting for gdb on :${GDBPORT:-1234}; run 'make gdb' in another terminal"
 		exec $QEMU -machine q35 -m 256M -smp "$smp" -nographic -no-reboot -nic none $ACCEL_FLAGS \
@@ -80,7 +91,8 @@ replay)
 	st=${PIPESTATUS[0]}
 	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
 	[ "$st" = 33 ] || die "*** replay: failed (QEMU status $st)"
-	grep -Eq "^ok [0-9]+ $REPLAY_TEST\$" "$log" ||
+	grep -q "^replay: every object reached its recorded end" "$log" ||
+		grep -Eq "^ok [0-9]+ $REPLAY_TEST\$" "$log" ||
 		die "*** replay: nothing was replayed ($REPLAY_TEST did not run: $(grep -E "^(ok|not ok) [0-9]+ $REPLAY_TEST" "$log" || echo absent))"
 	echo "*** replay: the recording replayed"
 	;;

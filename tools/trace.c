@@ -316,6 +316,7 @@ static int cmd_stats(const char *const *arg, bool opt)
 	printf("trace %u.%u  build \"%s\"  oracle \"%s\" seed %lu  %u cpus\n", t->meta.major,
 	       t->meta.minor, t->meta.build_id, t->meta.oracle, (unsigned long)t->meta.seed,
 	       t->meta.ncpus);
+	printf("cmdline \"%s\"\n", t->meta.cmdline);
 	for (uint32_t i = 0; i < t->set.nobjs; i++) {
 		const struct log_objrec *r = &t->set.objs[i];
 		printf("%-20s %-8s %10lu events  window %lu..%lu  order runs %lu\n", r->name,

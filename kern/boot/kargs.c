@@ -159,6 +159,10 @@ static __attribute__((noinline)) void crash(const char *how)
 bool kargs_finish(void)
 {
 	char buf[64];
+	if (karg("record") && !ktrace_saved() && ktest_last_ran() == 0) {
+		kprintf("trace: no test ran (all skipped or none named): nothing to record\n");
+		return false;
+	}
 	if (karg("record") && !ktrace_saved()) {
 		oracle_format(&boot_oracle, buf, sizeof buf);
 		if (!ktrace_save(buf))

@@ -10,6 +10,12 @@
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 static volatile int failures;
+static int last_ran;
+
+int ktest_last_ran(void)
+{
+	return last_ran;
+}
 
 void ktest_fail(const char *file, int line, const char *what)
 {
@@ -71,6 +77,7 @@ int ktest_run_only(const char *spec)
 		}
 	}
 	kprintf("# Totals: pass:%d fail:%d skip:%d\n", pass, fail, skip);
+	last_ran = pass + fail;
 	return total == 0 ? -1 : fail;
 }
 

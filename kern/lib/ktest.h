@@ -55,6 +55,8 @@ void ktest_fail(const char *file, int line, const char *what);
 void ktest_run(const char *spec) __attribute__((noreturn));
 /* The same without exiting: failures, or -1 if no test matched. */
 int ktest_run_only(const char *spec);
+/* Tests that ran (passed or failed, not skipped) in the last ktest_run_only. */
+int ktest_last_ran(void);
 /* Print the names of all tests. */
 void ktest_list(void);
 
