@@ -128,12 +128,15 @@ void thread_exit(void)
 	if (t->idle)
 		panic("thread_exit: the idle thread of cpu %d", t->cpu);
 	sched_exit_log();
+	oracle_before(table_log, ORACLE_ORDERED);
 	pushcli();
 	spin_acquire(&table_lock);
 	__atomic_store_n(&t->state, TS_DEAD, __ATOMIC_RELEASE);
 	struct thread *j = t->joiner;
+	log_append(table_log, TH_EXIT, t->id, j ? j->id : 0);
 	spin_release(&table_lock);
 	popcli();
+	oracle_after(table_log, ORACLE_ORDERED);
 	if (j)
 		sched_wakeup(j);
 	sched_exit_current();
@@ -141,19 +144,23 @@ void thread_exit(void)
 
 void thread_join(struct thread *t)
 {
-	pushcli();
-	spin_acquire(&table_lock);
-	while (t->state != TS_DEAD) {
-		t->joiner = sched_current();
-		sched_sleep_prepare("join");
-		spin_release(&table_lock);
-		popcli();
-		sched_block();
+	for (;;) {
+		oracle_before(table_log, ORACLE_ORDERED);
 		pushcli();
 		spin_acquire(&table_lock);
+		bool dead = t->state == TS_DEAD;
+		if (!dead) {
+			t->joiner = sched_current();
+			sched_sleep_prepare("join");
+		}
+		log_append(table_log, TH_JOIN, t->id, dead);
+		spin_release(&table_lock);
+		popcli();
+		oracle_after(table_log, ORACLE_ORDERED);
+		if (dead)
+			break;
+		sched_block();
 	}
-	spin_release(&table_lock);
-	popcli();
 	/* DEAD but maybe still switching off its stack (a few instructions). */
 	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
 		__asm__ volatile("pause");

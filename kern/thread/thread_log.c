@@ -5,7 +5,7 @@
 
 #include "thread/thread.h"
 
-static const char *const table_events[] = { "CREATE", "REAP" };
+static const char *const table_events[] = { "CREATE", "REAP", "EXIT", "JOIN" };
 
 static const char *table_apply(void *state, const struct log_event *ev)
 {
@@ -18,12 +18,20 @@ static const char *table_apply(void *state, const struct log_event *ev)
 		return 0;
 	}
 	if (ev->type == TH_REAP) {
-		if (s->live == 0)
-			return "reap with no live thread";
+		if (s->live == 0 || s->reaped == s->exited)
+			return "reap of a thread that has not exited";
 		s->live--;
 		s->reaped++;
 		return 0;
 	}
+	if (ev->type == TH_EXIT) {
+		if (s->exited == s->created)
+			return "more exits than threads";
+		s->exited++;
+		return 0;
+	}
+	if (ev->type == TH_JOIN)
+		return 0;
 	return "unknown thread-table event";
 }
 
@@ -37,7 +45,7 @@ const struct log_type thread_table_log_type = {
 	.name = "threads",
 	.state_size = sizeof(struct thread_table_state),
 	.events = table_events,
-	.nevents = 2,
+	.nevents = 4,
 	.apply = table_apply,
 	.check = table_check,
 };

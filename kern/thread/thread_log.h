@@ -9,10 +9,13 @@
 
 #include "log/type.h"
 
-enum thread_table_event { TH_CREATE, TH_REAP };
+/* EXIT(tid, joiner) and JOIN(tid, found dead) order an exit against a
+ * join of the same thread: whether the joiner must sleep (and be woken)
+ * is decided by their order, which replay must reproduce. */
+enum thread_table_event { TH_CREATE, TH_REAP, TH_EXIT, TH_JOIN };
 
 struct thread_table_state {
-	uint64_t live, created, reaped;
+	uint64_t live, created, reaped, exited;
 };
 
 extern const struct log_type thread_table_log_type;
