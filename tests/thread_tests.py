@@ -6,7 +6,7 @@ line every run ends with, and the monitor's thread commands.
 import os
 import re
 
-from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run
+from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run, run_cmd
 
 SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
 
@@ -163,27 +163,36 @@ def groups_workflow(build):
 
 def whole_replay(res, build):
     """A whole kernel run recorded under hw on multi-threaded TCG (real parallel vCPUs):
-    the IPC stress's threads, run queues, channels and locks. It replays with the recorded
-    digest and test output, three times; a changed program stops at a divergence."""
+    a spinning thread preempted by the timer, then the IPC stress's threads, run queues,
+    channels and locks. It replays with the recorded digest and test output, three times
+    (the recorded preemptions replayed where they struck); a changed program stops at a
+    divergence."""
     name = "threads:whole-run-replay"
     kernel = os.path.join(build, "kernel.elf")
     trace = os.path.join(res.logdir, "whole-run.trace")
     if os.path.exists(trace):
         os.remove(trace)
-    st, log, _ = qemu_run(qemu_cmd(kernel, smp=4, args="test=ipc_stress ipc_msgs=30 record=1",
+    st, log, _ = qemu_run(qemu_cmd(kernel, smp=4,
+                                   args="test=threads_no_starve,ipc_stress ipc_msgs=30 record=1",
                                    extra=["-serial", f"file:{trace}"]), 120)
     m = SUMMARY.search(log)
     if st != PASS_STATUS or not m or "trace: saved" not in log:
         res.record(name, False, f"record: status {st}; serial log: {res.keep_log(name, log)}")
         return
     recorded = m.group(3)
+    st, dec = run_cmd([os.path.join(build, "host", "trace"), "decode", trace], 60)
+    preempts = dec.count(" PREEMPT ")
+    if st != 0 or preempts == 0:
+        res.record(name, False, f"trace decode status {st}, {preempts} timer preemptions recorded")
+        return
 
     def test_lines(text):
-        return [ln for ln in text.splitlines() if ln.startswith(("# ipc_stress", "ok ", "not ok"))]
+        return [ln for ln in text.splitlines()
+                if ln.startswith(("# ipc_stress", "# threads", "ok ", "not ok"))]
 
     for i in range(3):
-        st, rlog, _ = qemu_run(qemu_cmd(kernel, smp=4, args="test=ipc_stress ipc_msgs=30 "
-                                        "oracle=replay", extra=["-initrd", trace]), 120)
+        st, rlog, _ = qemu_run(qemu_cmd(kernel, smp=4, args="test=threads_no_starve,ipc_stress "
+                                        "ipc_msgs=30 oracle=replay", extra=["-initrd", trace]), 120)
         r = SUMMARY.search(rlog)
         ok = (st == PASS_STATUS and r and r.group(3) == recorded
               and "replay: every object reached its recorded end" in rlog
@@ -194,7 +203,7 @@ def whole_replay(res, build):
             return
     res.record(name, True)
     name = "threads:whole-run-replay-divergence"
-    st, dlog, secs = qemu_run(qemu_cmd(kernel, smp=4, args="test=ipc_stress ipc_msgs=31 "
-                                       "oracle=replay", extra=["-initrd", trace]), 60)
+    st, dlog, secs = qemu_run(qemu_cmd(kernel, smp=4, args="test=threads_no_starve,ipc_stress "
+                                       "ipc_msgs=31 oracle=replay", extra=["-initrd", trace]), 60)
     res.record(name, st == FAIL_STATUS and "replay: first divergence" in dlog,
                f"status {st} after {secs:.1f} s; serial log: {res.keep_log(name, dlog)}")

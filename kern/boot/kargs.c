@@ -12,6 +12,7 @@
 #include "lock/tlock.h"
 #include "log/log.h"
 #include "oracle/oracle.h"
+#include "thread/preempt_replay.h"
 
 static const struct cmdline_key known[] = {
 	{ "test", "run in-kernel tests: all, or a comma-separated list of names; KTAP on serial" },
@@ -79,6 +80,7 @@ static void oracle_boot(void)
 		if (!ref)
 			panic("replay: no recording to replay (see the trace: line above)");
 		kprintf("oracle: replay governs the kernel\n");
+		preempt_replay_load(ref); /* an incomplete record is reported, and diverges */
 		oracle_start(&boot_oracle, (unsigned)ncpu_online, ref);
 		whole_replay = true;
 		return;

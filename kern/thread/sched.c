@@ -13,6 +13,7 @@
 #include "lib/string.h"
 #include "mp/cpu.h"
 #include "oracle/oracle.h"
+#include "thread/preempt_replay.h"
 #include "x86.h"
 
 struct sched_cpu {
@@ -76,7 +77,10 @@ void sched_runqs_init(void)
 		struct sched_cpu *s = &scpu[i];
 		s->rq.lock = (struct spinlock)SPINLOCK_INIT("runq");
 		snprintf(s->rqname, sizeof s->rqname, "runq.cpu%d", i);
-		s->rq.log = log_register(&runq_log_type, s->rqname, 0);
+		/* A recorded run keeps its run queues' events (its preemptions
+		 * are read back from them in a replay). */
+		s->rq.log = log_register(&runq_log_type, s->rqname,
+					 log_record_order ? RUNQ_RECORD_RING : 0);
 	}
 }
 
@@ -182,16 +186,21 @@ void sched_preempt_point(void)
 	if (t->idle)
 		return;
 	t->kentries++;
-	enum oracle_preempt p = oracle_preempt(c->id, t->id, t->kentries);
-	/* A recorded run is not preempted by the timer: replay cannot yet
-	 * reproduce where the timer struck (docs/threads.md). */
-	if (p == ORACLE_PREEMPT_NO ||
-	    (p == ORACLE_PREEMPT_TIMER &&
-	     (log_record_order || c->ticks - t->slice_start < SCHED_SLICE_TICKS)))
-		return;
-	if (__atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0) {
-		t->slice_start = c->ticks; /* nobody to give the CPU to */
-		return;
+	if (preempt_replay_active()) {
+		/* Replay: exactly where the recording was preempted; real ticks
+		 * do not count.  The PREEMPT event's turn comes after the wakeups
+		 * that filled the queue in the recording. */
+		if (!preempt_replay_at(t->id, t->kentries))
+			return;
+	} else {
+		enum oracle_preempt p = oracle_preempt(c->id, t->id, t->kentries);
+		if (p == ORACLE_PREEMPT_NO ||
+		    (p == ORACLE_PREEMPT_TIMER && c->ticks - t->slice_start < SCHED_SLICE_TICKS))
+			return;
+		if (__atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0) {
+			t->slice_start = c->ticks; /* nobody to give the CPU to */
+			return;
+		}
 	}
 	rq_turn(&s->rq);
 	uint64_t f = read_rflags();
