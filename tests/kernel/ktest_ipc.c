@@ -9,6 +9,7 @@
  * Also: the seeds' errors for a bad channel id and a dead receiver.
  */
 #include "boot/kargs.h"
+#include "dev/timer.h"
 #include "lib/ktest.h"
 #include "lib/printfmt.h"
 #include "lib/string.h"
@@ -110,6 +111,7 @@ KTEST(ipc_stress)
 		msgs = 100;
 	send_errors = 0;
 	memset(rxs, 0, sizeof rxs);
+	uint64_t t0 = nsec_since_boot();
 	bool stats_were = lock_stats_on;
 	lock_stats_on = true; /* count the channel locks' contended acquisitions */
 	for (int i = 0; i < nthr; i++) {
@@ -160,6 +162,11 @@ KTEST(ipc_stress)
 	bool compared = karg("record") || (o && strcmp(o, "hw") != 0);
 	if (!compared)
 		kprintf("# ipc_stress: %lu of %lu channel lock acquisitions waited\n", waited, acq);
+	/* Wall time only under hw (recording or not): never under script or
+	 * replay, whose output must repeat; "bench:" lines are not compared. */
+	if (!o || strcmp(o, "hw") == 0)
+		kprintf("bench: ipc_stress took %lu ms%s\n", (nsec_since_boot() - t0) / 1000000,
+			karg("record") ? " (recording)" : "");
 	/* A recording keeps the channels: a trace holds the logs of the
 	 * objects alive at its end, and a replay must find every object it
 	 * appends to in the recording. */
