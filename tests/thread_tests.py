@@ -115,6 +115,7 @@ def groups(build):
         ("threads:monitor", lambda res: monitor(res, build)),
         ("threads:ipc-stress-hw-smp8", lambda res: ipc_hw(res, build)),
         ("threads:whole-run-replay", lambda res: whole_replay(res, build)),
+        ("threads:bochs-and-qemu-same-digest", lambda res: bochs_same_digest(res, build)),
     ] + groups_workflow(build)
 
 
@@ -207,3 +208,26 @@ def whole_replay(res, build):
                                        "ipc_msgs=31 oracle=replay", extra=["-initrd", trace]), 60)
     res.record(name, st == FAIL_STATUS and "replay: first divergence" in dlog,
                f"status {st} after {secs:.1f} s; serial log: {res.keep_log(name, dlog)}")
+
+
+def bochs_same_digest(res, build):
+    """The IPC stress under the script oracle on Bochs (another machine model, booted from
+    the GRUB ISO) gives QEMU's digest and test output: the schedule decides, not the machine."""
+    import system_tests
+    name = "threads:bochs-and-qemu-same-digest"
+    args = "test=ipc_stress ipc_msgs=5 oracle=script:pct:3:7"
+    st, blog = system_tests.run_bochs(build, args, 4, "bochs-ipc")
+    if st is None:
+        res.record(name, False, blog)
+        return
+    status, qlog, _ = boot(build, 4, args)
+    b, q = SUMMARY.search(blog), SUMMARY.search(qlog)
+
+    def lines(text):
+        return [ln for ln in text.replace("\r", "").splitlines()
+                if ln.startswith(("# ipc_stress", "ok ", "not ok"))]
+
+    ok = status == PASS_STATUS and b and q and b.group(3) == q.group(3) and \
+        lines(blog) == lines(qlog) and lines(qlog)
+    res.record(name, bool(ok), f"bochs {b and b.group(0)}, qemu {q and q.group(0)}; "
+               f"serial logs: {res.keep_log(name, blog + qlog)}")
