@@ -11,7 +11,7 @@
 # The kernel's object types keep their rows in portable *_log.c files: built
 # here too, so that the host's trace tools load and replay kernel traces.
 HOST_CORE_SRC := $(sort $(wildcard kern/log/*.c kern/lock/*.c oracle/*.c) \
-                        $(wildcard kern/thread/*_log.c kern/mm/*_log.c))
+                        $(wildcard kern/thread/*_log.c kern/mm/*_log.c kern/dev/*_log.c))
 HOST_PLAT_SRC := host/plat_host.c host/coop.c host/run.c host/scenario.c host/cli.c \
                  kern/lib/ctx_switch.S
 HOST_LIB_SRC  := $(HOST_CORE_SRC) $(HOST_PLAT_SRC)

@@ -116,6 +116,7 @@ def groups(build):
         ("threads:ipc-stress-hw-smp8", lambda res: ipc_hw(res, build)),
         ("threads:whole-run-replay", lambda res: whole_replay(res, build)),
         ("threads:bochs-and-qemu-same-digest", lambda res: bochs_same_digest(res, build)),
+        ("threads:console-input-replayed", lambda res: console_replay(res, build)),
     ] + groups_workflow(build)
 
 
@@ -231,3 +232,28 @@ def bochs_same_digest(res, build):
         lines(blog) == lines(qlog) and lines(qlog)
     res.record(name, bool(ok), f"bochs {b and b.group(0)}, qemu {q and q.group(0)}; "
                f"serial logs: {res.keep_log(name, blog + qlog)}")
+
+
+def console_replay(res, build):
+    """Console input is an event: a run that read a typed line is recorded, and its replay,
+    with nothing typed, reads the same line from the recording and ends with the same digest."""
+    name = "threads:console-input-replayed"
+    kernel = os.path.join(build, "kernel.elf")
+    trace = os.path.join(res.logdir, "console.trace")
+    if os.path.exists(trace):
+        os.remove(trace)
+    args = "test=console_input expect=ping12345"
+    st, log, _ = qemu_run(qemu_cmd(kernel, smp=2, args=args + " record=1",
+                                   extra=["-serial", f"file:{trace}"]), 60,
+                          feed=("type a line", "ping12345\r"))
+    m = SUMMARY.search(log)
+    if st != PASS_STATUS or not m:
+        res.record(name, False, f"record: status {st}; serial log: {res.keep_log(name, log)}")
+        return
+    st, rlog, _ = qemu_run(qemu_cmd(kernel, smp=2, args=args + " oracle=replay",
+                                    extra=["-initrd", trace]), 60)
+    r = SUMMARY.search(rlog)
+    ok = st == PASS_STATUS and r and r.group(3) == m.group(3) and \
+        "got 'ping12345'" in rlog and "replay: every object reached its recorded end" in rlog
+    res.record(name, bool(ok), f"replay: status {st}, digest {r and r.group(3)}, recorded "
+               f"{m.group(3)}; serial log: {res.keep_log(name, log + rlog)}")

@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 
+#include "dev/console.h"
 #include "dev/traceio.h"
 #include "lib/cmdline.h"
 #include "lib/kprintf.h"
@@ -81,6 +82,7 @@ static void oracle_boot(void)
 			panic("replay: no recording to replay (see the trace: line above)");
 		kprintf("oracle: replay governs the kernel\n");
 		preempt_replay_load(ref); /* an incomplete record is reported, and diverges */
+		cons_replay_load(ref);    /* input from the recording, not the UART */
 		oracle_start(&boot_oracle, (unsigned)ncpu_online, ref);
 		whole_replay = true;
 		return;

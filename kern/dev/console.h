@@ -6,6 +6,8 @@
 #ifndef DEV_CONSOLE_H
 #define DEV_CONSOLE_H
 
+#include <stdbool.h>
+
 #define CONS_BUFSIZE 512
 
 void cons_init(void);
@@ -13,7 +15,12 @@ void cons_putc(int c); /* caller holds the console lock (or panic broke it) */
 void cons_lock(void);
 void cons_unlock(void);
 void cons_break_lock(void); /* panic: from now on nobody takes the lock */
-int cons_getc(void);        /* next input byte, -1 if none */
+int cons_getc(void);        /* next input byte, -1 if none (a GETC event when a byte came) */
 void cons_intr(void);       /* COM1 interrupt: move received bytes into the ring */
+
+struct log_set;
+/* Replay: feed the recording's console input instead of the UART's; false
+ * if the recording lost some of it (printed). */
+bool cons_replay_load(const struct log_set *ref);
 
 #endif
