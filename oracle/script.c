@@ -234,11 +234,17 @@ static void script_after(struct log_obj *obj, unsigned cpu, enum oracle_op op)
  */
 static void script_idle(unsigned cpu)
 {
+	/* One hold of the lock from the look to the change: a CPU idling late
+	 * after one run must not read RUN in it and change the next run. */
 	olock_acquire(&sc.lock);
-	uint8_t st = sc.status[cpu];
+	if (sc.status[cpu] == S_RUN) {
+		sc.status[cpu] = S_IDLE;
+		sc.blocked_on[cpu] = 0;
+		sc.running--;
+		sc.grant[cpu] = 0; /* picked, but it found nothing to do: the turn passes on */
+		decide();
+	}
 	olock_release(&sc.lock);
-	if (st == S_RUN)
-		stop_and_wait(cpu, S_IDLE, 0);
 }
 
 /* The CPU has work: join the schedule (if nobody woke it through the

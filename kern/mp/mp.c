@@ -168,10 +168,18 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 		popcli();
-		oracle_cpu_idle(cpuid_self()); /* script: the target needs turns to free it */
+		/* A call not yet run needs the target's turns (script): stop taking
+		 * part meanwhile.  A call already done leaves only the target's
+		 * store of FREE, which needs no turn: wait in place, so that the
+		 * schedule does not depend on how soon that store comes. */
+		bool pending = __atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) <
+			       __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE);
+		if (pending)
+			oracle_cpu_idle(cpuid_self());
 		while (__atomic_load_n(&c->call_state, __ATOMIC_RELAXED) != CALL_FREE)
 			cpu_relax();
-		oracle_cpu_busy(cpuid_self());
+		if (pending)
+			oracle_cpu_busy(cpuid_self());
 	}
 	c->call_fn = fn;
 	c->call_arg = arg;
@@ -195,6 +203,13 @@ void smp_call_wait(int cpu)
 	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) < seq)
 		cpu_relax();
 	oracle_cpu_busy(cpuid_self());
+}
+
+bool smp_call_pending(unsigned cpu)
+{
+	struct cpu *c = &cpus[cpu];
+	return __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE);
 }
 
 static int run_pending_call(struct cpu *c)

@@ -342,7 +342,9 @@ bool sched_idle_work(void)
 	 * an empty queue just before a waker's push, reported after the waker
 	 * already handed this CPU the turn, would idle it with work queued. */
 	spin_acquire(&s->rq.lock);
-	bool empty = s->rq.len == 0;
+	/* A cross-CPU call posted to this CPU is work too: the caller woke this
+	 * CPU through the oracle (smp_call), which may have picked it already. */
+	bool empty = s->rq.len == 0 && !smp_call_pending(cpu);
 	if (empty)
 		oracle_cpu_idle(cpu); /* script: no longer an actor until woken */
 	spin_release(&s->rq.lock);

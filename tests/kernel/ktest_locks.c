@@ -44,7 +44,6 @@ static void hammer(void *arg)
 		big_release(&ctr[k], COUNTER_ADD, 1, (uint64_t)(v + 1));
 		sections[cpu][k]++;
 	}
-	oracle_cpu_idle(cpu); /* script: stop waiting for this CPU at event points */
 }
 
 /* One run under `oracle` (replay follows `ref`); returns the digest of all logs (0 on a failed start). */
