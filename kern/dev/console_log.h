@@ -13,7 +13,7 @@
 enum console_event { CONS_GETC };
 
 struct console_state {
-	uint64_t bytes;	 /* taken so far */
+	uint64_t bytes;  /* taken so far */
 	uint64_t digest; /* of the bytes, in order */
 };
 
