@@ -67,9 +67,8 @@ void cpu_init_self(struct cpu *c); /* GDT, TSS, IDT and GS base for the calling 
 void mp_init(void);                /* discover CPUs (ACPI MADT) */
 void mp_start_aps(void);           /* INIT-SIPI-SIPI each AP, with a timeout */
 void smp_call(int cpu, void (*fn)(void *), void *arg); /* run fn(arg) on cpu, asynchronously */
-void smp_call_wait(int cpu);
-bool smp_call_pending(unsigned cpu);
-	/* a call posted to that CPU has not run yet */ /* wait until that call returned */
+void smp_call_wait(int cpu);                           /* wait until that call returned */
+bool smp_call_pending(unsigned cpu);              /* a call posted to that CPU has not run yet */
 void smp_call_all(void (*fn)(void *), void *arg); /* run on every online CPU, incl. self; wait */
 void cpu_idle_loop(void) __attribute__((noreturn));
 
