@@ -51,6 +51,9 @@
  *       At oracle start, is that CPU idle (it makes no event until another
  *       CPU wakes it through oracle_cpu_wake)?  Kernel: the other CPUs sit
  *       in their idle loops; host: every CPU starts running (false).
+ *   uint64_t plat_ticks_hz(void)
+ *       plat_ticks() per second, or 0 if unknown (then waiters on a lock do
+ *       not report a stall by time).
  *   bool plat_in_interrupt(void)
  *       Is the caller an interrupt handler?  Oracles refuse event points
  *       there: a handler must not wait for a turn.
@@ -85,6 +88,12 @@ static inline bool plat_cpu_starts_idle(unsigned cpu)
 {
 	(void)cpu;
 	return false;
+}
+#endif
+#ifndef PLAT_HAS_TICKS_HZ
+static inline uint64_t plat_ticks_hz(void)
+{
+	return 0;
 }
 #endif
 #ifndef PLAT_HAS_IN_INTERRUPT

@@ -51,6 +51,12 @@ void kplat_init(void); /* boot CPU, before the portable core runs */
 
 #define PLAT_HAS_CPU_STARTS_IDLE
 bool plat_cpu_starts_idle(unsigned cpu);
+#define PLAT_HAS_TICKS_HZ
+uint64_t tsc_hz(void);
+static inline uint64_t plat_ticks_hz(void)
+{
+	return tsc_hz();
+}
 #define PLAT_HAS_IN_INTERRUPT
 static inline bool plat_in_interrupt(void)
 {

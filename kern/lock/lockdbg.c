@@ -22,3 +22,33 @@ void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wai
 		s->wait_max = wait;
 	s->per_cpu[cpu]++;
 }
+
+/* Per CPU: the wait being timed (lock, first check's time). */
+static struct {
+	const struct lock_debug *d;
+	uint64_t since;
+	uint32_t spins;
+} waits[PLAT_MAX_CPUS];
+
+void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins)
+{
+	uint64_t hz = plat_ticks_hz();
+	if (!hz)
+		return; /* the platform cannot tell seconds (host: its own stall checks) */
+	unsigned cpu = plat_cpu();
+	uint64_t now = plat_ticks();
+	if (waits[cpu].d != d || spins < waits[cpu].spins) { /* another wait began */
+		waits[cpu].d = d;
+		waits[cpu].since = now;
+	}
+	waits[cpu].spins = spins;
+	if (now - waits[cpu].since < LOCK_STALL_SECONDS * hz)
+		return;
+	const struct lock_state *s = log_state(d->log);
+	int holder = lockdbg_holder(d);
+	plat_panic(
+		"lock %s: cpu %u (thread %u) has waited %u s for it; it is held by cpu %d "
+		"(thread %u, acquisition %lu): a deadlock, or a holder that never releases",
+		lockdbg_name(d), cpu, plat_thread(), LOCK_STALL_SECONDS, holder,
+		holder >= 0 ? s->last_thread : 0, (unsigned long)s->acquisitions);
+}

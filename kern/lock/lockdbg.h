@@ -118,12 +118,22 @@ static inline int32_t lockdbg_holder(const struct lock_debug *d)
  * that blocks waiters (script, replay) the check comes first, so recursion
  * panics by name instead of ending as a deadlock report.
  */
+/* Every LOCK_STALL_SPINS spins a waiter looks at the clock: after
+ * LOCK_STALL_SECONDS it reports what it waits for and who holds it, so that
+ * a deadlock under hw (where no oracle watches) ends with a report, not a
+ * silent hang.  Out of line and cold: waiters only, and rarely. */
+#define LOCK_STALL_SPINS (1u << 16)
+#define LOCK_STALL_SECONDS 5
+__attribute__((cold)) void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins);
+
 static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
 {
 	if (plat_unlikely(spins == (oracle_cur->wait ? 0 : LOCK_RECURSION_SPINS)) &&
 	    d->log->holder == plat_cpu() + 1)
 		plat_panic("lock %s: acquire by cpu %u which already holds it", lockdbg_name(d),
 			   plat_cpu());
+	if (plat_unlikely((spins & (LOCK_STALL_SPINS - 1)) == LOCK_STALL_SPINS - 1))
+		lockdbg_stall_check(d, spins);
 	oracle_wait(d->log);
 }
 
