@@ -51,6 +51,9 @@
  *       At oracle start, is that CPU idle (it makes no event until another
  *       CPU wakes it through oracle_cpu_wake)?  Kernel: the other CPUs sit
  *       in their idle loops; host: every CPU starts running (false).
+ *   uint64_t plat_irq_save(void) / void plat_irq_restore(uint64_t)
+ *       Turn this CPU's interrupts off, returning whether they were on;
+ *       put them back as they were (host: no interrupts, no-ops).
  *   uint64_t plat_ticks_hz(void)
  *       plat_ticks() per second, or 0 if unknown (then waiters on a lock do
  *       not report a stall by time).
@@ -88,6 +91,16 @@ static inline bool plat_cpu_starts_idle(unsigned cpu)
 {
 	(void)cpu;
 	return false;
+}
+#endif
+#ifndef PLAT_HAS_IRQ_SAVE
+static inline uint64_t plat_irq_save(void)
+{
+	return 0;
+}
+static inline void plat_irq_restore(uint64_t was)
+{
+	(void)was;
 }
 #endif
 #ifndef PLAT_HAS_TICKS_HZ

@@ -51,6 +51,18 @@ void kplat_init(void); /* boot CPU, before the portable core runs */
 
 #define PLAT_HAS_CPU_STARTS_IDLE
 bool plat_cpu_starts_idle(unsigned cpu);
+#define PLAT_HAS_IRQ_SAVE
+static inline uint64_t plat_irq_save(void)
+{
+	uint64_t f = read_rflags();
+	cli();
+	return f & RFLAGS_IF;
+}
+static inline void plat_irq_restore(uint64_t was)
+{
+	if (was)
+		sti();
+}
 #define PLAT_HAS_TICKS_HZ
 uint64_t tsc_hz(void);
 static inline uint64_t plat_ticks_hz(void)

@@ -43,6 +43,26 @@ static inline void lock_release(struct lock *l)
 		mcs_release(&l->u.m);
 }
 
+/*
+ * Interrupt-saving variants, for state an interrupt handler on this CPU
+ * could otherwise find half-changed: interrupts are off from before the
+ * ticket draw to after the release, and stay off while the caller waits for
+ * the lock or for an oracle turn (parking polls then: it never turns
+ * interrupts on behind its caller).
+ */
+static inline uint64_t lock_acquire_irqsave(struct lock *l)
+{
+	uint64_t was = plat_irq_save();
+	lock_acquire(l);
+	return was;
+}
+
+static inline void lock_release_irqrestore(struct lock *l, uint64_t was)
+{
+	lock_release(l);
+	plat_irq_restore(was);
+}
+
 static inline struct lock_debug *lock_dbg(struct lock *l)
 {
 	return l->kind == LOCK_TICKET ? &l->u.t.dbg : &l->u.m.dbg;

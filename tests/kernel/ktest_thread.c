@@ -330,3 +330,40 @@ KTEST_DEF(stall_spin, 2, 1)
 	thread_join(t);
 	KT_EXPECT(0);
 }
+
+/*
+ * The interrupt-saving lock variants keep interrupts off through the whole
+ * section, also while waiting for the lock and for oracle turns (a peer on
+ * another CPU holds the lock in turns with us), and restore them after.
+ */
+static struct lock irq_lock;
+static volatile int irq_seen_on, irq_rounds;
+
+static void irq_peer(void *arg)
+{
+	for (int i = 0; i < 200; i++) {
+		lock_acquire(&irq_lock);
+		irq_rounds++;
+		lock_release(&irq_lock);
+		sched_preempt_point();
+	}
+}
+
+KTEST(lock_irqsave)
+{
+	lock_init(&irq_lock, LOCK_TICKET, "irqsave.lock");
+	irq_seen_on = irq_rounds = 0;
+	struct thread *p = thread_spawn("irq.peer", ncpu_online - 1, irq_peer, 0);
+	for (int i = 0; i < 200; i++) {
+		uint64_t was = lock_acquire_irqsave(&irq_lock);
+		if (read_rflags() & RFLAGS_IF)
+			irq_seen_on++;
+		irq_rounds++;
+		lock_release_irqrestore(&irq_lock, was);
+		KT_EXPECT(read_rflags() & RFLAGS_IF); /* back as they were: on */
+	}
+	thread_join(p);
+	KT_EXPECT_EQ(irq_seen_on, 0);
+	KT_EXPECT_EQ(irq_rounds, 400);
+	lock_destroy(&irq_lock);
+}
