@@ -219,6 +219,29 @@ def whole_replay(res, build):
                                        "ipc_msgs=31 oracle=replay", extra=["-initrd", trace]), 60)
     res.record(name, st == FAIL_STATUS and "replay: first divergence" in dlog,
                f"status {st} after {secs:.1f} s; serial log: {res.keep_log(name, dlog)}")
+    # One event altered in the order stream, before any kept window: the replay stops at
+    # exactly that object and seq.
+    tool = os.path.join(build, "host", "trace")
+    for obj in ("chan.101", "lock.chan.102"):
+        name = f"threads:whole-run-replay-altered-{obj}"
+        st, stats = run_cmd([tool, "stats", trace], 60)
+        w = re.search(rf"^{re.escape(obj)}\s+\S+\s+\d+ events\s+window (\d+)\.\.", stats, re.M)
+        if st != 0 or not w or int(w.group(1)) < 2:
+            res.record(name, False, f"trace stats: status {st}, window {w and w.group(1)}")
+            continue
+        seq = int(w.group(1)) // 2
+        altered = os.path.join(res.logdir, f"altered-{obj}.trace")
+        st, out = run_cmd([tool, "alter", trace, f"{obj}:{seq}", altered], 60)
+        if st != 0:
+            res.record(name, False, f"trace alter: status {st}: {out}")
+            continue
+        st, alog, _ = qemu_run(qemu_cmd(kernel, smp=4, args="test=threads_no_starve,ipc_stress "
+                                        "ipc_msgs=30 oracle=replay", extra=["-initrd", altered]),
+                               60)
+        d = re.search(r"replay: first divergence: (\S+) seq (\d+)", alog)
+        res.record(name, st == FAIL_STATUS and d and d.group(1) == obj and int(d.group(2)) == seq,
+                   f"altered {obj} seq {seq}; status {st}, first divergence "
+                   f"{d and d.group(0)}; serial log: {res.keep_log(name, alog)}")
 
 
 def bochs_same_digest(res, build):

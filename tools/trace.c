@@ -30,7 +30,8 @@ static const char synopsis[] =
 	"       trace diff A B\n"
 	"       trace stats FILE\n"
 	"       trace check FILE\n"
-	"       trace record [--threads] SCENARIO ORACLE OUT\n";
+	"       trace record [--threads] SCENARIO ORACLE OUT\n"
+	"       trace alter FILE OBJ:SEQ OUT\n";
 static const char details[] =
 	"  decode   the text form, one event per line (--no-time: without ts/wait/hold/rel)\n"
 	"  diff     first divergence of each object that differs (A expected, B actual)\n"
@@ -38,6 +39,8 @@ static const char details[] =
 	"  check    validate; a trace without objects or events is not valid\n"
 	"  record   run a host scenario (explore --list) under ORACLE (hw or script:...,\n"
 	"           --threads: on pthreads) and save its logs with the order stream\n"
+	"  alter    copy FILE with event SEQ of OBJ (before the kept window) given to\n"
+	"           another CPU in the order stream: a replay must stop exactly there\n"
 	"exit status: 0 valid / same; 1 invalid or empty trace / traces differ / the run\n"
 	"             failed; 2 usage error, or a file that cannot be read or written\n";
 
@@ -371,6 +374,96 @@ static int cmd_record(const char *const *arg, bool threads)
 	return 0;
 }
 
+/*
+ * alter FILE OBJ:SEQ OUT: a copy of FILE in which event SEQ of object OBJ
+ * was performed by another CPU, in the order stream (before the kept
+ * window, where only the order stream says who did it; a replay must stop
+ * at exactly that event).  For testing replay; the copy is a valid trace.
+ */
+static int cmd_alter(const char *const *arg, bool opt)
+{
+	struct trace_file *t = load(arg[0]);
+	char name[LOG_NAME_MAX];
+	const char *colon = strrchr(arg[1], ':');
+	unsigned long long seq;
+	char *end;
+	if (!colon || (size_t)(colon - arg[1]) >= sizeof name)
+		cli_fail("alter: want OBJ:SEQ, got '%s'", arg[1]);
+	memcpy(name, arg[1], (size_t)(colon - arg[1]));
+	name[colon - arg[1]] = 0;
+	errno = 0;
+	seq = strtoull(colon + 1, &end, 10);
+	if (errno || *end || colon[1] < '0' || colon[1] > '9')
+		cli_fail("alter: SEQ '%s' is not a number", colon + 1);
+	struct log_objrec *r = 0;
+	for (uint32_t i = 0; i < t->set.nobjs; i++)
+		if (!strcmp(t->set.objs[i].name, name))
+			r = &t->set.objs[i];
+	if (!r)
+		cli_fail("alter: no object '%s' in %s", name, arg[0]);
+	if (!r->order)
+		cli_fail("alter: %s has no order stream", name);
+	if (seq >= r->first)
+		cli_fail("alter: %s seq %llu is inside the kept window (%lu..%lu): pick an earlier one",
+			 name, seq, (unsigned long)r->first, (unsigned long)r->count);
+	/* The runs, flat, with the run holding seq split around it. */
+	size_t cap = r->order_runs + 2, n = 0;
+	struct log_order_run *runs = calloc(cap, sizeof *runs);
+	if (!runs)
+		io_fail(arg[0], "out of memory");
+	uint64_t at = 0;
+	unsigned was = 0, now = 0;
+	for (const struct log_order_chunk *c = r->order; c; c = c->next)
+		for (uint32_t i = 0; i < c->n; i++) {
+			struct log_order_run run = c->runs[i];
+			if (seq < at || seq >= at + run.count) {
+				runs[n++] = run;
+			} else {
+				struct log_order_run before = run, one = run, after = run;
+				before.count = (uint16_t)(seq - at);
+				after.count = (uint16_t)(at + run.count - seq - 1);
+				one.count = 1;
+				one.cpu = (uint8_t)((run.cpu + 1) %
+						    (t->meta.ncpus ? t->meta.ncpus : 1));
+				if (one.cpu == run.cpu)
+					one.thread++; /* one CPU: another thread instead */
+				was = run.cpu;
+				now = one.cpu;
+				if (before.count)
+					runs[n++] = before;
+				runs[n++] = one;
+				if (after.count)
+					runs[n++] = after;
+			}
+			at += run.count;
+		}
+	/* Back into chunks. */
+	struct log_order_chunk *head = 0, **tail = &head;
+	for (size_t i = 0; i < n;) {
+		struct log_order_chunk *c = calloc(1, sizeof *c);
+		if (!c)
+			io_fail(arg[0], "out of memory");
+		while (i < n && c->n < LOG_ORDER_CHUNK)
+			c->runs[c->n++] = runs[i++];
+		*tail = c;
+		tail = &c->next;
+	}
+	r->order = head;
+	r->order_runs = n;
+	FILE *f = fopen(arg[2], "wb");
+	if (!f)
+		io_fail(arg[2], strerror(errno));
+	bool ok = trace_save(&t->set, &t->meta, file_write, f);
+	if (fclose(f) != 0 || !ok) {
+		const char *why = strerror(errno);
+		remove(arg[2]);
+		io_fail(arg[2], why);
+	}
+	printf("%s: event %llu of %s now by cpu %u (was cpu %u)\n", arg[2], seq, name, now, was);
+	free(runs);
+	return 0;
+}
+
 /* Commands, their positional arguments and the one option each may take. */
 static const struct cmd {
 	const char *name, *args, *option;
@@ -382,6 +475,7 @@ static const struct cmd {
 	{ "stats", "FILE", 0, 1, cmd_stats },
 	{ "check", "FILE", 0, 1, cmd_check },
 	{ "record", "SCENARIO ORACLE OUT", "--threads", 3, cmd_record },
+	{ "alter", "FILE OBJ:SEQ OUT", 0, 3, cmd_alter },
 };
 
 int main(int argc, char **argv)
