@@ -39,11 +39,11 @@ bool preempt_replay_load(const struct log_set *ref)
 	bool complete = true;
 	for (uint32_t o = 0; o < ref->nobjs; o++) {
 		const struct log_objrec *r = &ref->objs[o];
-		if (r->type != &runq_log_type)
+		if (r->type != &preempt_log_type)
 			continue;
 		if (r->first != 0) {
-			kprintf("replay: %s kept its last %u of %lu events: preemptions before "
-				"them are not replayed\n",
+			kprintf("replay: %s kept its last %u of %lu preemptions: the ones before "
+				"are not replayed\n",
 				r->name, r->nevents, r->count);
 			complete = false;
 		}

@@ -3,12 +3,13 @@
  * replay preempts the same threads at the same points.
  *
  * A preemption is recorded as PREEMPT(tid, point) on the run queue of the
- * thread's CPU (point: the thread's count of preemption points).  At the
- * start of a replay the recorded run queues' events are read into a set of
+ * thread's CPU (point: the thread's count of preemption points; there it
+ * orders the preemption against the wakeups), and again on preempt.cpuN,
+ * which holds nothing else and keeps PREEMPT_RECORD_RING of them in a
+ * recorded run.  At the start of a replay those are read into a set of
  * (tid, point); at each preemption point the replay preempts exactly where
- * the set says, and real ticks are ignored.  The run queues keep a ring of
- * RUNQ_RECORD_RING events in a recorded run; if a queue had more events than
- * that, its early preemptions are lost and the replay says so.
+ * the set says, and real ticks are ignored.  A run with more preemptions on
+ * one CPU than the ring holds loses its early ones, and the replay says so.
  */
 #ifndef THREAD_PREEMPT_REPLAY_H
 #define THREAD_PREEMPT_REPLAY_H
@@ -18,7 +19,7 @@
 
 #include "log/logset.h"
 
-#define RUNQ_RECORD_RING 8192 /* run-queue events a recorded run keeps per CPU */
+#define PREEMPT_RECORD_RING 4096 /* preemptions a recorded run keeps per CPU */
 
 /* false if the recording's run queues lost events (printed). */
 bool preempt_replay_load(const struct log_set *ref);

@@ -47,3 +47,25 @@ const struct log_type runq_log_type = {
 	.apply = runq_apply,
 };
 LOG_TYPE_REGISTER(runq_log_type);
+
+static const char *const preempt_events[] = { "SPAWN", "WAKE", "PREEMPT" };
+
+static const char *preempt_apply(void *state, const struct log_event *ev)
+{
+	struct preempt_state *s = state;
+	if (ev->type != RQ_PREEMPT)
+		return "a preemption record holds only PREEMPT events";
+	if (ev->arg0 != ev->thread)
+		return "a thread preempted by another";
+	s->preemptions++;
+	return 0;
+}
+
+const struct log_type preempt_log_type = {
+	.name = "preempts",
+	.state_size = sizeof(struct preempt_state),
+	.events = preempt_events,
+	.nevents = sizeof preempt_events / sizeof preempt_events[0],
+	.apply = preempt_apply,
+};
+LOG_TYPE_REGISTER(preempt_log_type);

@@ -20,4 +20,13 @@ struct runq_state {
 
 extern const struct log_type runq_log_type;
 
+/* preempt.cpuN: a copy of the run queue's PREEMPT(tid, point) events only.
+ * Preemptions are rare, so its ring keeps all of a run's (a replay reads
+ * them back), however many other events the run queue had. */
+struct preempt_state {
+	uint64_t preemptions;
+};
+
+extern const struct log_type preempt_log_type;
+
 #endif

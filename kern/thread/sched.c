@@ -21,7 +21,7 @@ struct sched_cpu {
 	struct thread *cur;
 	struct thread *idle;
 	struct thread *prev; /* switched away from: its on_cpu is cleared by the next thread */
-	char rqname[16];
+	char rqname[16], pname[16];
 } __attribute__((aligned(64)));
 
 static struct sched_cpu scpu[MAXCPU];
@@ -77,10 +77,12 @@ void sched_runqs_init(void)
 		struct sched_cpu *s = &scpu[i];
 		s->rq.lock = (struct spinlock)SPINLOCK_INIT("runq");
 		snprintf(s->rqname, sizeof s->rqname, "runq.cpu%d", i);
-		/* A recorded run keeps its run queues' events (its preemptions
-		 * are read back from them in a replay). */
-		s->rq.log = log_register(&runq_log_type, s->rqname,
-					 log_record_order ? RUNQ_RECORD_RING : 0);
+		/* A recorded run keeps all its preemptions (a replay reads them
+		 * back from preempt.cpuN). */
+		s->rq.log = log_register(&runq_log_type, s->rqname, 0);
+		snprintf(s->pname, sizeof s->pname, "preempt.cpu%d", i);
+		s->rq.preempts = log_register(&preempt_log_type, s->pname,
+					      log_record_order ? PREEMPT_RECORD_RING : 0);
 	}
 }
 
@@ -207,6 +209,7 @@ void sched_preempt_point(void)
 	cli();
 	spin_acquire(&s->rq.lock);
 	rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
+	log_append(s->rq.preempts, RQ_PREEMPT, t->id, t->kentries); /* under the same lock */
 	spin_release(&s->rq.lock);
 	rq_done(&s->rq);
 	schedule();

@@ -46,7 +46,8 @@ struct runq {
 	struct spinlock lock;
 	struct thread *head, *tail; /* READY threads, FIFO */
 	volatile unsigned len;
-	struct log_obj *log; /* runq.cpuN */
+	struct log_obj *log;      /* runq.cpuN */
+	struct log_obj *preempts; /* preempt.cpuN: its PREEMPT events again, all kept */
 };
 
 void sched_runqs_init(void); /* after thread_init, on the boot CPU: one run queue per CPU */
