@@ -118,7 +118,7 @@ static inline int32_t lockdbg_holder(const struct lock_debug *d)
  * that blocks waiters (script, replay) the check comes first, so recursion
  * panics by name instead of ending as a deadlock report.
  */
-/* Every LOCK_STALL_SPINS spins a waiter looks at the clock: after
+/* Every LOCK_STALL_SPINS spins a waiter under hw looks at the clock: after
  * LOCK_STALL_SECONDS it reports what it waits for and who holds it, so that
  * a deadlock under hw (where no oracle watches) ends with a report, not a
  * silent hang.  Out of line and cold: waiters only, and rarely. */
@@ -132,7 +132,10 @@ static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
 	    d->log->holder == plat_cpu() + 1)
 		plat_panic("lock %s: acquire by cpu %u which already holds it", lockdbg_name(d),
 			   plat_cpu());
-	if (plat_unlikely((spins & (LOCK_STALL_SPINS - 1)) == LOCK_STALL_SPINS - 1))
+	/* Only under hw: under script and replay a holder may wait long for
+	 * its turns, and those oracles report stalls themselves. */
+	if (plat_unlikely((spins & (LOCK_STALL_SPINS - 1)) == LOCK_STALL_SPINS - 1) &&
+	    !oracle_cur->before)
 		lockdbg_stall_check(d, spins);
 	oracle_wait(d->log);
 }
