@@ -34,9 +34,10 @@ struct cpu {
 	void (*volatile call_fn)(void *);
 	void *volatile call_arg;
 	volatile uint64_t call_seq, call_done;
-	volatile uint32_t call_state; /* enum call_state */
-	uint32_t tid;                 /* id of the thread running here (plat_thread) */
-	int intr_depth;               /* > 0 inside an interrupt handler (the oracle refuses it) */
+	volatile uint32_t call_state;  /* enum call_state */
+	volatile uint32_t call_waiter; /* CPU + 1 waiting for this CPU's call (script), 0 none */
+	uint32_t tid;                  /* id of the thread running here (plat_thread) */
+	int intr_depth;                /* > 0 inside an interrupt handler (the oracle refuses it) */
 	struct gdt gdt;
 	struct tss tss;
 } __attribute__((aligned(64)));

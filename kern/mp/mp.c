@@ -154,6 +154,8 @@ static void ipi_call(struct trapframe *tf)
  * interrupt handler on this CPU calling the same target would otherwise wait
  * for a mailbox that only the kick we have not sent yet can free.
  */
+static void wait_done(struct cpu *c, uint64_t seq);
+
 void smp_call(int cpu, void (*fn)(void *), void *arg)
 {
 	struct cpu *c = &cpus[cpu];
@@ -168,41 +170,53 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 		popcli();
-		/* A call not yet run needs the target's turns (script): stop taking
-		 * part meanwhile.  A call already done leaves only the target's
-		 * store of FREE, which needs no turn: wait in place, so that the
-		 * schedule does not depend on how soon that store comes. */
-		bool pending = __atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) <
-			       __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE);
-		if (pending)
-			oracle_cpu_idle(cpuid_self());
+		/* A call not yet run needs the target's turns (script): wait for
+		 * it as smp_call_wait does.  Then only the target's store of FREE
+		 * is left, which needs no turn: wait for it in place. */
+		wait_done(c, __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE));
 		while (__atomic_load_n(&c->call_state, __ATOMIC_RELAXED) != CALL_FREE)
 			cpu_relax();
-		if (pending)
-			oracle_cpu_busy(cpuid_self());
 	}
 	c->call_fn = fn;
 	c->call_arg = arg;
+	/* Under the target's run-queue lock: its idle loop decides to idle
+	 * under that lock after looking for calls (sched_idle_work), so it
+	 * cannot idle on a stale look after the oracle counted it woken. */
+	sched_runq_lock((unsigned)cpu);
 	__atomic_fetch_add(&c->call_seq, 1, __ATOMIC_RELEASE);
 	oracle_cpu_wake((unsigned)cpu); /* script: the target is an actor from now on */
+	sched_runq_unlock((unsigned)cpu);
 	lapic_send_ipi(c->apic_id, T_IPI_CALL);
 	popcli();
 }
 
 /* Waits for the calls published so far (ours among them), not for later
  * callers' calls, which could otherwise keep us waiting for ever. */
+/*
+ * Wait until call `seq` of c is done.  Under script the target runs the call
+ * only in turns of its own, so the waiter stops taking part meanwhile; and it
+ * must take part again at a point the schedule fixes, not whenever it happens
+ * to see call_done: the target, still holding the turn, wakes it through the
+ * oracle (call_waiter) before it publishes call_done.  While the waiter holds
+ * the turn the target cannot be half-way through its call's end, so the first
+ * look at call_done is a function of the schedule too.
+ */
+static void wait_done(struct cpu *c, uint64_t seq)
+{
+	if (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) >= seq)
+		return;
+	unsigned me = cpuid_self();
+	__atomic_store_n(&c->call_waiter, me + 1, __ATOMIC_RELEASE);
+	oracle_cpu_idle(me);
+	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) < seq)
+		cpu_relax();
+	oracle_cpu_busy(me);
+}
+
 void smp_call_wait(int cpu)
 {
 	struct cpu *c = &cpus[cpu];
-	uint64_t seq = __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) >= seq)
-		return;
-	/* Under script the target runs the call only in turns of its own:
-	 * stop taking part while waiting, rejoin after. */
-	oracle_cpu_idle(cpuid_self());
-	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) < seq)
-		cpu_relax();
-	oracle_cpu_busy(cpuid_self());
+	wait_done(c, __atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE));
 }
 
 bool smp_call_pending(unsigned cpu)
@@ -220,6 +234,11 @@ static int run_pending_call(struct cpu *c)
 	sti();
 	oracle_cpu_busy(c->id); /* script: wait for this CPU's turn first */
 	c->call_fn(c->call_arg);
+	/* A waiter rejoins the schedule now, while this CPU holds the turn
+	 * (wait_done), then sees call_done. */
+	uint32_t w = __atomic_exchange_n(&c->call_waiter, 0, __ATOMIC_ACQ_REL);
+	if (w)
+		oracle_cpu_wake(w - 1);
 	/* call_done first: a caller that claims the freed mailbox bumps call_seq past it. */
 	__atomic_store_n(&c->call_done, seq, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->call_state, CALL_FREE, __ATOMIC_RELEASE);

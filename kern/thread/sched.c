@@ -385,6 +385,16 @@ bool sched_idle_poll(void)
 	return work;
 }
 
+void sched_runq_lock(unsigned cpu)
+{
+	spin_acquire(&scpu[cpu].rq.lock);
+}
+
+void sched_runq_unlock(unsigned cpu)
+{
+	spin_release(&scpu[cpu].rq.lock);
+}
+
 bool sched_cpu_idle(unsigned cpu)
 {
 	struct sched_cpu *s = &scpu[cpu];

@@ -82,6 +82,11 @@ bool sched_idle_work(void);
 /* Then, before halting: watch the queue briefly (interrupts on meanwhile);
  * true if work arrived. */
 bool sched_idle_poll(void);
+/* The lock under which a CPU decides to idle: whoever posts other work for
+ * it (a cross-CPU call) posts it and wakes it under this lock too, so that
+ * the CPU either sees the work or is woken after it went idle. */
+void sched_runq_lock(unsigned cpu);
+void sched_runq_unlock(unsigned cpu);
 /* Is this CPU idle (idle thread, nothing queued)?  Racy; for the oracle's start. */
 bool sched_cpu_idle(unsigned cpu);
 /* Run queue length, for ps/tests. */

@@ -95,7 +95,7 @@ static void contend(void *arg)
 	smp_call_wait(call_target);
 }
 
-KTEST_CPUS(smp_call_contended, 3)
+KTEST_HW_CPUS(smp_call_contended, 3)
 {
 	int ncallers = ncpu - 1; /* every CPU but the target, this one included */
 	call_target = ncpu - 1;
