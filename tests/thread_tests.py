@@ -75,8 +75,8 @@ def deadlock(res, build):
     name = "threads:deadlock-report-hw"
     status, log, secs = boot(build, 2, "test=deadlock_pair", timeout=30)
     m = re.search(r"thread (\d+) takes deadlock.a then deadlock.b, thread (\d+)", log)
-    r = re.search(r"lock deadlock\.([ab]): cpu \d+ \(thread (\d+)\) has waited \d+ s for it; "
-                  r"it is held by cpu \d+ \(thread (\d+)", log)
+    r = re.search(r"lock deadlock\.([ab]): cpu \d+ \(thread (\d+)\) has waited \d+ s for it, "
+                  r"and nobody got it meanwhile; it is held by cpu \d+ \(thread (\d+)", log)
     ok = status == FAIL_STATUS and secs < 10 and m and r and \
         {r.group(2), r.group(3)} == {m.group(1), m.group(2)}
     res.record(name, bool(ok), f"status {status} after {secs:.1f} s; "

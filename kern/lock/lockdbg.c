@@ -23,13 +23,19 @@ void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wai
 	s->per_cpu[cpu]++;
 }
 
-/* Per CPU: the wait being timed (lock, first check's time). */
+/* Per CPU: the wait being timed (lock, when the lock last made progress). */
 static struct {
 	const struct lock_debug *d;
-	uint64_t since;
+	uint64_t since, acquisitions;
 	uint32_t spins;
 } waits[PLAT_MAX_CPUS];
 
+/*
+ * A stall is a lock that made no progress (no acquisition by anyone) for
+ * LOCK_STALL_SECONDS while we wait for it: a ticket waiter far back in a
+ * long queue of a busy lock waits long too, but the lock moves (seen at
+ * SMP 8 on 2 loaded host cores, where vCPUs queued ahead are descheduled).
+ */
 void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins)
 {
 	uint64_t hz = plat_ticks_hz();
@@ -37,18 +43,21 @@ void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins)
 		return; /* the platform cannot tell seconds (host: its own stall checks) */
 	unsigned cpu = plat_cpu();
 	uint64_t now = plat_ticks();
-	if (waits[cpu].d != d || spins < waits[cpu].spins) { /* another wait began */
-		waits[cpu].d = d;
+	const struct lock_state *s = log_state(d->log);
+	uint64_t acq = AO_load((volatile AO_t *)&s->acquisitions);
+	if (waits[cpu].d != d || spins < waits[cpu].spins || acq != waits[cpu].acquisitions) {
+		waits[cpu].d = d; /* another wait began, or the lock moved */
 		waits[cpu].since = now;
+		waits[cpu].acquisitions = acq;
 	}
 	waits[cpu].spins = spins;
 	if (now - waits[cpu].since < LOCK_STALL_SECONDS * hz)
 		return;
-	const struct lock_state *s = log_state(d->log);
 	int holder = lockdbg_holder(d);
 	plat_panic(
-		"lock %s: cpu %u (thread %u) has waited %u s for it; it is held by cpu %d "
-		"(thread %u, acquisition %lu): a deadlock, or a holder that never releases",
+		"lock %s: cpu %u (thread %u) has waited %u s for it, and nobody got it "
+		"meanwhile; it is held by cpu %d (thread %u, acquisition %lu): a deadlock, or "
+		"a holder that never releases",
 		lockdbg_name(d), cpu, plat_thread(), LOCK_STALL_SECONDS, holder,
 		holder >= 0 ? s->last_thread : 0, (unsigned long)s->acquisitions);
 }
