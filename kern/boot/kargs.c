@@ -108,6 +108,20 @@ unsigned long karg_ulong(const char *key, unsigned long dflt)
 	return cmdline_get_ulong(&args, key, dflt);
 }
 
+bool karg_size(const char *key, unsigned long dflt, unsigned long min, unsigned long max,
+	       unsigned long *out)
+{
+	const char *v = karg(key);
+	*out = dflt;
+	if (!v)
+		return true;
+	if (!cmdline_parse_ulong(v, out) || *out < min || *out > max) {
+		kprintf("cmdline: %s=%s: want a number %lu..%lu\n", key, v, min, max);
+		return false;
+	}
+	return true;
+}
+
 /* ---- crash=: faults on purpose, for the panic tests ---- */
 
 /* Canonical but never mapped: the kernel maps physical memory only, below 64 GiB. */

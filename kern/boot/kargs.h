@@ -7,6 +7,11 @@
 void kargs_init(const char *line); /* parse; warn about unknown keys */
 const char *karg(const char *key); /* value, or NULL when absent */
 unsigned long karg_ulong(const char *key, unsigned long dflt);
+/* A size a test takes from the command line (dflt when absent): false, with
+ * a message, if it is not a number in min..max (the test then fails rather
+ * than run another size than asked). */
+bool karg_size(const char *key, unsigned long dflt, unsigned long min, unsigned long max,
+	       unsigned long *out);
 void kargs_run(void);
 /* End of a run: write a whole-run recording, finish a whole-run replay;
  * false if the recording could not be written. */

@@ -107,7 +107,12 @@ static void bench_parts(void)
 
 KTEST_EXPLICIT(bench_sched)
 {
-	rounds = karg_ulong("bench_rounds", 2000);
+	unsigned long r;
+	if (!karg_size("bench_rounds", 2000, 1, 100000000, &r)) {
+		KT_EXPECT(!"bench_rounds is a number 1..10^8");
+		return;
+	}
+	rounds = r;
 	bench_parts();
 	bench_switch();
 	bench_ipc(0);

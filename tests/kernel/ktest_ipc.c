@@ -106,9 +106,12 @@ KTEST(ipc_stress)
 {
 	static struct thread *rt[MAXCPU], *st[MAXCPU];
 	nthr = ncpu_online;
-	msgs = karg_ulong("ipc_msgs", 100);
-	if (msgs == 0 || msgs > 0xffffff)
-		msgs = 100;
+	unsigned long m;
+	if (!karg_size("ipc_msgs", 100, 1, 0xffffff, &m)) { /* seq has 24 bits in a message */
+		KT_EXPECT(!"ipc_msgs is a number 1..16777215");
+		return;
+	}
+	msgs = m;
 	send_errors = 0;
 	memset(rxs, 0, sizeof rxs);
 	uint64_t t0 = nsec_since_boot();

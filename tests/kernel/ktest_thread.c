@@ -238,7 +238,12 @@ static void consumer(void *arg)
 
 KTEST(cv_prodcons)
 {
-	pc_ops = karg_ulong("cv_ops", 20000);
+	unsigned long n;
+	if (!karg_size("cv_ops", 20000, 1, 1000000000, &n)) {
+		KT_EXPECT(!"cv_ops is a number 1..10^9");
+		return;
+	}
+	pc_ops = n;
 	pc_head = pc_tail = pc_consumed_sum = pc_order_bad = pc_prod_sleeps = pc_cons_sleeps = 0;
 	big_init(&pc, LOCK_TICKET, &pc_log_type, "pcbuf", 0);
 	cond_init(&pc_notfull, "pcbuf full");
