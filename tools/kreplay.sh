@@ -16,7 +16,7 @@
 # end, or the lock workload's replaying test ran (not skipped) and passed.
 set -uo pipefail
 
-die() { echo "$*" >&2; exit "${2:-1}"; }
+die() { echo "$1" >&2; exit "${2:-1}"; }
 usage() { die "usage: $0 record BUILD ARGS SMP | replay BUILD TRACE ARGS SMP [gdb]" 2; }
 
 [ $# -ge 1 ] || usage
@@ -32,10 +32,14 @@ qemu() { # smp args extra...
 		-kernel "$B/kernel.elf" -append "$args" "$@"
 }
 
+cpus_ok() { case $1 in '' | *[!0-9]*) return 1 ;; esac; [ "$1" -ge 1 ] && [ "$1" -le 64 ]; }
+
 case $cmd in
 record)
 	[ $# -eq 3 ] || usage
 	B=$1 args=$2 smp=$3
+	cpus_ok "$smp" || die "*** record: SMP=$smp: want a CPU count 1..64" 2
+	case " $args " in *" oracle=replay "*) die "*** record: a recording runs under oracle=hw or script:..., not replay" 2 ;; esac
 	case " $args " in *" record="*) ;; *) args="$args record=1" ;; esac
 	case " $args " in *" test="*) ;; *) args="$args test=$REPLAY_TEST" ;; esac
 	case " $args " in *" oracle="*) ;; *) args="$args oracle=hw" ;; esac
@@ -61,6 +65,7 @@ replay)
 	[ $# -ge 4 ] || usage
 	B=$1 trace=$2 args=$3 smp=$4 gdb=${5:-}
 	[ -f "$trace" ] || die "*** replay: no trace $trace (make record first)" 2
+	[ -z "$smp" ] || cpus_ok "$smp" || die "*** replay: SMP=$smp: want a CPU count 1..64" 2
 	case " $args " in
 	*" oracle=replay "*) ;;
 	*" oracle="*) die "*** replay: ARGS names another oracle ($args): a replay runs under oracle=replay" 2 ;;
@@ -82,9 +87,8 @@ replay)
 	args="oracle=replay $rec"
 	if [ -n "$gdb" ]; then
 		echo "*** waiting for gdb on :${GDBPORT:-1234}; run 'make gdb' in another terminal"
-		exec $QEMU -machine q35 -m 256M -smp "$smp" -nographic -no-reboot -nic none $ACCEL_FLAGS \
-			-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio \
-			-kernel "$B/kernel.elf" -append "$args" -initrd "$trace" -S -gdb tcp::"${GDBPORT:-1234}"
+		qemu "$smp" "$args" -initrd "$trace" -S -gdb tcp::"${GDBPORT:-1234}"
+		exit
 	fi
 	log=$B/replay.log
 	qemu "$smp" "$args" -initrd "$trace" | tee "$log.raw"
