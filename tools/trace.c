@@ -385,16 +385,11 @@ static int cmd_alter(const char *const *arg, bool opt)
 	struct trace_file *t = load(arg[0]);
 	char name[LOG_NAME_MAX];
 	const char *colon = strrchr(arg[1], ':');
-	unsigned long long seq;
-	char *end;
 	if (!colon || (size_t)(colon - arg[1]) >= sizeof name)
 		cli_fail("alter: want OBJ:SEQ, got '%s'", arg[1]);
 	memcpy(name, arg[1], (size_t)(colon - arg[1]));
 	name[colon - arg[1]] = 0;
-	errno = 0;
-	seq = strtoull(colon + 1, &end, 10);
-	if (errno || *end || colon[1] < '0' || colon[1] > '9')
-		cli_fail("alter: SEQ '%s' is not a number", colon + 1);
+	unsigned long long seq = cli_num(colon + 1, "alter SEQ", 0, ~0ull); /* the one parser */
 	struct log_objrec *r = 0;
 	for (uint32_t i = 0; i < t->set.nobjs; i++)
 		if (!strcmp(t->set.objs[i].name, name))
