@@ -37,6 +37,7 @@ HOST_LDLIBS  := -pthread -latomic_ops
 .PHONY: all deps qemu qemu-gdb gdb iso test bench clean record replay replay-gdb
 .DEFAULT_GOAL := all
 
+include user/user.mk   # before kern/kern.mk: it adds $(B)/user/progs.S to KERN_EXTRA_SRCS
 include kern/kern.mk
 -include $(sort $(wildcard host/*.mk tests/*/*.mk tools/*.mk))
 
