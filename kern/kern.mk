@@ -28,7 +28,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) \
 KLDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments -T kern/boot/kernel.ld
 
-KERN_DIRS := kern/boot kern/mp kern/trap kern/dev kern/lib kern/mm kern/log kern/lock kern/thread oracle \
+KERN_DIRS := kern/boot kern/mp kern/trap kern/dev kern/lib kern/mm kern/log kern/lock kern/thread kern/proc oracle \
 	tests/kernel \
 	$(wildcard kern/kplat)
 KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) $(KERN_EXTRA_SRCS)

@@ -60,6 +60,12 @@
  *   bool plat_in_interrupt(void)
  *       Is the caller an interrupt handler?  Oracles refuse event points
  *       there: a handler must not wait for a turn.
+ *   bool plat_yield(void)
+ *       A thread waiting for its turn: give the CPU to another runnable
+ *       thread of this CPU (true if it did; it returns when rescheduled).
+ *       The actor of an event is a thread: the one whose turn it is may be
+ *       queued behind the waiter on the same CPU (kernel: sched_yield when
+ *       the run queue is not empty and no spinlock is held; host: false).
  *   PLAT_STALL_PARKS
  *       How many plat_park() calls a CPU waiting for its turn makes before
  *       it declares the run stalled (default 20000, ~1 ms each on the host;
@@ -111,6 +117,12 @@ static inline uint64_t plat_ticks_hz(void)
 #endif
 #ifndef PLAT_HAS_IN_INTERRUPT
 static inline bool plat_in_interrupt(void)
+{
+	return false;
+}
+#endif
+#ifndef PLAT_HAS_YIELD
+static inline bool plat_yield(void)
 {
 	return false;
 }

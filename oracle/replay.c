@@ -19,6 +19,7 @@
 #include "log/str.h"
 
 #define REPLAY_STALL_PARKS PLAT_STALL_PARKS /* parks before a stall is reported */
+#define REPLAY_STALL_YIELDS 10000000u       /* the same for yields to other threads */
 
 /* Per recorded object, reached from the live object's oracle_data once
  * resolved (the first hook call on it in this run). */
@@ -160,7 +161,7 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 	if (op != ORACLE_ORDERED)
 		return;
 	struct rp_obj *r = resolve(o, o->count);
-	unsigned spins = 0, parks = 0;
+	unsigned spins = 0, parks = 0, yields = 0;
 	AO_t mine = EXPECT_VALID | (AO_t)thread << 8 | cpu;
 	for (;;) {
 		AO_t x = AO_load_acquire(&r->expect);
@@ -173,6 +174,15 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 		}
 		rp.waiting_obj[cpu] = o;
 		rp.waiting_thread[cpu] = thread;
+		/* The turn may be another thread's of this CPU: let it run (the
+		 * thread is the actor, the CPU is not).  Bounded, so threads that
+		 * all wait for turns nobody gives still end in a stall report. */
+		if (yields < REPLAY_STALL_YIELDS && plat_yield()) {
+			yields++;
+			cpu = plat_cpu(); /* the same, unless it migrated */
+			mine = EXPECT_VALID | (AO_t)thread << 8 | cpu;
+			continue;
+		}
 		if (spins < ORACLE_SPINS) {
 			spins++;
 			plat_relax();

@@ -20,6 +20,7 @@ import kernel_tests  # noqa: E402
 import system_tests  # noqa: E402
 import thread_tests  # noqa: E402
 import tool_tests  # noqa: E402
+import user_tests  # noqa: E402
 
 
 def main():
@@ -33,7 +34,7 @@ def main():
     res = Results(args.build, args.only)
     groups = host_tests.groups(args.build) + tool_tests.groups(args.build) + \
         kernel_tests.groups(args.build) + system_tests.groups(args.build) + \
-        thread_tests.groups(args.build)
+        thread_tests.groups(args.build) + user_tests.groups(args.build)
     if args.list:
         for name, _ in groups:
             print(name)

@@ -92,13 +92,13 @@ def console_input(res, build):
 
 
 def monitor(res, build, smp=4):
-    """make qemu without test=: the console monitor answers typed commands."""
+    """make qemu without test=: the shell passes typed monitor commands on to the monitor."""
     name = "system:console-monitor"
     status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=smp, args=""), 60,
-                                 feed=("K> ", "cpus\rtest smp_boot\rnosuch\rquit\r"))
+                                 feed=("$ ", "cpus\rtest smp_boot\rnosuch\rquit\r"))
     rows = re.findall(r"^\s+(\d+)\s+(\d+)\s+online\s+\d+\s+\d+$", log, re.M)
     ok = (status == PASS_STATUS and len(rows) == smp and "ok 1 smp_boot" in log
-          and "unknown command 'nosuch'" in log)
+          and "sh: unknown command: nosuch" in log)
     check(res, name, ok, f"status {status}, {len(rows)} cpu rows", log)
 
 

@@ -94,11 +94,12 @@ def stall(res, build):
 
 
 def monitor(res, build):
-    """ps, chans and containers answer on the console; quit ends with the summary line."""
+    """ps, chans and containers answer on the console (typed to the shell, which passes
+    them to the monitor); quit ends with the summary line."""
     name = "threads:monitor"
     status, log, _ = qemu_run(qemu_cmd(os.path.join(build, "kernel.elf"), smp=2, args=""), 30,
-                              feed=("K> ", "ps\rchans\rcontainers\rquit\r"))
-    want = [r"^\s+\d+\s+main\s+0\s+run ", r"^\s+\d+\s+idle\.1\s+1\s+", r"\d+ threads$",
+                              feed=("$ ", "threads\rchans\rcontainers\rquit\r"))
+    want = [r"^\s+\d+\s+main\s+0\s+sleep ", r"^\s+\d+\s+idle\.1\s+1\s+", r"\d+ threads$",
             r"\d+ channels$", r"^\s+container\.0\s+0\s+free pages "]
     missing = [w for w in want if not re.search(w, log, re.M)]
     ok = status == PASS_STATUS and not missing and SUMMARY.search(log)

@@ -13,6 +13,7 @@
 #include "lock/tlock.h"
 #include "log/log.h"
 #include "oracle/oracle.h"
+#include "proc/uclock.h"
 #include "thread/preempt_replay.h"
 
 static const struct cmdline_key known[] = {
@@ -30,6 +31,11 @@ static const struct cmdline_key known[] = {
 	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
+	{ "shell", "0: boot to the kernel monitor (K>) instead of the user shell" },
+	{ "uprog", "test=proc_run: the user program to run" },
+	{ "uargs", "test=proc_run: its arguments, words separated by commas" },
+	{ "fuzz_calls", "test=proc_fuzz: system calls per fuzzer (default 25000, 4 fuzzers)" },
+	{ "stress_msgs", "test=proc_stress: messages per worker (default 300)" },
 	{ "locks_stride",
 	  "how the lock test picks counters (default 7): a changed program for replay" },
 };
@@ -56,6 +62,9 @@ void kargs_init(const char *line)
 		kprintf("cmdline: oracle '%s' rejected: %s\n", o, err);
 		boot_oracle.kind = ORACLE_HW;
 	}
+	const char *t = karg("test");
+	log_whole_run = log_record_order || (boot_oracle.kind == ORACLE_REPLAY &&
+					     !(t && strcmp(t, "locks_cmdline_oracle") == 0));
 }
 
 /*
@@ -83,6 +92,7 @@ static void oracle_boot(void)
 		kprintf("oracle: replay governs the kernel\n");
 		preempt_replay_load(ref); /* an incomplete record is reported, and diverges */
 		cons_replay_load(ref);    /* input from the recording, not the UART */
+		uclock_replay_load(ref);  /* time handed to user code, too */
 		oracle_start(&boot_oracle, (unsigned)ncpu_online, ref);
 		whole_replay = true;
 		return;
@@ -170,14 +180,15 @@ static __attribute__((noinline)) void crash(const char *how)
 }
 
 /*
- * End of a run (ktest_run, before the verdict): a whole-run recording is
+ * End of a run (ktest_run, before the verdict; or the monitor's quit ending
+ * a console session, `session`): a whole-run recording is
  * written (unless the lock test wrote its own), a whole-run replay checks
  * that every object reached its recorded end (a divergence panics).
  */
-bool kargs_finish(void)
+bool kargs_finish(bool session)
 {
 	char buf[64];
-	if (karg("record") && !ktrace_saved() && ktest_last_ran() == 0) {
+	if (karg("record") && !ktrace_saved() && !session && ktest_last_ran() == 0) {
 		kprintf("trace: no test ran (all skipped or none named): nothing to record\n");
 		return false;
 	}

@@ -15,6 +15,6 @@ bool karg_size(const char *key, unsigned long dflt, unsigned long min, unsigned 
 void kargs_run(void);
 /* End of a run: write a whole-run recording, finish a whole-run replay;
  * false if the recording could not be written. */
-bool kargs_finish(void); /* crash=..., test=... */
+bool kargs_finish(bool session); /* crash=..., test=... */
 
 #endif

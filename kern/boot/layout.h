@@ -23,6 +23,7 @@
 #define CR0_PE 0x00000001
 #define CR0_WP 0x00010000
 #define CR0_PG 0x80000000
+#define CR4_TSD 0x00000004 /* rdtsc faults outside ring 0: the kernel hands out recorded time */
 #define CR4_PAE 0x00000020
 #define CR4_PGE 0x00000080
 #define MSR_EFER 0xC0000080

@@ -20,6 +20,7 @@
 #include "mm/container.h"
 #include "mm/palloc.h"
 #include "mm/vm.h"
+#include "proc/proc.h"
 #include "plat.h"
 #include "mp/cpu.h"
 #include "thread/thread.h"
@@ -61,6 +62,7 @@ void kmain(uint32_t magic, uint32_t info)
 	thread_init();           /* thread table, run queues: before any CPU idles */
 	thread_init_cpu();       /* this context becomes thread "main" */
 	container_init();        /* the root container holds every free page */
+	proc_init();             /* process table; checks the user range is free */
 	ncpu_online = 1;
 	cpus[0].state = CPU_ONLINE;
 	mp_start_aps(); /* needs kvm_cr3() and the calibrated TSC */
@@ -68,6 +70,8 @@ void kmain(uint32_t magic, uint32_t info)
 	log_keep_registered(); /* run queues, thread table: they outlive test resets */
 	sti();
 
-	kargs_run(); /* crash=, test=: the actions the command line asks for */
-	monitor();   /* nothing asked: the console is the user's */
+	kargs_run();                /* crash=, test=: the actions the command line asks for */
+	if (karg_ulong("shell", 1)) /* nothing asked: the console is the user's */
+		proc_run_shell();
+	monitor();
 }

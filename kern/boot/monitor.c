@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "boot/kargs.h"
 #include "dev/console.h"
 #include "dev/debugexit.h"
 #include "lib/kprintf.h"
@@ -16,7 +17,10 @@
 #include "mm/container.h"
 #include "mm/palloc.h"
 #include "mp/cpu.h"
+#include "proc/proc.h"
+#include "proc/uprog.h"
 #include "thread/chan.h"
+#include "trap/syscall.h"
 #include "thread/thread.h"
 #include "x86.h"
 
@@ -74,9 +78,51 @@ static void cmd_test(const char *arg)
 	ktest_run_only(arg);
 }
 
+static void cmd_procs(const char *arg)
+{
+	proc_list();
+}
+
+static void cmd_syscalls(const char *arg)
+{
+	syscall_table_print();
+}
+
+/* run PROG [ARGS]: spawn a user program from the kernel and wait for it. */
+static void cmd_run(const char *arg)
+{
+	char name[PROC_NAME_MAX];
+	size_t n = 0;
+	while (arg[n] && arg[n] != ' ' && n + 1 < sizeof name) {
+		name[n] = arg[n];
+		n++;
+	}
+	name[n] = 0;
+	const char *args = arg + n;
+	while (*args == ' ')
+		args++;
+	int prog = proc_prog_find(name);
+	if (prog < 0) {
+		kprintf("  run: no program '%s'; programs:", name);
+		for (uint64_t i = 0; i < uprogs_count; i++)
+			kprintf(" %s", uprogs[i].name);
+		kprintf("\n");
+		return;
+	}
+	int pid = proc_spawn(prog, PROC_RUN_QUOTA, args, SPAWN_ANY_CPU);
+	if (pid < 0) {
+		kprintf("  run: spawn %s: error %d\n", name, -pid);
+		return;
+	}
+	int status = 0;
+	proc_wait(pid, &status);
+	kprintf("  [%d] exit %d\n", pid, status);
+}
+
+/* The end of a console session: a recording is written, a replay checked. */
 static void cmd_quit(const char *arg)
 {
-	debug_exit(EXIT_PASS);
+	debug_exit(kargs_finish(true) ? EXIT_PASS : EXIT_FAIL);
 }
 
 static void cmd_help(const char *arg);
@@ -90,9 +136,15 @@ static const struct {
 	{ "mem", "free physical memory", cmd_mem },
 	{ "logs", "the shared objects' logs: events and chained hash", cmd_logs },
 	{ "ps", "threads: id, name, cpu, state, container, preemption points, switches", cmd_ps },
+	{ "threads", "the same as ps (in the shell, ps is the user program listing processes)",
+	  cmd_ps },
 	{ "chans", "IPC channels: owner, phase, messages, words, blocked operations", cmd_chans },
 	{ "containers", "quota containers: parent, quota, usage, children", cmd_containers },
 	{ "test", "test [NAME,NAME|all]: run in-kernel tests (no name: list them)", cmd_test },
+	{ "procs", "user processes: pid, name, state, cpu, parent, quota, usage, syscalls",
+	  cmd_procs },
+	{ "run", "run PROG [ARGS]: run a user program and wait for it", cmd_run },
+	{ "syscalls", "the system-call table: number, name, errors", cmd_syscalls },
 	{ "quit", "leave QEMU", cmd_quit },
 };
 
@@ -127,6 +179,23 @@ static void readline(char *buf, size_t n)
 	buf[len] = 0;
 }
 
+bool monitor_exec(char *line)
+{
+	char *arg = line;
+	while (*arg && *arg != ' ')
+		arg++;
+	if (*arg)
+		*arg++ = 0;
+	if (!line[0])
+		return true;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(line, cmds[i].name) == 0) {
+			cmds[i].fn(arg);
+			return true;
+		}
+	return false;
+}
+
 void monitor(void)
 {
 	char line[128];
@@ -134,20 +203,7 @@ void monitor(void)
 	for (;;) {
 		kprintf("K> ");
 		readline(line, sizeof(line));
-		char *arg = line;
-		while (*arg && *arg != ' ')
-			arg++;
-		if (*arg)
-			*arg++ = 0;
-		if (!line[0])
-			continue;
-		size_t i;
-		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-			if (strcmp(line, cmds[i].name) == 0)
-				break;
-		if (i == sizeof(cmds) / sizeof(cmds[0]))
+		if (!monitor_exec(line))
 			kprintf("  unknown command '%s' (try help)\n", line);
-		else
-			cmds[i].fn(arg);
 	}
 }

@@ -7,6 +7,7 @@
 #include "dev/serial.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
+#include "log/hash.h"
 #include "log/logset.h"
 #include "oracle/oracle.h"
 #include "plat.h"
@@ -115,6 +116,26 @@ bool cons_replay_load(const struct log_set *ref)
 	return true;
 }
 
+/* Bytes of a user process's puts/putc: one unit on the console, and one
+ * ordered event on "console.out" (see console_log.h). */
+static struct log_obj *out_log;
+
+void cons_write(const char *buf, size_t n)
+{
+	oracle_before(out_log, ORACLE_ORDERED);
+	cons_lock();
+	for (size_t i = 0; i < n; i++)
+		cons_putc((uint8_t)buf[i]);
+	uint64_t h = 0;
+	for (size_t i = 0; i < n; i++)
+		h = log_mix(h, (uint8_t)buf[i]);
+	cons_unlock();
+	/* Outside the console lock (a replay's divergence report prints), but
+	 * inside the ordered section: the event's place is the output's. */
+	log_append(out_log, CONS_PUTS, n, h);
+	oracle_after(out_log, ORACLE_ORDERED);
+}
+
 static void com1_irq(struct trapframe *tf)
 {
 	cons_intr();
@@ -124,6 +145,7 @@ void cons_init(void)
 {
 	/* A recorded run keeps all its input (a replay feeds it back). */
 	in_log = log_register(&console_log_type, "console", log_record_order ? 4096 : 0);
+	out_log = log_register(&console_log_type, "console.out", 0);
 	irq_register(T_GSI0 + IRQ_COM1, com1_irq);
 	ioapic_route_isa(IRQ_COM1, T_GSI0 + IRQ_COM1, 0);
 	serial_enable_irq();

@@ -7,6 +7,7 @@
 #define DEV_CONSOLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define CONS_BUFSIZE 512
 
@@ -16,7 +17,9 @@ void cons_lock(void);
 void cons_unlock(void);
 void cons_break_lock(void); /* panic: from now on nobody takes the lock */
 int cons_getc(void);        /* next input byte, -1 if none (a GETC event when a byte came) */
-void cons_intr(void);       /* COM1 interrupt: move received bytes into the ring */
+void cons_intr(void);
+/* n bytes as one unit (lines never tear) and one PUTS event (user output). */
+void cons_write(const char *buf, size_t n); /* COM1 interrupt: move received bytes into the ring */
 
 struct log_set;
 /* Replay: feed the recording's console input instead of the UART's; false

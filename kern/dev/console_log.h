@@ -10,7 +10,10 @@
 
 #include "log/type.h"
 
-enum console_event { CONS_GETC };
+/* PUTS(bytes, digest): a user process's output, on "console.out" (an
+ * ordered operation, so lines of different CPUs come out in the recorded
+ * order in a replay and in the schedule's order under script). */
+enum console_event { CONS_GETC, CONS_PUTS };
 
 struct console_state {
 	uint64_t bytes;  /* taken so far */

@@ -105,6 +105,10 @@ static inline uint64_t rcr4(void)
 	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
 	return v;
 }
+static inline void lcr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
 static inline void lcr3(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");

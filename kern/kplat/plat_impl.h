@@ -75,4 +75,7 @@ static inline bool plat_in_interrupt(void)
 	return thiscpu()->intr_depth > 0;
 }
 
+#define PLAT_HAS_YIELD
+bool plat_yield(void);
+
 #endif

@@ -70,3 +70,16 @@ void plat_kick(unsigned cpu)
 	if (cpu != plat_cpu())
 		lapic_send_ipi(cpus[cpu].apic_id, T_IPI_KICK);
 }
+
+/* A waiting thread lets the other threads of its CPU run (plat.h): only
+ * from thread context with no spinlock held (ncli == 0: nothing pushcli'd),
+ * and only if someone is queued. */
+bool plat_yield(void)
+{
+	struct cpu *c = thiscpu();
+	struct thread *t = sched_current();
+	if (c->intr_depth > 0 || c->ncli > 0 || !t || t->idle || sched_runq_len((int)c->id) == 0)
+		return false;
+	sched_yield();
+	return true;
+}

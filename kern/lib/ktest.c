@@ -84,7 +84,7 @@ int ktest_run_only(const char *spec)
 void ktest_run(const char *spec)
 {
 	int r = ktest_run_only(spec);
-	bool finished = kargs_finish();
+	bool finished = kargs_finish(false);
 	debug_exit(r == 0 && finished ? EXIT_PASS : EXIT_FAIL);
 }
 

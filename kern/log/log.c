@@ -9,6 +9,7 @@
 
 bool log_check_mode;
 bool log_record_order;
+bool log_whole_run;
 
 /* ------------------------------------------------------------------ */
 /* Types: rows registered with LOG_TYPE_REGISTER, in the log_types section. */

@@ -141,6 +141,10 @@ static inline uint64_t log_final_digest(const struct log_obj *o)
 /* Runtime switches. */
 extern bool log_check_mode;   /* recompute and compare state after every append */
 extern bool log_record_order; /* keep the run-length order stream of every object */
+/* A whole-run recording or replay: an object type whose instances come and
+ * go (containers) keeps a destroyed one's log dormant for the next object of
+ * that name, since a trace holds the logs alive at its end. */
+extern bool log_whole_run;
 
 /*
  * Register an object.  ring_size: power of two >= 2*PLAT_MAX_CPUS is safest

@@ -25,13 +25,21 @@ static struct container *get(uint32_t id)
 	return id < CONTAINER_MAX ? __atomic_load_n(&ctrs[id], __ATOMIC_ACQUIRE) : 0;
 }
 
+/* Destroyed containers whose logs live on for the id's next INIT (only
+ * during a whole-run recording or replay: log_whole_run). */
+static struct container *dormant[CONTAINER_MAX];
+
 static struct container *make(uint32_t id, uint64_t quota, uint32_t parent)
 {
-	struct container *c = palloc();
-	if (!c)
-		return 0;
-	snprintf(c->name, sizeof c->name, "container.%u", id);
-	big_init(&c->big, LOCK_TICKET, &container_log_type, c->name, 0);
+	struct container *c = dormant[id];
+	dormant[id] = 0;
+	if (!c) {
+		c = palloc();
+		if (!c)
+			return 0;
+		snprintf(c->name, sizeof c->name, "container.%u", id);
+		big_init(&c->big, LOCK_TICKET, &container_log_type, c->name, 0);
+	}
 	big_acquire(&c->big);
 	big_release(&c->big, CT_INIT, quota, parent);
 	__atomic_store_n(&ctrs[id], c, __ATOMIC_RELEASE);
@@ -56,9 +64,12 @@ int container_split(uint32_t parent, uint64_t quota)
 	if (!p)
 		return -E_INVAL_ID;
 	const struct container_state *s = big_acquire(&p->big);
-	uint64_t child = (uint64_t)parent * CONTAINER_MAX_CHILDREN + 1 + s->nchildren;
+	uint32_t k = 0; /* the lowest free child slot */
+	while (k < CONTAINER_MAX_CHILDREN && s->slots & 1u << k)
+		k++;
+	uint64_t child = (uint64_t)parent * CONTAINER_MAX_CHILDREN + 1 + k;
 	int r;
-	if (s->nchildren >= CONTAINER_MAX_CHILDREN || child >= CONTAINER_MAX)
+	if (k == CONTAINER_MAX_CHILDREN || child >= CONTAINER_MAX)
 		r = -E_INVAL_ID;
 	else if (quota > s->quota - s->usage - s->childq) /* the invariant keeps this >= 0 */
 		r = -E_MEM;
@@ -91,6 +102,12 @@ int container_destroy(uint32_t id)
 	__atomic_store_n(&ctrs[id], 0, __ATOMIC_RELEASE);
 	big_push(&p->big, CT_RECLAIM, id, quota);
 	big_unlock(&p->big);
+	if (log_whole_run) {
+		big_acquire(&c->big);
+		big_release(&c->big, CT_DESTROY, 0, 0);
+		dormant[id] = c; /* slots of id change only under the parent's lock */
+		return 0;
+	}
 	big_destroy(&c->big);
 	pfree(c);
 	return 0;

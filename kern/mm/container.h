@@ -23,7 +23,11 @@
  * so quota is conserved: pages charged anywhere in a tree never exceed
  * the root's quota.  Container ids follow the seed: child k of container p
  * is p * CONTAINER_MAX_CHILDREN + 1 + k (so ids name their place in the
- * tree); ids up to CONTAINER_MAX - 1.
+ * tree); ids up to CONTAINER_MAX - 1.  A slot k is free again once its
+ * child is destroyed (the parent's log tracks live slots), so a long-lived
+ * container (the root, a shell) can have children all its life, at most
+ * CONTAINER_MAX_CHILDREN at a time; the id bound limits the tree to three
+ * levels below the root in full (kernel -> shell -> program -> its children).
  */
 #ifndef MM_CONTAINER_H
 #define MM_CONTAINER_H
@@ -33,7 +37,7 @@
 
 #include "mm/container_log.h"
 
-#define CONTAINER_MAX 1024
+#define CONTAINER_MAX 4096
 
 #define CONTAINER_ALL UINT64_MAX /* the root's quota: whatever pages are free */
 

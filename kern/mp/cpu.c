@@ -57,6 +57,8 @@ void cpu_init_self(struct cpu *c)
 	/* %gs is 0 in long mode; the base comes from the MSR (after the GDT load, which would clear it). */
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	idt_load();
+	/* User rdtsc faults: the kernel answers with recorded time (kern/proc/uclock.h). */
+	lcr4(rcr4() | CR4_TSD);
 }
 
 void pushcli(void)

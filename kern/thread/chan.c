@@ -61,10 +61,12 @@ unsigned chan_count(void)
 }
 
 /* The receiver is gone or the channel closed: senders must not wait forever. */
-static bool chan_dead(const struct chan *c, const struct chan_state *s)
+static bool chan_dead(const struct chan *c, const struct chan_state *s, uint32_t opens)
 {
-	if (s->closed)
+	if (s->closed || s->opens != opens)
 		return true;
+	if (c->owner == 0)
+		return false; /* a process's channel: alive until closed */
 	struct thread *o = thread_find(c->owner);
 	return !o || o->state == TS_DEAD;
 }
@@ -78,11 +80,12 @@ int chan_send(uint32_t id, const uint32_t *buf, uint32_t n)
 		n = CHAN_MAX_WORDS;
 	uint32_t me = thread_self()->id;
 	const struct chan_state *s = big_acquire(&c->big);
-	while (s->phase != CH_IDLE && !chan_dead(c, s)) {
+	uint32_t opens = s->opens; /* the channel this send is for (a process channel is reused) */
+	while (s->phase != CH_IDLE && !chan_dead(c, s, opens)) {
 		c->blocked++;
 		cond_wait(&c->senders, &c->big.lock);
 	}
-	if (chan_dead(c, s)) {
+	if (chan_dead(c, s, opens)) {
 		big_unlock(&c->big);
 		return -E_INVAL_PID;
 	}
@@ -90,7 +93,7 @@ int chan_send(uint32_t id, const uint32_t *buf, uint32_t n)
 	big_push(&c->big, CH_SEND, n | (uint64_t)me << 32, log_hash_words(buf, n));
 	cond_signal(&c->receiver);
 	/* Release-and-sleep until the receiver copied (or the channel died). */
-	while (!(s->phase == CH_DONE && s->sender == me) && !s->closed)
+	while (!(s->phase == CH_DONE && s->sender == me) && !s->closed && s->opens == opens)
 		cond_wait(&c->done, &c->big.lock);
 	int r;
 	if (s->phase == CH_DONE && s->sender == me) {
@@ -139,16 +142,53 @@ int chan_ready(uint32_t id)
 	return r;
 }
 
+/* CLOSE, and wake every waiter to see it; under the channel's lock. */
+static void close_locked(struct chan *c, const struct chan_state *s)
+{
+	if (!s->closed)
+		big_push(&c->big, CH_CLOSE, 0, 0);
+	cond_broadcast(&c->senders);
+	cond_broadcast(&c->receiver);
+	cond_broadcast(&c->done);
+}
+
+int chan_close(uint32_t id)
+{
+	struct chan *c = chan_get(id);
+	if (!c)
+		return -E_INVAL_CHID;
+	close_locked(c, big_acquire(&c->big));
+	big_unlock(&c->big);
+	return 0;
+}
+
+int chan_open(uint32_t id)
+{
+	struct chan *c = chan_get(id);
+	if (!c) {
+		int r = chan_create(id, 0);
+		if (r == -E_INVAL_CHID)
+			return chan_open(id); /* lost a race to create it */
+		if (r == 0) /* a process channel lives on like the kernel's own objects */
+			chan_get(id)->big.obj->keep = true;
+		return r;
+	}
+	const struct chan_state *s = big_acquire(&c->big);
+	int r = s->closed ? 0 : -E_INVAL_CHID;
+	if (s->closed) {
+		c->owner = 0;
+		big_push(&c->big, CH_OPEN, 0, 0);
+	}
+	big_unlock(&c->big);
+	return r;
+}
+
 void chan_destroy(uint32_t id)
 {
 	struct chan *c = chan_get(id);
 	if (!c)
 		return;
-	big_acquire(&c->big);
-	big_push(&c->big, CH_CLOSE, 0, 0);
-	cond_broadcast(&c->senders);
-	cond_broadcast(&c->receiver);
-	cond_broadcast(&c->done);
+	close_locked(c, big_acquire(&c->big));
 	big_unlock(&c->big);
 	spin_acquire(&table_lock);
 	chans[id] = 0;

@@ -54,6 +54,16 @@ struct chan {
  * out of range or taken, -E_MEM without memory. */
 #define CHAN_MAX 16384
 int chan_create(uint32_t id, uint32_t owner);
+/*
+ * Process channels (ids 1..63, the receiving process's pid) live on while
+ * their pid is reused: chan_open() creates channel `id` with owner 0 (alive
+ * until closed) or reopens it after a close (OPEN event); -E_INVAL_CHID if
+ * it is open.  chan_close() fails the waiters and every later send (CLOSE),
+ * but keeps the channel: a waiter may still be leaving its lock.  A send
+ * that began before a reopen fails instead of reaching the new owner.
+ */
+int chan_open(uint32_t id);
+int chan_close(uint32_t id);
 /* Destroy it (wakes and fails anyone still waiting); its log is freed. */
 void chan_destroy(uint32_t id);
 struct chan *chan_get(uint32_t id);

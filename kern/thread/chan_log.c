@@ -4,7 +4,7 @@
  */
 #include "thread/chan_log.h"
 
-static const char *const chan_events[] = { "SEND", "RECV", "ACK", "CLOSE" };
+static const char *const chan_events[] = { "SEND", "RECV", "ACK", "CLOSE", "OPEN" };
 
 static const char *chan_apply(void *state, const struct log_event *ev)
 {
@@ -48,7 +48,16 @@ static const char *chan_apply(void *state, const struct log_event *ev)
 		s->sender = 0;
 		return 0;
 	case CH_CLOSE:
+		/* A message still in the slot is dropped: its sender gets an error. */
 		s->closed = 1;
+		s->phase = CH_IDLE;
+		s->sender = 0;
+		return 0;
+	case CH_OPEN:
+		if (!s->closed)
+			return "OPEN of a channel that is open";
+		s->closed = 0;
+		s->opens++;
 		return 0;
 	}
 	return "unknown channel event";

@@ -12,7 +12,9 @@
 #define CHAN_MAX_WORDS 1024
 
 enum chan_phase { CH_IDLE, CH_FULL, CH_DONE };
-enum chan_event { CH_SEND, CH_RECV, CH_ACK, CH_CLOSE };
+/* OPEN reopens a closed channel for a new owner (a process channel: its
+ * pid was reused); `opens` counts them, so a sender from before can tell. */
+enum chan_event { CH_SEND, CH_RECV, CH_ACK, CH_CLOSE, CH_OPEN };
 
 struct chan_state {
 	uint32_t phase;
@@ -23,7 +25,7 @@ struct chan_state {
 	uint64_t messages; /* completed (ACKed) */
 	uint64_t words;    /* copied in completed messages */
 	uint32_t closed;
-	uint32_t pad;
+	uint32_t opens;
 };
 
 extern const struct log_type chan_log_type;

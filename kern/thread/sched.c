@@ -11,6 +11,7 @@
 #include "lib/printfmt.h"
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "mm/vm.h"
 #include "mp/cpu.h"
 #include "oracle/oracle.h"
 #include "thread/preempt_replay.h"
@@ -113,6 +114,19 @@ static void finish_switch(void)
 	}
 }
 
+/* The address space and kernel stack a thread needs on this CPU: its
+ * process's page table (a kernel thread gets the kernel's, never a table
+ * that may be freed under it) and, for traps from user mode, the top of
+ * its own kernel stack. */
+static void switch_space(struct cpu *c, struct thread *next)
+{
+	uint64_t cr3 = next->cr3 ? next->cr3 : kvm_cr3();
+	if (rcr3() != cr3)
+		lcr3(cr3);
+	if (next->stack)
+		c->tss.rsp[0] = (uint64_t)(next->stack + THREAD_STACK_SIZE);
+}
+
 /* Interrupts off.  prev is the current thread; its state says what it
  * becomes: RUN (yield: back in the queue), READY (woken before it got
  * away, or migrating: already queued), SLEEP or DEAD (leaves). */
@@ -152,6 +166,7 @@ static void schedule(void)
 
 	next->switches++;
 	next->slice_start = c->ticks;
+	switch_space(c, next);
 	s->cur = next;
 	c->tid = next->id;
 	s->prev = prev;
@@ -210,6 +225,38 @@ void sched_preempt_point(void)
 	spin_acquire(&s->rq.lock);
 	rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
 	log_append(s->rq.preempts, RQ_PREEMPT, t->id, t->kentries); /* under the same lock */
+	spin_release(&s->rq.lock);
+	rq_done(&s->rq);
+	schedule();
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+/*
+ * A timer tick that interrupted user code, on its way back (hw only: user
+ * code runs between system calls without events, so under script and
+ * replay only system calls are preemption points).  The preemption counts
+ * as one: it is logged at point kentries + 1, which a replay finds at the
+ * thread's next system call (sched_preempt_point), with no logged event of
+ * the thread's in between.
+ */
+void sched_preempt_user_tick(void)
+{
+	struct cpu *c = thiscpu();
+	struct sched_cpu *s = &scpu[c->id];
+	struct thread *t = s->cur;
+	if (preempt_replay_active() || oracle_cur->preempt) /* only hw preempts on ticks */
+		return;
+	if (c->ticks - t->slice_start < SCHED_SLICE_TICKS ||
+	    __atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0)
+		return;
+	t->kentries++;
+	rq_turn(&s->rq);
+	uint64_t f = read_rflags();
+	cli();
+	spin_acquire(&s->rq.lock);
+	rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
+	log_append(s->rq.preempts, RQ_PREEMPT, t->id, t->kentries);
 	spin_release(&s->rq.lock);
 	rq_done(&s->rq);
 	schedule();

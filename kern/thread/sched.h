@@ -56,6 +56,8 @@ void sched_runqs_init(void); /* after thread_init, on the boot CPU: one run queu
 void sched_yield(void);
 /* A preemption point: counts it, and yields if the oracle (or the timer) says so. */
 void sched_preempt_point(void);
+/* A timer tick interrupted user code (hw): preempt if its slice is over. */
+void sched_preempt_user_tick(void);
 /* Mark the caller SLEEP on `what` (ps shows it); call before releasing the
  * lock that protects the condition, then sched_block(). */
 void sched_sleep_prepare(const char *what);

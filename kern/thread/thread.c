@@ -20,10 +20,8 @@
 #include "thread/thread_log.h"
 #include "x86.h"
 
-#define STACK_SIZE 16384
-
 static struct thread threads[THREAD_MAX];
-static uint8_t stacks[THREAD_MAX][STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t stacks[THREAD_MAX][THREAD_STACK_SIZE] __attribute__((aligned(4096)));
 static uint32_t generation[THREAD_MAX];
 static struct spinlock table_lock = SPINLOCK_INIT("threads");
 static struct log_obj *table_log;
@@ -95,7 +93,7 @@ static void stack_init(struct thread *t, void (*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->stack = stacks[t - threads];
-	uint64_t *sp = (uint64_t *)(t->stack + STACK_SIZE);
+	uint64_t *sp = (uint64_t *)(t->stack + THREAD_STACK_SIZE);
 	*--sp = 0;
 	*--sp = (uint64_t)thread_entry;
 	for (int i = 0; i < 6; i++)

@@ -27,10 +27,12 @@
 #define THREAD_SLOT_BITS 10
 #define THREAD_MAX (1u << THREAD_SLOT_BITS) /* live threads, idle threads included */
 #define THREAD_NAME_MAX 24
+#define THREAD_STACK_SIZE 16384 /* kernel stack of a thread (its system calls and traps) */
 
 enum thread_state { TS_FREE, TS_READY, TS_RUN, TS_SLEEP, TS_DEAD };
 
 struct waitq;
+struct proc;
 
 struct thread {
 	uint64_t rsp; /* saved by ctx_switch while not running */
@@ -50,6 +52,8 @@ struct thread {
 	uint32_t container;    /* container id (kern/mm/container.h) */
 	const char *wait_what; /* name of what it sleeps on (ps) */
 	uint8_t *stack;        /* NULL: runs on a boot stack */
+	struct proc *proc;     /* the user process this thread runs, NULL for a kernel thread */
+	uint64_t cr3;          /* its page table (0: the kernel's) */
 	char name[THREAD_NAME_MAX];
 };
 

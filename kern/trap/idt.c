@@ -4,6 +4,7 @@
 #include "boot/layout.h"
 #include "trap/gdt.h"
 #include "trap/trapframe.h"
+#include "uapi/syscall.h"
 #include "x86.h"
 
 struct gate {
@@ -42,6 +43,8 @@ void idt_init(void)
 	set_gate(T_DBLFLT, IST_DF, 0);
 	/* int3 from anywhere, for debugging. */
 	set_gate(T_BRKPT, 0, 3);
+	/* System calls (uapi/syscall.h). */
+	set_gate(T_SYSCALL, 0, 3);
 }
 
 void idt_load(void)

@@ -3,6 +3,7 @@
  * frame), device interrupts and IPIs go to registered handlers, spurious
  * interrupts are counted and dropped without an EOI.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,8 @@
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mp/cpu.h"
+#include "proc/proc.h"
+#include "trap/syscall.h"
 #include "trap/trapframe.h"
 #include "x86.h"
 
@@ -84,8 +87,22 @@ void trap(struct trapframe *tf)
 		panic_nmi(tf); /* another CPU panicked (or a real NMI): stop here */
 		return;
 	}
-	if (tf->trapno < 32)
-		panic_trap(tf);
+	bool user = (tf->cs & 3) == 3;
+	if (tf->trapno == T_SYSCALL) {
+		if (!user)
+			panic_trap(tf);
+		sti(); /* on the thread's own kernel stack: it may block */
+		syscall(tf);
+		proc_user_return(tf, 1);
+		return;
+	}
+	if (tf->trapno < 32) {
+		if (!user)
+			panic_trap(tf);
+		proc_fault(tf); /* returns only if the fault was resolved */
+		proc_user_return(tf, 1);
+		return;
+	}
 	if (tf->trapno == T_SPURIOUS || (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16)) {
 		nspurious++; /* LAPIC spurious or a masked legacy-PIC line: no EOI */
 		return;
@@ -99,4 +116,6 @@ void trap(struct trapframe *tf)
 		kprintf("trap: unexpected interrupt %lu on cpu %u\n", tf->trapno, cpuid_self());
 	c->intr_depth--;
 	lapic_eoi();
+	if (user)
+		proc_user_return(tf, 0); /* killed? a tick's preemption */
 }

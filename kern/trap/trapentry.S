@@ -29,7 +29,16 @@ vectors_start:
 	.set i, i + 1
 	.endr
 
+/*
+ * From user mode (the CS the CPU pushed has RPL 3) the GS base is the
+ * user's: swapgs brings back the kernel's per-CPU pointer (kept in
+ * KERNEL_GS_BASE while user code runs), and the way out swaps again.
+ */
 alltraps:
+	testb	$3, 24(%rsp)	/* trapno, err, rip, cs */
+	jz	1f
+	swapgs
+1:
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
@@ -53,6 +62,8 @@ alltraps:
 	cld
 	call	trap
 	addq	$16, %rsp
+	.globl trapret
+trapret:
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -69,4 +80,14 @@ alltraps:
 	popq	%rbx
 	popq	%rax
 	addq	$16, %rsp	/* trapno, err */
+	testb	$3, 8(%rsp)	/* rip, cs */
+	jz	2f
+	swapgs
+2:
 	iretq
+
+/* user_enter(tf): leave for user mode with this frame (interrupts off). */
+	.globl user_enter
+user_enter:
+	movq	%rdi, %rsp
+	jmp	trapret
