@@ -3,10 +3,14 @@
  *
  * The lock comes from the header named by -DLOCK_HEADER (bench/lock_*.h),
  * which defines LOCK_NAME, LOCK_DECL(l), LOCK_INIT(l), LOCK_THREAD_INIT(idx),
- * LOCK_ACQUIRE(l) and LOCK_RELEASE(l); everything else is this file, so every
- * lock runs exactly the same code around it.
+ * LOCK_ACQUIRE(l) and LOCK_RELEASE(l), and LOCK_RECORD() if the lock keeps a
+ * log whose order stream can be recorded; everything else is this file, so
+ * every lock runs exactly the same code around it.
  *
- *   lock-NAME [--round=R] [--ms=D] [--iters=I] [--reps=K] [--threads=N]
+ *   lock-NAME [--round=R] [--ms=D] [--iters=I] [--reps=K] [--threads=N] [--record]
+ *
+ * --record: our logged locks keep the order stream too (log_record_order,
+ * what `make record` and record=1 turn on); the other locks ignore it.
  *
  * Measures, printing one CSV row each (header: bench/report.py):
  *   uncontended  one pinned thread, I acquire+release pairs (critical
@@ -259,6 +263,7 @@ static unsigned long arg_num(const char *s, const char *name)
 int main(int argc, char **argv)
 {
 	unsigned long ms = 200, iters = 1000000, reps = 7;
+	int record = 0;
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long maxthreads = online < 2 ? 2 : (unsigned long)online;
 
@@ -274,10 +279,12 @@ int main(int argc, char **argv)
 			reps = arg_num(a + 7, "--reps");
 		else if (!strncmp(a, "--threads=", 10))
 			maxthreads = arg_num(a + 10, "--threads");
+		else if (!strcmp(a, "--record"))
+			record = 1;
 		else {
 			fprintf(stderr,
 				"usage: %s [--round=R] [--ms=D] [--iters=I] [--reps=K] "
-				"[--threads=N]\n",
+				"[--threads=N] [--record]\n",
 				argv[0]);
 			return 2;
 		}
@@ -286,6 +293,12 @@ int main(int argc, char **argv)
 		die("bad arguments (threads 1..%d, reps/iters/ms >= 1)", MAX_THREADS);
 
 	find_cpus();
+#ifdef LOCK_RECORD
+	if (record)
+		LOCK_RECORD();
+#else
+	(void)record;
+#endif
 	LOCK_INIT(bench_lock);
 	uncontended(iters, (unsigned)reps);
 	for (unsigned n = 1; n <= maxthreads; n++)

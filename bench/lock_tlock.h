@@ -7,3 +7,5 @@
 #define LOCK_THREAD_INIT(idx) (host_cpu = (idx), host_thread = (idx) + 1)
 #define LOCK_ACQUIRE(l) tlock_acquire(&(l))
 #define LOCK_RELEASE(l) tlock_release(&(l))
+/* --record: keep the order stream as well (what record=1 does). */
+#define LOCK_RECORD() (log_record_order = true)

@@ -7,7 +7,6 @@
 #include <atomic_ops.h>
 #include "oracle/oracle.h"
 
-extern const struct oracle_ops oracle_hw_ops;
 extern const struct oracle_ops oracle_script_ops;
 extern const struct oracle_ops oracle_replay_ops;
 

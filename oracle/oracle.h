@@ -111,6 +111,14 @@ void oracle_script_set_horizon(uint64_t steps);
 uint64_t oracle_script_steps(void);
 
 extern const struct oracle_ops *oracle_cur;
+extern const struct oracle_ops oracle_hw_ops;
+
+/* Is the oracle hw (every hook NULL)?  One compare, for fast paths (the
+ * locks') that skip all their hooks at once under hw. */
+static inline bool oracle_is_hw(void)
+{
+	return oracle_cur == &oracle_hw_ops;
+}
 
 /* The fast path: hw leaves hooks NULL, so they cost a load and a branch. */
 static inline void oracle_before(struct log_obj *o, enum oracle_op op)

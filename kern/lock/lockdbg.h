@@ -77,13 +77,12 @@ struct lock_stats {
 	uint64_t per_cpu[PLAT_MAX_CPUS]; /* acquisitions by CPU (fairness) */
 } __attribute__((aligned(PLAT_CACHELINE)));
 
-/* The first line is read on every operation and written only by the MCS
- * holder (holder_node); keep it one line: _Static_assert below.  The
- * holding CPU is not here but in the log object's hot line (log_obj.holder,
- * written with the append), so that a hand-off does not move this line. */
+/* The first line is read on every operation and written by nobody; keep
+ * it one line: _Static_assert below.  The holding CPU (log_obj.holder) and
+ * an MCS holder's node (mcs_holder_node) are in the log object's hot line,
+ * written with the append, so that a hand-off does not move this line. */
 struct lock_debug {
 	struct log_obj *log; /* the lock's own log; also its identity for the oracle */
-	void *holder_node;   /* MCS: the holder's queue node (ticket lock: unused) */
 	struct lock_stats stats;
 };
 _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder state is one line");
@@ -208,6 +207,121 @@ static inline void lockdbg_leave(struct lock_debug *d)
 static inline bool lockdbg_held(const struct lock_debug *d)
 {
 	return d->log->holder == plat_cpu() + 1;
+}
+
+/*
+ * The plain path: what most acquisitions under hw do.  An x86 locked
+ * instruction (the ticket draw, the MCS tail swap and release) waits until
+ * every earlier store has left the store buffer, and beyond about six
+ * pending stores each one adds about a cycle to it (an acquire + release
+ * that stores every field of the event, and saves registers around its
+ * hook calls, issues some 25 stores where ck's locks issue 2 or 3).  So
+ * the plain path records the same event with as few stores as it can:
+ *
+ * - no hooks: under hw every oracle hook is NULL (one compare, not three
+ *   table loads), and the general path (lockdbg_got, lockdbg_leave and
+ *   the hooks, out of line in tlock.c and mcs.c) takes every other case;
+ * - an event in a lock's ring differs from the slot's previous one only in
+ *   hash, seq, thread and cpu (and the ticket, arg0): obj and type are
+ *   rewritten with them (same words), arg1 is 0 in every lock event and an
+ *   MCS lock's arg0 too, so those words are not stored again (the ring
+ *   starts zeroed, and the general path stores the same zeros); ts, wait
+ *   and hold are 0 unless the event is timed, so a slot whose previous
+ *   event was timed is cleared, and only then;
+ * - sampled events (seq % LOCK_TIME_PERIOD == 0: ts and hold), the append
+ *   that must checkpoint first, a misuse (the panics) and an order stream
+ *   that does not just grow its last run by one take the general path,
+ *   before the plain one has stored anything.
+ *
+ * What the log holds is the same either way: the same event, hash, state
+ * and order stream, byte for byte (test_lock checks the two paths against
+ * each other).  Not taken under any other oracle, with lock_time_all,
+ * lock_stats_on, check mode, or -DTLOCK_BROKEN.
+ */
+static inline bool lockdbg_plain(void)
+{
+#ifdef TLOCK_BROKEN
+	return false;
+#else
+	return oracle_is_hw() & !(lock_time_all | lock_stats_on | log_check_mode);
+#endif
+}
+
+/* Under lockdbg_plain, the caller now holds the lock without having waited
+ * for it, or waited untimed: record it as lockdbg_got would and return true,
+ * or return false having changed nothing (then the caller calls
+ * lockdbg_got).  `pos`: the ticket, or 0 if `pos_zero` (MCS). */
+static inline __attribute__((always_inline)) bool
+lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
+		  const char *(*apply)(void *, const struct log_event *))
+{
+	unsigned cpu = plat_cpu();
+	if (plat_unlikely(o->holder != 0))
+		return false;
+#ifndef LOCK_LOG_OFF
+	uint64_t seq = o->count;
+	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || seq >= o->ck_next))
+		return false;
+	uint32_t thread = plat_thread();
+	struct log_order_run *run = 0;
+	/* Recording: the run-length order stream (log.c, order_record) either
+	 * has a gap (nothing to record) or grows its last run by one here. */
+	if (plat_unlikely(log_record_order) && o->order_events == seq) {
+		struct log_order_chunk *c = o->order_tail;
+		if (!c || c->n == 0)
+			return false;
+		run = &c->runs[c->n - 1];
+		if (run->cpu != cpu || run->thread != thread || run->count == 0xffff)
+			return false;
+	}
+	o->holder = (uint8_t)(cpu + 1);
+	struct log_event *e = &o->ring[seq & o->ring_mask];
+	uint64_t h = log_hash_fields(o->hash, seq, thread, (uint8_t)cpu, LOCK_ACQ, pos, 0);
+	e->hash = h;
+	if (!pos_zero)
+		e->arg0 = pos;
+	e->seq = seq;
+	log_store_word(&e->thread, (uint64_t)thread | (uint64_t)o->id << 32);
+	log_store_word(&e->cpu, (uint64_t)(uint8_t)cpu | (uint64_t)LOCK_ACQ << 8 |
+					(uint64_t)LOG_CPU_NONE << 16);
+	if (plat_unlikely((e->ts | e->hold) != 0)) {
+		e->ts = 0;
+		e->hold = 0;
+	}
+	o->hash = h;
+	o->count = seq + 1;
+	const char *bad = apply(o->state, e);
+	if (plat_unlikely(bad != 0))
+		log_apply_failed(o, e, bad);
+	if (run) {
+		run->count++;
+		o->order_events = seq + 1;
+	}
+#else
+	(void)pos;
+	(void)pos_zero;
+	(void)apply;
+	o->holder = (uint8_t)(cpu + 1);
+#endif
+	return true;
+}
+
+/* Under lockdbg_plain, before handing the lock on: lockdbg_leave for an
+ * untimed event, returning true; or false having changed nothing (then the
+ * caller calls lockdbg_leave: a timed event, or a misuse to report). */
+static inline bool lockdbg_leave_plain(struct log_obj *o)
+{
+	unsigned cpu = plat_cpu();
+	if (plat_unlikely(o->holder != cpu + 1))
+		return false;
+#ifndef LOCK_LOG_OFF
+	uint64_t seq = o->count - 1;
+	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0))
+		return false;
+	o->ring[seq & o->ring_mask].rel_cpu = (uint8_t)cpu;
+#endif
+	o->holder = 0;
+	return true;
 }
 
 #endif

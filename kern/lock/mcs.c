@@ -4,28 +4,33 @@
 #include "lock/mcs.h"
 #include "oracle/oracle.h"
 
+/* Each CPU's nodes; a node is in use from node_take to node_put, and free
+ * while its `locked` word is MCS_FREE, so that finding one (nearly always
+ * the first) is a load and taking or freeing one is a store of a word
+ * written anyway: no separate in-use bitmap, whose load-modify-store at the
+ * release and again at the next acquisition was a chain of dependent
+ * accesses in front of the next tail CAS. */
 static struct mcs_node nodes[PLAT_MAX_CPUS][MCS_NODES_PER_CPU];
-/* Which of a CPU's nodes are in use: one bitmap per CPU, each on its own
- * line, touched only by that CPU (no false sharing between CPUs). */
-static struct {
-	uint8_t used;
-} __attribute__((aligned(PLAT_CACHELINE))) nodes_used[PLAT_MAX_CPUS];
 
-_Static_assert(MCS_NODES_PER_CPU <= 8, "nodes_used is a byte");
-
-static struct mcs_node *node_get(unsigned cpu)
+/* A node of this CPU's, set for queueing: (-, WAIT, 0). */
+static struct mcs_node *node_take(unsigned cpu)
 {
-	unsigned used = nodes_used[cpu].used;
-	if (plat_unlikely(used == (1u << MCS_NODES_PER_CPU) - 1))
-		plat_panic("mcs: cpu %u holds more than %u MCS locks", cpu, MCS_NODES_PER_CPU);
-	unsigned i = (unsigned)__builtin_ctz(~used);
-	nodes_used[cpu].used = (uint8_t)(used | 1u << i);
-	return &nodes[cpu][i];
+	struct mcs_node *n = nodes[cpu];
+	unsigned i = 0;
+	while (n[i].locked != MCS_FREE)
+		if (plat_unlikely(++i == MCS_NODES_PER_CPU))
+			plat_panic("mcs: cpu %u holds more than %u MCS locks", cpu,
+				   MCS_NODES_PER_CPU);
+	n[i].next = 0;
+	n[i].locked = MCS_WAIT;
+	return &n[i];
 }
 
-static void node_put(unsigned cpu, struct mcs_node *n)
+/* Nobody else refers to n any more (the release has handed on, or the
+ * tail no longer names it). */
+static void node_put(struct mcs_node *n)
 {
-	nodes_used[cpu].used &= (uint8_t) ~(1u << (n - nodes[cpu]));
+	n->locked = MCS_FREE;
 }
 
 void mcs_init(struct mcs_lock *l, const char *name)
@@ -39,7 +44,13 @@ void mcs_init_ring(struct mcs_lock *l, const char *name, uint32_t ring)
 	lockdbg_init(&l->dbg, &mcs_log_type, name, ring);
 }
 
-/* Link behind p, then wait: (x, 1, y) -> (x, 0, y).  Only this queued
+/* (x, WAIT or GO, y): got it, general path (lockdbg.h); out of line. */
+__attribute__((noinline)) static void mcs_got(struct mcs_lock *l, uint64_t queued, bool waited)
+{
+	lockdbg_got(&l->dbg, 0, queued, waited, mcs_apply);
+}
+
+/* Link behind p, then wait: (x, WAIT, y) -> (x, GO, y).  Only this queued
  * path reads the clock or checks recursion (a CPU that holds the lock is
  * in the queue, so it never finds it free).  Out of line, so that the fast
  * path stays short. */
@@ -49,22 +60,21 @@ __attribute__((noinline)) static void mcs_wait(struct mcs_lock *l, struct mcs_no
 	uint64_t queued = plat_ticks();
 	AO_store_release(&pred->next, (AO_t)me);
 	uint32_t spins = 0;
-	while (AO_load_acquire(&me->locked))
+	while (AO_load_acquire(&me->locked) == MCS_WAIT)
 		lockdbg_wait(&l->dbg, spins++);
-	l->dbg.holder_node = me;
-	lockdbg_got(&l->dbg, 0, queued, true, mcs_apply);
+	struct log_obj *o = l->dbg.log;
+	*mcs_holder_node(o) = (AO_t)me;
+	if (!lockdbg_plain() || !lockdbg_got_plain(o, 0, true, mcs_apply))
+		mcs_got(l, queued, true);
 }
 
-void mcs_acquire(struct mcs_lock *l)
+/* Any oracle, any mode: every hook and the general record. */
+__attribute__((noinline)) static void mcs_acquire_any(struct mcs_lock *l)
 {
 	struct log_obj *o = l->dbg.log;
-	unsigned cpu = plat_cpu();
+	struct mcs_node *me = node_take(plat_cpu());
 
-	struct mcs_node *me = node_get(cpu);
-	me->next = 0;
-	me->locked = 1;
-
-	/* (p, -, -) -> (me, 1, 0): the successful CAS is the linearization
+	/* (p, -, -) -> (me, WAIT, 0): the successful CAS is the linearization
 	 * point.  libatomic_ops has no word-sized swap (AO_test_and_set is a
 	 * byte), so: CAS guessing "free", and on failure retry with the value
 	 * the CAS returned (no separate load). */
@@ -78,29 +88,82 @@ void mcs_acquire(struct mcs_lock *l)
 		mcs_wait(l, me, (struct mcs_node *)pred);
 		return;
 	}
-	l->dbg.holder_node = me;
-	lockdbg_got(&l->dbg, 0, 0, false, mcs_apply);
+	*mcs_holder_node(o) = (AO_t)me;
+	mcs_got(l, 0, false);
+}
+
+void mcs_acquire(struct mcs_lock *l)
+{
+	if (plat_unlikely(!lockdbg_plain())) {
+		mcs_acquire_any(l);
+		return;
+	}
+	struct log_obj *o = l->dbg.log;
+	struct mcs_node *me = node_take(plat_cpu());
+	/* (p, -, -) -> (me, WAIT, 0), as in mcs_acquire_any */
+	AO_t pred = 0, seen;
+	while ((seen = AO_fetch_compare_and_swap_full(&l->tail, pred, (AO_t)me)) != pred)
+		pred = seen;
+	if (plat_unlikely(pred != 0)) {
+		mcs_wait(l, me, (struct mcs_node *)pred);
+		return;
+	}
+	*mcs_holder_node(o) = (AO_t)me;
+	if (plat_unlikely(!lockdbg_got_plain(o, 0, true, mcs_apply)))
+		mcs_got(l, 0, false);
+}
+
+/* Hand over to s: s.locked WAIT -> GO; my node is free again. */
+static inline void mcs_hand_to(struct mcs_node *me, struct mcs_node *succ)
+{
+	AO_store_release(&succ->locked, MCS_GO);
+	node_put(me);
+}
+
+/* (x, -, 0), x != me: the successor swapped but has not linked; wait for
+ * it, then hand over (out of line: the release stays a leaf). */
+__attribute__((noinline)) static void mcs_hand_on_late(struct mcs_lock *l, struct mcs_node *me)
+{
+	struct mcs_node *succ;
+	while (!(succ = (struct mcs_node *)AO_load_acquire(&me->next)))
+		oracle_wait(l->dbg.log);
+	mcs_hand_to(me, succ);
+}
+
+/* Hand the lock on from node me (the caller holds it, its record done),
+ * and free the node. */
+static inline void mcs_hand_on(struct mcs_lock *l, struct mcs_node *me)
+{
+	struct mcs_node *succ = (struct mcs_node *)AO_load_acquire(&me->next);
+	if (succ) {
+		mcs_hand_to(me, succ);
+		return;
+	}
+	/* (me, -, 0) -> (0, -, -) unless someone queued meanwhile. */
+	if (AO_compare_and_swap_full(&l->tail, (AO_t)me, 0)) {
+		node_put(me);
+		return;
+	}
+	mcs_hand_on_late(l, me);
+}
+
+__attribute__((noinline)) static void mcs_release_any(struct mcs_lock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	struct mcs_node *me = (struct mcs_node *)*mcs_holder_node(o);
+
+	lockdbg_leave(&l->dbg);
+	oracle_before(o, ORACLE_FREE);
+	mcs_hand_on(l, me);
+	oracle_after(o, ORACLE_FREE);
 }
 
 void mcs_release(struct mcs_lock *l)
 {
 	struct log_obj *o = l->dbg.log;
-	struct mcs_node *me = l->dbg.holder_node;
-
-	lockdbg_leave(&l->dbg);
-	oracle_before(o, ORACLE_FREE);
-	struct mcs_node *succ = (struct mcs_node *)AO_load_acquire(&me->next);
-	if (!succ) {
-		/* (me, 0, 0) -> (0, -, -) unless someone queued meanwhile. */
-		if (AO_compare_and_swap_full(&l->tail, (AO_t)me, 0))
-			goto done;
-		/* (x, 0, 0), x != me: the successor swapped but has not linked. */
-		while (!(succ = (struct mcs_node *)AO_load_acquire(&me->next)))
-			oracle_wait(o);
+	if (plat_unlikely(!lockdbg_plain() || !lockdbg_leave_plain(o))) {
+		mcs_release_any(l);
+		return;
 	}
-	/* Hand over: s.locked 1 -> 0. */
-	AO_store_release(&succ->locked, 0);
-done:
-	oracle_after(o, ORACLE_FREE);
-	node_put(plat_cpu(), me);
+	mcs_hand_on(l, (struct mcs_node *)*mcs_holder_node(o));
 }

@@ -36,6 +36,12 @@ static AO_t take_ticket(struct tlock *l)
 	return t;
 }
 
+/* (n, t, -) -> (n, t, me), general path (lockdbg.h); out of line. */
+__attribute__((noinline)) static void tlock_got(struct tlock *l, AO_t t, uint64_t queued, bool waited)
+{
+	lockdbg_got(&l->dbg, t, queued, waited, tlock_apply);
+}
+
 /* (n, o, h) with o != t: spin (script: block) until owner reaches t.  Only
  * this slow path checks recursion (a CPU holding the lock would find
  * o != t); it reads the clock only if acquisition t is timed (lockdbg.h).
@@ -49,21 +55,40 @@ __attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
 		lockdbg_wait(&l->dbg, spins++);
 	while (AO_load_acquire(owner) != t);
 	/* (n, t, -) -> (n, t, me) */
-	lockdbg_got(&l->dbg, t, queued, true, tlock_apply);
+	if (!lockdbg_plain() || !lockdbg_got_plain(l->dbg.log, t, false, tlock_apply))
+		tlock_got(l, t, queued, true);
 }
 
-void tlock_acquire(struct tlock *l)
+/* Any oracle, any mode: every hook and the general record. */
+__attribute__((noinline)) static void tlock_acquire_any(struct tlock *l)
 {
 	AO_t t = take_ticket(l);
 	if (plat_unlikely(AO_load_acquire(tlock_owner(l->dbg.log)) != t)) {
 		tlock_wait(l, t);
 		return;
 	}
-	/* (n, t, -) -> (n, t, me) */
-	lockdbg_got(&l->dbg, t, 0, false, tlock_apply);
+	tlock_got(l, t, 0, false);
 }
 
-void tlock_release(struct tlock *l)
+void tlock_acquire(struct tlock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	if (plat_unlikely(!lockdbg_plain())) {
+		tlock_acquire_any(l);
+		return;
+	}
+	/* (n, o, h) -> (n+1, o, h): t = n, the linearization point */
+	AO_t t = AO_fetch_and_add1_full(tlock_next(o));
+	if (plat_unlikely(AO_load_acquire(tlock_owner(o)) != t)) {
+		tlock_wait(l, t);
+		return;
+	}
+	/* (n, t, -) -> (n, t, me) */
+	if (plat_unlikely(!lockdbg_got_plain(o, t, false, tlock_apply)))
+		tlock_got(l, t, 0, false);
+}
+
+__attribute__((noinline)) static void tlock_release_any(struct tlock *l)
 {
 	lockdbg_leave(&l->dbg);
 	struct log_obj *o = l->dbg.log;
@@ -73,4 +98,15 @@ void tlock_release(struct tlock *l)
 	volatile AO_t *owner = tlock_owner(o);
 	AO_store_release(owner, *owner + 1);
 	oracle_after(o, ORACLE_FREE);
+}
+
+void tlock_release(struct tlock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	if (plat_unlikely(!lockdbg_plain() || !lockdbg_leave_plain(o))) {
+		tlock_release_any(l);
+		return;
+	}
+	volatile AO_t *owner = tlock_owner(o);
+	AO_store_release(owner, *owner + 1);
 }

@@ -106,6 +106,96 @@ static void test_sampled_time_stamps(void **st)
 	}
 }
 
+/*
+ * The plain path (lockdbg.h: under hw, without statistics or timing of
+ * every acquisition) and the general one keep the same log.  The same
+ * acquisitions of a lock of each kind, by changing CPUs and threads, past
+ * the sampling period and three rings (checkpoints), with the order stream
+ * on: once plain, once through the general path (lock_stats_on, which
+ * changes no event); every event the same byte for byte but for the
+ * sampled time stamps' values, and the same count, chain hash, state,
+ * checkpoint and order stream.  The first ring's worth of acquisitions
+ * is timed (lock_time_all) both times, so that the plain path reuses slots
+ * of timed events (and must clear their times).
+ */
+#define EQ_OPS (3 * LOCK_RING + 7)
+
+struct eq_run {
+	struct log_event ev[LOCK_RING];
+	uint64_t count, hash, ck_seq, ck_hash, order_events;
+	uint8_t state[LOG_STATE_MAX], ck_state[LOG_STATE_MAX];
+	struct log_order_run runs[EQ_OPS];
+	unsigned nruns;
+};
+
+static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run *r)
+{
+	static struct lock X;
+	unsigned cpu0 = host_cpu;
+	uint32_t thread0 = host_thread;
+	log_reset();
+	log_check_mode = false;
+	lock_time_all = false;
+	lock_stats_on = !plain;
+	log_record_order = true;
+	lock_init_ring(&X, kind, "lock.eq", ring);
+	for (unsigned i = 0; i < EQ_OPS; i++) {
+		lock_time_all = i < ring;
+		if (i == ring)
+			assert_int_equal(lockdbg_plain(), plain);
+		host_cpu = (i / 7) % 2;
+		host_thread = 1 + (i / 5) % 3;
+		lock_acquire(&X);
+		lock_release(&X);
+	}
+	host_cpu = cpu0;
+	host_thread = thread0;
+	log_record_order = false;
+	lock_stats_on = true;
+
+	struct log_obj *o = lock_dbg(&X)->log;
+	memset(r, 0, sizeof *r);
+	for (unsigned i = 0; i < ring; i++) {
+		r->ev[i] = *log_event_at(o, EQ_OPS - ring + i);
+		assert_int_equal(r->ev[i].ts != 0, r->ev[i].seq % LOCK_TIME_PERIOD == 0);
+		r->ev[i].ts = r->ev[i].ts != 0;
+		r->ev[i].hold = r->ev[i].hold != 0;
+	}
+	r->count = o->count;
+	r->hash = o->hash;
+	r->ck_seq = o->ck_seq;
+	r->ck_hash = o->ck_hash;
+	memcpy(r->state, o->state, sizeof r->state);
+	memcpy(r->ck_state, o->ck_state, sizeof r->ck_state);
+	r->order_events = o->order_events;
+	struct log_order_cursor c;
+	const struct log_order_run *run;
+	for (log_order_begin(&c, o->order_head); (run = log_order_peek(&c));) {
+		assert_true(r->nruns < EQ_OPS);
+		r->runs[r->nruns++] = *run;
+		for (unsigned k = 0; k < run->count; k++)
+			log_order_next(&c);
+	}
+	struct lockcheck ck;
+	assert_true(lockcheck_obj(o, 1, &ck));
+	lock_destroy(&X);
+}
+
+static void test_plain_path_keeps_the_same_log(void **st)
+{
+	static struct eq_run a, b;
+	enum lock_kind kinds[] = { LOCK_TICKET, LOCK_MCS };
+	for (unsigned k = 0; k < 4; k++) {
+		uint32_t ring = k < 2 ? LOCK_RING : 16;
+		eq_run(kinds[k % 2], ring, true, &a);
+		eq_run(kinds[k % 2], ring, false, &b);
+		assert_int_equal(a.count, EQ_OPS);
+		assert_int_equal(a.order_events, EQ_OPS);
+		assert_true(a.nruns > EQ_OPS / 5);
+		assert_memory_equal(&a, &b, sizeof a);
+	}
+}
+
 static void recurse(void *p)
 {
 	lock_acquire(p);
@@ -261,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_log_records_each_acquisition),
 		cmocka_unit_test(test_fifo_past_2_to_the_32),
 		cmocka_unit_test(test_sampled_time_stamps),
+		cmocka_unit_test(test_plain_path_keeps_the_same_log),
 		cmocka_unit_test(test_misuse_panics),
 		cmocka_unit_test(test_mcs_nested_any_order),
 		cmocka_unit_test(test_kind_parse),
