@@ -195,6 +195,14 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 	rp.waiting_obj[cpu] = 0;
 }
 
+/* Spinning for a lock: its holder may be a thread of this CPU that yielded
+ * while it waited for a turn; let it run. */
+static void replay_wait(struct log_obj *o, unsigned cpu)
+{
+	if (!plat_yield())
+		plat_relax();
+}
+
 static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 {
 	if (op != ORACLE_ORDERED)
@@ -273,6 +281,7 @@ const struct oracle_ops oracle_replay_ops = {
 	.name = "replay",
 	.before = replay_before,
 	.after = replay_after,
+	.wait = replay_wait,
 	.appended = replay_appended,
 	.preempt = replay_preempt,
 	.finish = replay_finish,

@@ -42,7 +42,7 @@ enum sp {
 	SP_MYSLOT,         /* the proc_info slot that holds us */
 	SP_FREESLOT,       /* a free proc_info slot */
 	SP_BADCMD,         /* "zz-no-such-command" */
-	SP_CMD,            /* "cpus", a monitor command */
+	SP_CMD,            /* "procs", a monitor command (its output repeats under script) */
 	SP_END
 };
 #define SP_NAME(sp, name) [(sp)-SP_BASE] = name
@@ -326,7 +326,7 @@ static bool resolve(long v, long *out)
 		*out = (long)"zz-no-such-command";
 		return true;
 	case SP_CMD:
-		*out = (long)"cpus";
+		*out = (long)"procs";
 		return true;
 	default:
 		*out = v;

@@ -78,7 +78,10 @@ bool plat_yield(void)
 {
 	struct cpu *c = thiscpu();
 	struct thread *t = sched_current();
-	if (c->intr_depth > 0 || c->ncli > 0 || !t || t->idle || sched_runq_len((int)c->id) == 0)
+	/* Not between sched_sleep_prepare and sched_block (a yield there
+	 * would put the thread to sleep in the middle of waiting for a turn). */
+	if (c->intr_depth > 0 || c->ncli > 0 || !t || t->idle || t->state != TS_RUN ||
+	    sched_runq_len((int)c->id) == 0)
 		return false;
 	sched_yield();
 	return true;

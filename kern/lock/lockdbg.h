@@ -127,8 +127,11 @@ __attribute__((cold)) void lockdbg_stall_check(const struct lock_debug *d, uint3
 
 static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
 {
+	/* The same CPU and the same thread: two threads of one CPU can meet on
+	 * a lock in a replay, where a waiting thread yields its CPU. */
 	if (plat_unlikely(spins == (oracle_cur->wait ? 0 : LOCK_RECURSION_SPINS)) &&
-	    d->log->holder == plat_cpu() + 1)
+	    d->log->holder == plat_cpu() + 1 &&
+	    ((const struct lock_state *)log_state(d->log))->last_thread == plat_thread())
 		plat_panic("lock %s: acquire by cpu %u which already holds it", lockdbg_name(d),
 			   plat_cpu());
 	/* Only under hw: under script and replay a holder may wait long for

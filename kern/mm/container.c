@@ -97,19 +97,24 @@ int container_destroy(uint32_t id)
 	big_unlock(&c->big);
 	if (busy)
 		return -E_INVAL_ID;
+	/* Unpublish, end the child's log (or leave it dormant), and only then
+	 * free its slot in the parent (RECLAIM): a split that reuses the slot
+	 * must not register the name while the old log is still there. */
 	struct container *p = get(parent);
 	big_acquire(&p->big);
 	__atomic_store_n(&ctrs[id], 0, __ATOMIC_RELEASE);
-	big_push(&p->big, CT_RECLAIM, id, quota);
 	big_unlock(&p->big);
 	if (log_whole_run) {
 		big_acquire(&c->big);
 		big_release(&c->big, CT_DESTROY, 0, 0);
-		dormant[id] = c; /* slots of id change only under the parent's lock */
-		return 0;
+		dormant[id] = c; /* slot id is not reusable before the RECLAIM below */
+	} else {
+		big_destroy(&c->big);
+		pfree(c);
 	}
-	big_destroy(&c->big);
-	pfree(c);
+	big_acquire(&p->big);
+	big_push(&p->big, CT_RECLAIM, id, quota);
+	big_unlock(&p->big);
 	return 0;
 }
 

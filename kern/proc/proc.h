@@ -42,7 +42,7 @@ struct proc {
 	uint64_t entry;
 	uint64_t ustack; /* %rsp at start: argc, argv */
 	uint64_t syscalls;
-	uint32_t *msg;      /* one page: a message on its way in or out (IPC copies) */
+	uint32_t *msg; /* one page: a message on its way in or out (IPC copies) */
 	char name[PROC_NAME_MAX];
 	char args[SPAWN_ARGS_MAX];
 };

@@ -38,8 +38,9 @@ static const char *proc_apply(void *state, const struct log_event *ev)
 static const char *proc_check(const void *state)
 {
 	const struct proc_table_state *s = state;
-	return s->reaped <= s->exited && s->exited <= s->spawned ? 0
-								 : "reaped > exited or exited > spawned";
+	return s->reaped <= s->exited && s->exited <= s->spawned
+		       ? 0
+		       : "reaped > exited or exited > spawned";
 }
 
 const struct log_type proc_table_log_type = {

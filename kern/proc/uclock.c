@@ -26,17 +26,22 @@ static struct {
 
 void uclock_init(void)
 {
-	clock_log = log_register(&uclock_log_type, "clock", log_record_order ? UCLOCK_RECORD_RING : 0);
+	clock_log =
+		log_register(&uclock_log_type, "clock", log_record_order ? UCLOCK_RECORD_RING : 0);
 }
 
 /* One ordered event per value: in a replay the n-th value handed out is
  * the recording's n-th (the order of readers across CPUs is enforced). */
-static uint64_t hand_out(uint8_t type, uint64_t now)
+static uint64_t virt; /* the virtual clock's last TSC value */
+
+static uint64_t hand_out(uint8_t type, uint64_t now, uint64_t virt_step)
 {
 	oracle_before(clock_log, ORACLE_ORDERED);
 	pushcli();
 	spin_acquire(&lk);
 	uint64_t v = now;
+	if (virt_step)
+		v = virt += virt_step;
 	if (feed.active)
 		v = feed.pos < feed.n ? feed.vals[feed.pos++] : 0;
 	log_append(clock_log, type, v, 0);
@@ -46,14 +51,24 @@ static uint64_t hand_out(uint8_t type, uint64_t now)
 	return v;
 }
 
+/* Under script the clock is virtual (a run must repeat itself): 1 GHz, and
+ * every read is VIRTUAL_TICK later than the one before. */
+#define VIRTUAL_HZ 1000000000ull
+#define VIRTUAL_TICK 1000
+
+static bool virtual_clock(void)
+{
+	return oracle_cur->before && !feed.active; /* script */
+}
+
 uint64_t uclock_tsc(void)
 {
-	return hand_out(UC_TSC, rdtsc());
+	return virtual_clock() ? hand_out(UC_TSC, 0, VIRTUAL_TICK) : hand_out(UC_TSC, rdtsc(), 0);
 }
 
 uint64_t uclock_tsc_per_ms(void)
 {
-	return hand_out(UC_RATE, tsc_hz() / 1000);
+	return hand_out(UC_RATE, virtual_clock() ? VIRTUAL_HZ / 1000 : tsc_hz() / 1000, 0);
 }
 
 bool uclock_replay_load(const struct log_set *ref)

@@ -3,7 +3,9 @@
  * rdtsc a program executes (the kernel sets CR4.TSD and emulates it) and
  * every get_tsc_per_ms is TSC(value) or RATE(value).  A replay feeds the
  * recorded values back, so a program that times itself or seeds its
- * random numbers from the clock replays exactly.  Portable.
+ * random numbers from the clock replays exactly.  Under script the clock
+ * is virtual (1 GHz, a fixed step per read), so a scripted run repeats
+ * itself too.  Portable.
  */
 #ifndef PROC_UCLOCK_LOG_H
 #define PROC_UCLOCK_LOG_H

@@ -27,8 +27,8 @@
 #define USER_LO 0x0000008000000000ull   /* 512 GiB: PML4 slot 1 */
 #define USER_HI 0x0000010000000000ull   /* 1 TiB */
 #define USER_TEXT 0x0000008000400000ull /* where programs are linked */
-#define USER_STACK_TOP USER_HI           /* the stack grows down from here */
-#define USER_STACK_PAGES 16              /* stack pages reserved by the page-fault handler */
+#define USER_STACK_TOP USER_HI          /* the stack grows down from here */
+#define USER_STACK_PAGES 16             /* stack pages reserved by the page-fault handler */
 
 /* The seeds' error codes. */
 #define E_SUCC 0
@@ -46,18 +46,18 @@
 #define E_INVAL_ID 12
 
 /* The seeds' numbers. */
-#define SYS_puts 0                     /* (buf, len)                       */
-#define SYS_ring0_spawn 1              /* not offered: E_INVAL_CALLNR      */
-#define SYS_spawn 2                    /* (prog, quota, args, cpu) -> pid  */
-#define SYS_yield 3                    /* ()                               */
-#define SYS_sleep 4                    /* (ms)                             */
-#define SYS_disk_op 5                  /* no disk: E_INVAL_CALLNR          */
-#define SYS_disk_cap 6                 /* no disk: E_INVAL_CALLNR          */
-#define SYS_is_chan_ready 7            /* () -> 0/1                        */
-#define SYS_send 8                     /* (chid, buf, words) -> copied     */
-#define SYS_recv 9                     /* (chid, buf, words) -> copied     */
-#define SYS_get_tsc_per_ms 10          /* () -> ticks                      */
-#define SYS_hvm_run_vm 11              /* 11..25: hardware virtualization  */
+#define SYS_puts 0            /* (buf, len)                       */
+#define SYS_ring0_spawn 1     /* not offered: E_INVAL_CALLNR      */
+#define SYS_spawn 2           /* (prog, quota, args, cpu) -> pid  */
+#define SYS_yield 3           /* ()                               */
+#define SYS_sleep 4           /* (ms)                             */
+#define SYS_disk_op 5         /* no disk: E_INVAL_CALLNR          */
+#define SYS_disk_cap 6        /* no disk: E_INVAL_CALLNR          */
+#define SYS_is_chan_ready 7   /* () -> 0/1                        */
+#define SYS_send 8            /* (chid, buf, words) -> copied     */
+#define SYS_recv 9            /* (chid, buf, words) -> copied     */
+#define SYS_get_tsc_per_ms 10 /* () -> ticks                      */
+#define SYS_hvm_run_vm 11     /* 11..25: hardware virtualization  */
 #define SYS_hvm_get_exitinfo 12
 #define SYS_hvm_mmap 13
 #define SYS_hvm_set_seg 14
@@ -72,19 +72,19 @@
 #define SYS_hvm_set_tsc_offset 23
 #define SYS_hvm_handle_rdmsr 24
 #define SYS_hvm_handle_wrmsr 25
-#define SYS_get_quota 26               /* () -> pages left                 */
+#define SYS_get_quota 26 /* () -> pages left                 */
 /* This kernel's. */
-#define SYS_putc 27                    /* (c)                              */
-#define SYS_getc 28                    /* () -> byte (blocks)              */
-#define SYS_exit 29                    /* (status): never returns          */
-#define SYS_wait 30                    /* (pid) -> exit status             */
-#define SYS_getpid 31                  /* () -> pid                        */
-#define SYS_kill 32                    /* (pid)                            */
-#define SYS_prog_name 33               /* (prog, buf, len) -> name length  */
-#define SYS_proc_info 34               /* (slot, struct proc_info *)       */
-#define SYS_monitor 35                 /* (line): run a monitor command    */
-#define SYS_getcpu 36                  /* () -> CPU id                     */
-#define SYS_ncpu 37                    /* () -> CPU count                  */
+#define SYS_putc 27      /* (c)                              */
+#define SYS_getc 28      /* () -> byte (blocks)              */
+#define SYS_exit 29      /* (status): never returns          */
+#define SYS_wait 30      /* (pid) -> exit status             */
+#define SYS_getpid 31    /* () -> pid                        */
+#define SYS_kill 32      /* (pid)                            */
+#define SYS_prog_name 33 /* (prog, buf, len) -> name length  */
+#define SYS_proc_info 34 /* (slot, struct proc_info *)       */
+#define SYS_monitor 35   /* (line): run a monitor command    */
+#define SYS_getcpu 36    /* () -> CPU id                     */
+#define SYS_ncpu 37      /* () -> CPU count                  */
 #define SYS_NR 38
 
 #define SPAWN_ARGS_MAX 256 /* bytes of the argument string, NUL included */

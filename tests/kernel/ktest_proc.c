@@ -141,7 +141,11 @@ KTEST(proc_stress)
 		return;
 	}
 	char args[48];
-	snprintf(args, sizeof args, "%d %lu", ncpu_online < 2 ? 2 : ncpu_online > 7 ? 7 : ncpu_online, msgs);
+	snprintf(args, sizeof args, "%d %lu",
+		 ncpu_online < 2   ? 2
+		 : ncpu_online > 7 ? 7
+				   : ncpu_online,
+		 msgs);
 	run_one("stress", args);
 }
 
