@@ -41,7 +41,8 @@ record)
 	cpus_ok "$smp" || die "*** record: SMP=$smp: want a CPU count 1..64" 2
 	case " $args " in *" oracle=replay "*) die "*** record: a recording runs under oracle=hw or script:..., not replay" 2 ;; esac
 	case " $args " in *" record="*) ;; *) args="$args record=1" ;; esac
-	case " $args " in *" test="*) ;; *) args="$args test=$REPLAY_TEST" ;; esac
+	# session=1: the shell until `quit` (typed input is recorded), no test.
+	case " $args " in *" test="* | *" session=1 "*) ;; *) args="$args test=$REPLAY_TEST" ;; esac
 	case " $args " in *" oracle="*) ;; *) args="$args oracle=hw" ;; esac
 	out=$B/trace.bin tmp=$B/trace.bin.new log=$B/record.log
 	rm -f "$tmp"
@@ -50,7 +51,7 @@ record)
 	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
 	why=""
 	if [ "$st" != 33 ]; then why="the run failed (QEMU status $st)"
-	elif ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (did test=$REPLAY_TEST run? it needs 2 or more CPUs)"
+	elif ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (did the test run? test=$REPLAY_TEST needs 2 or more CPUs; a session=1 recording ends with quit)"
 	elif [ ! -s "$tmp" ]; then why="the trace file is empty"
 	elif ! "$B/host/trace" check "$tmp" >/dev/null; then why="trace check rejects it: $("$B/host/trace" check "$tmp" 2>&1 | tail -1)"
 	fi
@@ -83,7 +84,7 @@ replay)
 		echo "*** replay: warning: ARGS '$args' replace the recorded command line '$rec'" >&2
 		rec=$args
 	fi
-	case " $rec " in *" test="*) ;; *) rec="$rec test=$REPLAY_TEST" ;; esac
+	case " $rec " in *" test="* | *" session=1 "*) ;; *) rec="$rec test=$REPLAY_TEST" ;; esac
 	args="oracle=replay $rec"
 	if [ -n "$gdb" ]; then
 		echo "*** waiting for gdb on :${GDBPORT:-1234}; run 'make gdb' in another terminal"

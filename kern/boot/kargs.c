@@ -31,6 +31,7 @@ static const struct cmdline_key known[] = {
 	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
+	{ "session", "1: an interactive session (make record: the shell until quit, input included)" },
 	{ "shell", "0: boot to the kernel monitor (K>) instead of the user shell" },
 	{ "uprog", "test=proc_run: the user program to run" },
 	{ "uargs", "test=proc_run: its arguments, words separated by commas" },
