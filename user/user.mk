@@ -7,7 +7,7 @@
 # the kernel through KERN_EXTRA_SRCS, so this file is included before
 # kern/kern.mk.  Adding a program: write user/NAME.c, add NAME below.
 
-USER_PROGS := sh hello ps ping stress conform fuzz fault faults quota
+USER_PROGS := sh hello ps ping stress conform fuzz fault faults quota ubench
 
 U := $(B)/user
 OBJCOPY ?= objcopy

@@ -30,6 +30,13 @@
 #define EFER_LME 0x00000100
 #define EFER_NXE 0x00000800
 #define MSR_GS_BASE 0xC0000101
+#define EFER_SCE 0x00000001
+#define MSR_STAR 0xC0000081
+#define MSR_LSTAR 0xC0000082
+#define MSR_SFMASK 0xC0000084
+/* struct cpu fields the syscall entry reads through %gs (mp/cpu.h). */
+#define CPU_USER_RSP 8
+#define CPU_KSTACK 16
 
 /* The AP start-up trampoline is copied here (below 1 MiB, page aligned: SIPI vector 0x08). */
 #define TRAMP_BASE 0x8000

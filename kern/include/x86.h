@@ -79,7 +79,11 @@ static inline uint64_t read_rflags(void)
 	__asm__ volatile("pushfq; popq %0" : "=r"(f));
 	return f;
 }
+#define RFLAGS_TF 0x100
 #define RFLAGS_IF 0x200
+#define RFLAGS_DF 0x400
+#define RFLAGS_NT 0x4000
+#define RFLAGS_AC 0x40000
 
 static inline uint64_t rcr0(void)
 {

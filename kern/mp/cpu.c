@@ -1,6 +1,8 @@
 /* Per-CPU descriptor tables, GS base, nested interrupt disabling. */
 #include "mp/cpu.h"
 
+#include <stddef.h>
+
 #include "lib/panic.h"
 #include "trap/trapframe.h"
 #include "x86.h"
@@ -59,7 +61,18 @@ void cpu_init_self(struct cpu *c)
 	idt_load();
 	/* User rdtsc faults: the kernel answers with recorded time (kern/proc/uclock.h). */
 	lcr4(rcr4() | CR4_TSD);
+	/* System calls: `syscall` enters at syscall_entry with CS SEG_KCODE and
+	 * interrupts, traps, direction and alignment check off; the return goes
+	 * through the trap frame (iretq), where STAR's user base (SEG_UDATA - 8)
+	 * gives sysret's selectors too. */
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, (uint64_t)((SEG_UDATA - 8) | 3) << 48 | (uint64_t)SEG_KCODE << 32);
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);
 }
+
+_Static_assert(offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "trapentry.S: %gs:8");
+_Static_assert(offsetof(struct cpu, kstack) == CPU_KSTACK, "trapentry.S: %gs:16");
 
 void pushcli(void)
 {

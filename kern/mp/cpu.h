@@ -17,7 +17,12 @@ enum call_state { CALL_FREE, CALL_BUSY };
 
 struct cpu {
 	struct cpu *self; /* %gs:0 */
-	uint32_t id;      /* dense index 0..ncpu-1; the boot CPU is 0 */
+	/* The syscall entry (trapentry.S) has no stack: it parks the user
+	 * %rsp in %gs:8 and takes the running thread's kernel stack top from
+	 * %gs:16 (kept equal to tss.rsp[0] by the scheduler). */
+	uint64_t user_rsp;
+	uint64_t kstack;
+	uint32_t id; /* dense index 0..ncpu-1; the boot CPU is 0 */
 	uint32_t apic_id;
 	volatile int state; /* enum cpu_state */
 	int ncli;           /* depth of pushcli() nesting */

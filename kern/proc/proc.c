@@ -126,7 +126,7 @@ static void proc_entry(void *arg)
 	t->proc = p;
 	t->cr3 = (uint64_t)(uintptr_t)p->vm.pml4;
 	lcr3(t->cr3);
-	thiscpu()->tss.rsp[0] = (uint64_t)(t->stack + THREAD_STACK_SIZE);
+	thiscpu()->kstack = thiscpu()->tss.rsp[0] = (uint64_t)(t->stack + THREAD_STACK_SIZE);
 	struct trapframe tf;
 	memset(&tf, 0, sizeof tf);
 	tf.rip = p->entry;

@@ -124,7 +124,7 @@ static void switch_space(struct cpu *c, struct thread *next)
 	if (rcr3() != cr3)
 		lcr3(cr3);
 	if (next->stack)
-		c->tss.rsp[0] = (uint64_t)(next->stack + THREAD_STACK_SIZE);
+		c->kstack = c->tss.rsp[0] = (uint64_t)(next->stack + THREAD_STACK_SIZE);
 }
 
 /* Interrupts off.  prev is the current thread; its state says what it

@@ -3,6 +3,9 @@
  * pushes none (so every frame has the same shape), its vector, and jumps to
  * alltraps, which saves the general registers and calls trap(tf).
  */
+#include "boot/layout.h"
+#include "uapi/syscall.h"
+
 	.text
 	.code64
 
@@ -39,6 +42,7 @@ alltraps:
 	jz	1f
 	swapgs
 1:
+alltraps_regs:
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
@@ -85,6 +89,27 @@ trapret:
 	swapgs
 2:
 	iretq
+
+/*
+ * syscall_entry: the `syscall` instruction from ring 3 (kern/uapi/syscall.h):
+ * %rcx = user %rip, %r11 = user %rflags, interrupts off (SFMASK), still on
+ * the user stack.  Switch to the thread's kernel stack and build the same
+ * frame an interrupt would (vector T_SYSCALL), so there is one way in to
+ * trap() and one way out (iretq, which restores %rcx and %r11 too).
+ */
+	.globl syscall_entry
+syscall_entry:
+	swapgs
+	movq	%rsp, %gs:CPU_USER_RSP
+	movq	%gs:CPU_KSTACK, %rsp
+	pushq	$(SEG_UDATA | 3)	/* ss */
+	pushq	%gs:CPU_USER_RSP	/* rsp */
+	pushq	%r11			/* rflags */
+	pushq	$(SEG_UCODE | 3)	/* cs */
+	pushq	%rcx			/* rip */
+	pushq	$0			/* err */
+	pushq	$T_SYSCALL		/* trapno */
+	jmp	alltraps_regs
 
 /* user_enter(tf): leave for user mode with this frame (interrupts off). */
 	.globl user_enter

@@ -28,8 +28,9 @@ struct trapframe {
 #define T_SPURIOUS 0xff
 
 void trap(struct trapframe *tf);
-void idt_init(void); /* build the shared IDT (once) */
-void idt_load(void); /* load it on this CPU */
+void syscall_entry(void); /* the `syscall` instruction lands here (trapentry.S) */
+void idt_init(void);      /* build the shared IDT (once) */
+void idt_load(void);      /* load it on this CPU */
 void trap_print_frame(const struct trapframe *tf);
 const char *trap_name(uint64_t trapno);
 

@@ -1,15 +1,17 @@
 /*
  * uapi/syscall.h - the system-call ABI shared by the kernel and user/.
  *
- * Entry: `int $0x80` (vector T_SYSCALL, a DPL-3 interrupt gate: interrupts
- * are off on entry, the kernel turns them on once it runs on the thread's
- * kernel stack).  One entry path for system calls, faults and interrupts:
- * the same trap frame, the same backtraces, the same gdb view.
+ * Entry: the `syscall` instruction (or `int $0x80`, vector T_SYSCALL, a
+ * DPL-3 gate: the same call; `int n` raises #UD under some nested KVM
+ * set-ups, `syscall` works everywhere and is the faster).  Either way the
+ * kernel builds the same trap frame as for faults and interrupts (one way
+ * in, one way out through iretq: the same backtraces, the same gdb view).
  *
  *   in:  %rax = number, arguments in %rdi %rsi %rdx %r10 %r8 %r9
  *   out: %rax = error code (E_SUCC on success, the seeds' uctx_set_errno)
  *        %rdx = first result (the seeds' uctx_set_retval1), 0 when none
- *   every other register is preserved.
+ *   every other register is preserved (`syscall` itself overwrites %rcx
+ *   and %r11).
  *
  * Numbers 0..26 are the seeds' (mCertiKOS ObjTrap sys_dispatch); 27 and up
  * are this kernel's.  docs/syscalls.md is the table of arguments, results
@@ -95,6 +97,7 @@
 /* Exit status of a process the kernel killed (fault, kill, over quota). */
 #define EXIT_KILLED (-1)
 
+#ifndef __ASSEMBLY__
 /* SYS_proc_info fills one of these for a live process slot. */
 struct proc_info {
 	int pid;
@@ -105,5 +108,6 @@ struct proc_info {
 	unsigned long syscalls;
 	char name[PROC_NAME_MAX];
 };
+#endif
 
 #endif

@@ -154,3 +154,9 @@ KTEST(syscall_table)
 {
 	syscall_table_print();
 }
+
+/* The process benchmark runs (its figures are for make bench / the docs). */
+KTEST(proc_ubench)
+{
+	run_one("ubench", "200");
+}

@@ -1,10 +1,11 @@
 /*
  * syscall.c - one stub per system call (kern/include/uapi/syscall.h).
  *
- * `int $0x80`: %rax = number, arguments in %rdi %rsi %rdx %r10 %r8 %r9;
- * back: %rax = error code, %rdx = result.  The kernel preserves every other
- * register, so the asm clobbers only what it names as outputs, plus memory
- * (the kernel reads and writes our buffers) and the flags.
+ * `syscall`: %rax = number, arguments in %rdi %rsi %rdx %r10 %r8 %r9;
+ * back: %rax = error code, %rdx = result.  The instruction itself uses %rcx
+ * (return address) and %r11 (flags); the kernel preserves every other
+ * register, so the asm clobbers only those and what it names as outputs,
+ * plus memory (the kernel reads and writes our buffers) and the flags.
  */
 #include "ulib.h"
 
@@ -18,10 +19,10 @@ struct sysret usyscall(long nr, long a1, long a2, long a3, long a4, long a5, lon
 	register long r8 __asm__("r8") = a5;
 	register long r9 __asm__("r9") = a6;
 
-	__asm__ volatile("int $0x80"
+	__asm__ volatile("syscall"
 			 : "+r"(rax), "+r"(rdx)
 			 : "r"(rdi), "r"(rsi), "r"(r10), "r"(r8), "r"(r9)
-			 : "memory", "cc");
+			 : "rcx", "r11", "memory", "cc");
 	return (struct sysret){ rax, rdx };
 }
 
