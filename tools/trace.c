@@ -1,11 +1,18 @@
 /*
- * trace - look at trace files (format: docs/trace-format.md).
+ * trace - look at trace files (format: docs/trace-format.md; the commands:
+ * docs/trace-tools.md).
  *
  *   trace decode [--no-time] FILE   the stable text form, one event per line
  *   trace diff A B                  first divergent event of each object that
  *                                   differs (A is expected, B actual); exit 1
- *   trace stats FILE                events per object; per lock: acquisitions
- *                                   per CPU, contention, wait and hold times
+ *   trace stats FILE                events per object, CPU and thread; per
+ *                                   lock: acquisitions, contention, wait and
+ *                                   hold percentiles (trace_stats.c)
+ *   trace timeline FILE --json OUT | --html OUT
+ *                                   Chrome/Perfetto JSON, or an HTML page
+ *                                   with an SVG timeline (trace_timeline.c)
+ *   trace coverage FILE...          interleavings a set of runs covered
+ *                                   (trace_coverage.c)
  *   trace check FILE                validate; exit 1 with the loader's message
  *   trace record [--threads] SCENARIO ORACLE OUT
  *                                   run a host scenario, save its logs
@@ -20,22 +27,30 @@
 #include <sys/stat.h>
 #include "host/cli.h"
 #include "host/scenario.h"
-#include "log/trace.h"
-
-#define EXIT_BAD 1 /* an invalid or empty trace, traces differ, a run failed */
-#define EXIT_IO 2  /* as a usage error: the file cannot be read or written */
+#include "tools/trace_tool.h"
 
 static const char synopsis[] =
 	"usage: trace decode [--no-time] FILE\n"
 	"       trace diff A B\n"
 	"       trace stats FILE\n"
+	"       trace timeline FILE [--json OUT] [--html OUT] [--clock=auto|ts|seq]\n"
+	"                      [--max-events=N]\n"
+	"       trace coverage FILE...\n"
 	"       trace check FILE\n"
 	"       trace record [--threads] SCENARIO ORACLE OUT\n"
 	"       trace alter FILE OBJ:SEQ OUT\n";
 static const char details[] =
 	"  decode   the text form, one event per line (--no-time: without ts/wait/hold/rel)\n"
 	"  diff     first divergence of each object that differs (A expected, B actual)\n"
-	"  stats    events per object; per lock: acquisitions per CPU, contention, times\n"
+	"  stats    events per object, CPU and thread; per lock: acquisitions per CPU,\n"
+	"           contention, wait and hold percentiles (p50/p90/p99/max, ticks)\n"
+	"  timeline --json OUT: Chrome/Perfetto trace-event JSON (tracks per CPU, thread,\n"
+	"           object); --html OUT: a self-contained page, one SVG row per CPU.\n"
+	"           --clock=ts: time stamps (events without one left out); seq: every\n"
+	"           event, ordered by per-object seq; auto (default): ts if every event\n"
+	"           has one.  --max-events=N: the first N (default 200000)\n"
+	"  coverage orderings of object pairs seen across runs of one test, and the share\n"
+	"           of the pair-order space they cover\n"
 	"  check    validate; a trace without objects or events is not valid\n"
 	"  record   run a host scenario (explore --list) under ORACLE (hw or script:...,\n"
 	"           --threads: on pthreads) and save its logs with the order stream\n"
@@ -60,12 +75,7 @@ static void t_free(void *ctx, void *p)
 
 static const struct trace_mem tmem = { t_alloc, t_free, 0 };
 
-struct trace_file {
-	struct log_set set;
-	struct trace_meta meta;
-};
-
-static _Noreturn void io_fail(const char *path, const char *what)
+_Noreturn void io_fail(const char *path, const char *what)
 {
 	fprintf(stderr, "trace: %s: %s\n", path, what);
 	exit(EXIT_IO);
@@ -95,9 +105,7 @@ static uint8_t *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* Load `path` or exit: EXIT_IO if it cannot be read, EXIT_BAD if it is
- * not a valid trace. */
-static struct trace_file *load(const char *path)
+struct trace_file *trace_file_load(const char *path)
 {
 	struct trace_file *t = malloc(sizeof *t);
 	struct trace_err err;
@@ -113,6 +121,103 @@ static struct trace_file *load(const char *path)
 	return t;
 }
 
+void trace_file_free(struct trace_file *t)
+{
+	trace_release(&t->set, &tmem);
+	free(t);
+}
+
+void *xcalloc(size_t n, size_t size, const char *what)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		io_fail(what, "out of memory");
+	return p;
+}
+
+FILE *out_open(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		io_fail(path, strerror(errno));
+	return f;
+}
+
+void out_close(FILE *f, const char *path, bool ok)
+{
+	ok &= !ferror(f);
+	if (fclose(f) != 0 || !ok) {
+		const char *why = errno ? strerror(errno) : "write failed";
+		remove(path); /* no half-written file left behind */
+		io_fail(path, why);
+	}
+}
+
+bool trace_is_lock(const struct log_objrec *r)
+{
+	return !strcmp(r->type->name, "tlock") || !strcmp(r->type->name, "mcs");
+}
+
+bool trace_walk_whole(const struct log_objrec *r)
+{
+	return r->order || r->first == 0;
+}
+
+uint64_t trace_walk_count(const struct log_objrec *r)
+{
+	return r->order ? r->count : r->nevents;
+}
+
+void trace_walk_begin(struct trace_walk *w, const struct log_objrec *r)
+{
+	memset(w, 0, sizeof *w);
+	w->r = r;
+	if (r->order)
+		log_order_begin(&w->oc, r->order);
+	w->next = r->order ? 0 : r->first;
+	w->end = r->order ? r->count : r->first + r->nevents;
+}
+
+bool trace_walk_next(struct trace_walk *w)
+{
+	const struct log_objrec *r = w->r;
+	if (w->next >= w->end)
+		return false;
+	w->seq = w->next++;
+	w->ev = w->seq >= r->first && w->seq < r->first + r->nevents ? &r->events[w->seq - r->first]
+								     : 0;
+	if (r->order) {
+		const struct log_order_run *run = log_order_peek(&w->oc);
+		if (!run) /* the loader checked that the runs cover count */
+			return false;
+		w->cpu = run->cpu;
+		w->thread = run->thread;
+		log_order_next(&w->oc);
+	} else {
+		w->cpu = w->ev->cpu;
+		w->thread = w->ev->thread;
+	}
+	return true;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void trace_percentiles(uint64_t *v, size_t n, uint64_t out[4])
+{
+	static const unsigned pct[3] = { 50, 90, 99 };
+	memset(out, 0, 4 * sizeof *out);
+	if (!n)
+		return;
+	qsort(v, n, sizeof *v, u64_cmp);
+	for (unsigned i = 0; i < 3; i++) /* nearest rank: the ceil(p/100 * n)-th value */
+		out[i] = v[(pct[i] * n + 99) / 100 - 1];
+	out[3] = v[n - 1];
+}
+
 static void put_line(void *ctx, const char *line)
 {
 	puts(line);
@@ -120,7 +225,7 @@ static void put_line(void *ctx, const char *line)
 
 static int cmd_decode(const char *const *arg, bool no_time)
 {
-	struct trace_file *t = load(arg[0]);
+	struct trace_file *t = trace_file_load(arg[0]);
 	trace_text(&t->set, &t->meta, no_time ? TRACE_TEXT_NOTIME : 0, put_line, 0);
 	return 0;
 }
@@ -131,7 +236,7 @@ static int cmd_decode(const char *const *arg, bool no_time)
 static int cmd_check(const char *const *arg, bool opt)
 {
 	const char *path = arg[0];
-	struct trace_file *t = load(path);
+	struct trace_file *t = trace_file_load(path);
 	uint64_t events = 0, all = 0;
 	for (uint32_t i = 0; i < t->set.nobjs; i++) {
 		all += t->set.objs[i].count;
@@ -248,7 +353,7 @@ static bool diff_obj(const struct log_objrec *a, const struct log_objrec *b)
 static int cmd_diff(const char *const *arg, bool opt)
 {
 	const char *pa = arg[0], *pb = arg[1];
-	struct trace_file *a = load(pa), *b = load(pb);
+	struct trace_file *a = trace_file_load(pa), *b = trace_file_load(pb);
 	unsigned differ = 0;
 	for (uint32_t i = 0; i < a->set.nobjs; i++) {
 		const struct log_objrec *x = &a->set.objs[i];
@@ -271,64 +376,6 @@ static int cmd_diff(const char *const *arg, bool opt)
 	else
 		printf("same: %u objects, identical counts and chain hashes\n", a->set.nobjs);
 	return differ ? 1 : 0;
-}
-
-/* ---- stats ---- */
-
-static bool is_lock(const struct log_objrec *r)
-{
-	return !strcmp(r->type->name, "tlock") || !strcmp(r->type->name, "mcs");
-}
-
-/* Contention from the kept window: an acquisition was contended when it
- * had to wait (wait != 0).  Hold times exist only for sampled events
- * (hold != 0, see kern/lock/lockdbg.h): their average is over those. */
-static void lock_stats(const struct log_objrec *r)
-{
-	uint64_t per_cpu[256] = { 0 }, contended = 0, wsum = 0, wmax = 0, hsum = 0, hmax = 0;
-	uint64_t held = 0;
-	for (const struct log_order_chunk *c = r->order; c; c = c->next)
-		for (uint32_t k = 0; k < c->n; k++)
-			per_cpu[c->runs[k].cpu] += c->runs[k].count;
-	for (uint32_t k = 0; k < r->nevents; k++) {
-		const struct log_event *e = &r->events[k];
-		if (!r->order)
-			per_cpu[e->cpu]++;
-		contended += e->wait != 0;
-		held += e->hold != 0;
-		wsum += e->wait;
-		hsum += e->hold;
-		wmax = e->wait > wmax ? e->wait : wmax;
-		hmax = e->hold > hmax ? e->hold : hmax;
-	}
-	printf("  acquisitions per cpu (%s):", r->order ? "whole run" : "kept window");
-	for (unsigned c = 0; c < 256; c++)
-		if (per_cpu[c])
-			printf(" %u:%lu", c, (unsigned long)per_cpu[c]);
-	uint64_t n = r->nevents ? r->nevents : 1, nh = held ? held : 1;
-	printf("\n  window of %u: contended %lu (%.1f%%), wait avg %lu max %lu, hold avg %lu max %lu "
-	       "ticks (hold sampled: %lu)\n",
-	       r->nevents, (unsigned long)contended, 100.0 * (double)contended / (double)n,
-	       (unsigned long)(wsum / n), (unsigned long)wmax, (unsigned long)(hsum / nh),
-	       (unsigned long)hmax, (unsigned long)held);
-}
-
-static int cmd_stats(const char *const *arg, bool opt)
-{
-	struct trace_file *t = load(arg[0]);
-	printf("trace %u.%u  build \"%s\"  oracle \"%s\" seed %lu  %u cpus\n", t->meta.major,
-	       t->meta.minor, t->meta.build_id, t->meta.oracle, (unsigned long)t->meta.seed,
-	       t->meta.ncpus);
-	printf("cmdline \"%s\"\n", t->meta.cmdline);
-	for (uint32_t i = 0; i < t->set.nobjs; i++) {
-		const struct log_objrec *r = &t->set.objs[i];
-		printf("%-20s %-8s %10lu events  window %lu..%lu  order runs %lu\n", r->name,
-		       r->type->name, (unsigned long)r->count, (unsigned long)r->first,
-		       (unsigned long)r->count, (unsigned long)(r->order ? r->order_runs : 0));
-		if (is_lock(r))
-			lock_stats(r);
-	}
-	return 0;
 }
 
 /* Record a host scenario under an oracle (order stream on) into a file:
@@ -362,15 +409,8 @@ static int cmd_record(const char *const *arg, bool threads)
 	snprintf(m.build_id, sizeof m.build_id, "host %s %s", __DATE__, __TIME__);
 	snprintf(m.cmdline, sizeof m.cmdline, "scenario=%s%s", scen, threads ? " threads" : "");
 	snprintf(m.oracle, sizeof m.oracle, "%s", oracle);
-	FILE *f = fopen(out, "wb");
-	if (!f)
-		io_fail(out, strerror(errno));
-	bool ok = trace_save(&set, &m, file_write, f);
-	if (fclose(f) != 0 || !ok) {
-		const char *why = strerror(errno);
-		remove(out); /* no half-written trace left behind */
-		io_fail(out, why);
-	}
+	FILE *f = out_open(out);
+	out_close(f, out, trace_save(&set, &m, file_write, f));
 	return 0;
 }
 
@@ -382,7 +422,7 @@ static int cmd_record(const char *const *arg, bool threads)
  */
 static int cmd_alter(const char *const *arg, bool opt)
 {
-	struct trace_file *t = load(arg[0]);
+	struct trace_file *t = trace_file_load(arg[0]);
 	char name[LOG_NAME_MAX];
 	const char *colon = strrchr(arg[1], ':');
 	if (!colon || (size_t)(colon - arg[1]) >= sizeof name)
@@ -445,32 +485,29 @@ static int cmd_alter(const char *const *arg, bool opt)
 	}
 	r->order = head;
 	r->order_runs = n;
-	FILE *f = fopen(arg[2], "wb");
-	if (!f)
-		io_fail(arg[2], strerror(errno));
-	bool ok = trace_save(&t->set, &t->meta, file_write, f);
-	if (fclose(f) != 0 || !ok) {
-		const char *why = strerror(errno);
-		remove(arg[2]);
-		io_fail(arg[2], why);
-	}
+	FILE *f = out_open(arg[2]);
+	out_close(f, arg[2], trace_save(&t->set, &t->meta, file_write, f));
 	printf("%s: event %llu of %s now by cpu %u (was cpu %u)\n", arg[2], seq, name, now, was);
 	free(runs);
 	return 0;
 }
 
-/* Commands, their positional arguments and the one option each may take. */
+/* Commands, their positional arguments and the one option each may take;
+ * or (argv) a command that parses its own arguments (after the name). */
 static const struct cmd {
 	const char *name, *args, *option;
 	int nargs;
 	int (*run)(const char *const *arg, bool opt);
+	int (*argv)(int argc, char **argv);
 } cmds[] = {
-	{ "decode", "FILE", "--no-time", 1, cmd_decode },
-	{ "diff", "A B", 0, 2, cmd_diff },
-	{ "stats", "FILE", 0, 1, cmd_stats },
-	{ "check", "FILE", 0, 1, cmd_check },
-	{ "record", "SCENARIO ORACLE OUT", "--threads", 3, cmd_record },
-	{ "alter", "FILE OBJ:SEQ OUT", 0, 3, cmd_alter },
+	{ "decode", "FILE", "--no-time", 1, cmd_decode, 0 },
+	{ "diff", "A B", 0, 2, cmd_diff, 0 },
+	{ "stats", "FILE", 0, 1, cmd_stats, 0 },
+	{ "timeline", 0, 0, 0, 0, cmd_timeline },
+	{ "coverage", 0, 0, 0, 0, cmd_coverage },
+	{ "check", "FILE", 0, 1, cmd_check, 0 },
+	{ "record", "SCENARIO ORACLE OUT", "--threads", 3, cmd_record, 0 },
+	{ "alter", "FILE OBJ:SEQ OUT", 0, 3, cmd_alter, 0 },
 };
 
 int main(int argc, char **argv)
@@ -495,10 +532,13 @@ int main(int argc, char **argv)
 		cli_bad_arg(argv[1]);
 	if (!c)
 		cli_fail("unknown command '%s'", argv[1]);
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc; i++)
 		if (cli_is_help(argv[i]))
 			cli_help();
-		else if (c->option && !strcmp(argv[i], c->option))
+	if (c->argv)
+		return c->argv(argc - 2, argv + 2);
+	for (int i = 2; i < argc; i++) {
+		if (c->option && !strcmp(argv[i], c->option))
 			opt = true;
 		else if (argv[i][0] == '-' && argv[i][1])
 			cli_fail("%s: unknown option '%s'", c->name, argv[i]);

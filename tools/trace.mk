@@ -1,14 +1,18 @@
-# tools/trace.mk - build/host/trace: decode, diff, stats, check, record
-# trace files (kern/log/trace*.c; docs/trace-format.md).
+# tools/trace.mk - build/host/trace: decode, diff, stats, timeline, coverage,
+# check, record, alter trace files (kern/log/trace*.c; docs/trace-format.md,
+# docs/trace-tools.md).
 
-$(B)/host/obj/tools/trace.o: tools/trace.c
+TRACE_TOOL_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,tools/trace.c tools/trace_stats.c \
+	tools/trace_timeline.c tools/trace_coverage.c)
+
+$(B)/host/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(B)/host/trace: $(B)/host/obj/tools/trace.o $(B)/host/libcore.a
+$(B)/host/trace: $(TRACE_TOOL_OBJS) $(B)/host/libcore.a
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(HOST_LINK) $(HOST_LDLIBS)
 
 HOST_TOOLS += $(B)/host/trace
 
--include $(B)/host/obj/tools/trace.d
+-include $(TRACE_TOOL_OBJS:.o=.d)
