@@ -29,6 +29,7 @@ KLDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecsta
 	--no-warn-rwx-segments -T kern/boot/kernel.ld
 
 KERN_DIRS := kern/boot kern/mp kern/trap kern/dev kern/lib kern/mm kern/log kern/lock kern/thread kern/proc oracle \
+	kern/vmx kern/vmx/guests \
 	tests/kernel \
 	$(wildcard kern/kplat)
 KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c $(d)/*.S)) $(KERN_EXTRA_SRCS)

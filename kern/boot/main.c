@@ -25,6 +25,7 @@
 #include "mp/cpu.h"
 #include "thread/thread.h"
 #include "trap/trapframe.h"
+#include "vmx/hvm.h"
 #include "x86.h"
 
 struct bootinfo bootinfo;
@@ -67,6 +68,7 @@ void kmain(uint32_t magic, uint32_t info)
 	cpus[0].state = CPU_ONLINE;
 	mp_start_aps(); /* needs kvm_cr3() and the calibrated TSC */
 	kprintf("smp: %d of %d cpus online\n", ncpu_online, ncpu_found);
+	hvm_init();            /* "hvm: <backend>": SVM, VMX or none */
 	log_keep_registered(); /* run queues, thread table: they outlive test resets */
 	sti();
 
