@@ -156,6 +156,8 @@ static void report(const char *what, const struct log_obj *o, uint64_t seq,
 	plat_panic("replay: divergence at %s seq %lu: %s", o->name, (unsigned long)seq, what);
 }
 
+static void report_end(struct log_obj *o) __attribute__((noreturn));
+
 static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum oracle_op op)
 {
 	if (op != ORACLE_ORDERED)
@@ -168,9 +170,9 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 		if (x == mine)
 			break;
 		if (!x) {
-			struct log_event act = { .cpu = (uint8_t)cpu, .thread = thread };
-			report("the run goes on past the end of the recording", o, r->gate_seq, 0,
-			       &act);
+			rp.waiting_obj[cpu] = o;
+			rp.waiting_thread[cpu] = thread;
+			report_end(o);
 		}
 		rp.waiting_obj[cpu] = o;
 		rp.waiting_thread[cpu] = thread;
@@ -199,6 +201,14 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
  * while it waited for a turn; let it run. */
 static void replay_wait(struct log_obj *o, unsigned cpu)
 {
+	/* Waiting for a lock whose recording has no acquisition left: the
+	 * recorded run never granted it either (it ended here: a deadlock, a
+	 * stall, a panic).  Say so now rather than spin forever. */
+	const struct rp_obj *r = o->oracle_data;
+	rp.waiting_obj[cpu] = o;
+	rp.waiting_thread[cpu] = plat_thread();
+	if (r && o->count == r->ref->count && r->ref->count > 0)
+		report_end(o);
 	if (!plat_yield())
 		plat_relax();
 }
@@ -252,6 +262,23 @@ static void replay_finish(void)
 			plat_panic("replay: divergence: %s final hash %016lx, recorded %016lx",
 				   x->name, (unsigned long)o->hash, (unsigned long)x->hash);
 	}
+}
+
+/* Every CPU waiting on an object, then the verdict (panics). */
+static void report_end(struct log_obj *o)
+{
+	for (unsigned i = 0; i < 1000000; i++) /* the other waiters show up meanwhile */
+		plat_relax();
+	plat_printf(
+		"replay: first divergence: %s seq %lu: the recording ends here, and cpu %u "
+		"thread %u wants it (the recorded run stopped at this point: a deadlock, a "
+		"stall, a panic; or this run does more than the recorded one)\n",
+		o->name, (unsigned long)o->count, plat_cpu(), plat_thread());
+	for (unsigned c = 0; c < rp.ncpus; c++)
+		if (rp.waiting_obj[c])
+			plat_printf("  waiting: cpu %u thread %u for %s\n", c, rp.waiting_thread[c],
+				    rp.waiting_obj[c]->name);
+	plat_panic("replay: the run goes on past the end of the recording of %s", o->name);
 }
 
 static void replay_stalled(void)

@@ -93,6 +93,30 @@ def stall(res, build):
                f"serial log: {res.keep_log(name, log)}")
 
 
+def deadlock_replay(res, build):
+    """A deadlock under hw panics (the lock-wait report) and still writes its recording; the
+    replay of that recording ends within 10 s naming both threads and the locks they wait for."""
+    name = "threads:deadlock-replay"
+    kernel = os.path.join(build, "kernel.elf")
+    trace = os.path.join(res.logdir, "deadlock.trace")
+    if os.path.exists(trace):
+        os.remove(trace)
+    st, log, _ = qemu_run(qemu_cmd(kernel, smp=2, args="test=deadlock_pair record=1",
+                                   extra=["-serial", f"file:{trace}"]), 60)
+    if st != FAIL_STATUS or "trace: saved" not in log or not os.path.getsize(trace):
+        res.record(name, False, f"record: status {st}; serial log: {res.keep_log(name, log)}")
+        return
+    st, rlog, secs = qemu_run(qemu_cmd(kernel, smp=2, args="test=deadlock_pair oracle=replay",
+                                       extra=["-initrd", trace]), 60)
+    m = re.search(r"thread (\d+) takes deadlock.a then deadlock.b, thread (\d+) the", rlog)
+    want = [rf"waiting: cpu \d+ thread {m.group(1)} for deadlock.b",
+            rf"waiting: cpu \d+ thread {m.group(2)} for deadlock.a"] if m else ["thread ids"]
+    missing = [w for w in want if not re.search(w, rlog)]
+    ok = st == FAIL_STATUS and secs < 10 and not missing
+    res.record(name, ok, f"replay: status {st} after {secs:.1f} s, missing {missing}; "
+               f"serial log: {res.keep_log(name, log + rlog)}")
+
+
 def monitor(res, build):
     """ps, chans and containers answer on the console (typed to the shell, which passes
     them to the monitor); quit ends with the summary line."""
@@ -123,6 +147,7 @@ def groups(build):
         ("threads:determinism:smp8", lambda res: determinism(res, build, 8, 3, 2, [])),
         ("threads:deadlock-report", lambda res: deadlock(res, build)),
         ("threads:stall-report", lambda res: stall(res, build)),
+        ("threads:deadlock-replay", lambda res: deadlock_replay(res, build)),
         ("threads:monitor", lambda res: monitor(res, build)),
         ("threads:ipc-stress-hw-smp8", lambda res: ipc_hw(res, build)),
         ("threads:whole-run-replay", lambda res: whole_replay(res, build)),

@@ -49,6 +49,8 @@ static void warn(const char *msg, void *arg)
 	kprintf("%s\n", msg);
 }
 
+static void record_at_panic(void);
+
 void kargs_init(const char *line)
 {
 	if (line[0])
@@ -63,6 +65,8 @@ void kargs_init(const char *line)
 		kprintf("cmdline: oracle '%s' rejected: %s\n", o, err);
 		boot_oracle.kind = ORACLE_HW;
 	}
+	if (log_record_order)
+		panic_set_hook(record_at_panic);
 	const char *t = karg("test");
 	log_whole_run = log_record_order || (boot_oracle.kind == ORACLE_REPLAY &&
 					     !(t && strcmp(t, "locks_cmdline_oracle") == 0));
@@ -82,6 +86,20 @@ static bool lock_test_only(void)
 }
 
 static bool whole_replay; /* oracle=replay governs the whole run */
+
+/* A recording of a run that panics is written all the same: that is the run
+ * a user wants to replay.  (The other CPUs are stopped wherever they were:
+ * one of them holding the allocator's lock would stop this too, reported as
+ * a panic in the hook.) */
+static void record_at_panic(void)
+{
+	char buf[64];
+	if (ktrace_saved())
+		return;
+	oracle_format(&boot_oracle, buf, sizeof buf);
+	kprintf("trace: writing the recording of the run that panicked\n");
+	ktrace_save(buf);
+}
 
 static void oracle_boot(void)
 {

@@ -32,13 +32,27 @@ static uint32_t safe_cpu_id(void)
 }
 
 /* Become the one panicking CPU, or stop quietly if another already is. */
+static void (*panic_hook)(void);
+static volatile int in_hook;
+static uint32_t panic_cpu;
+
+void panic_set_hook(void (*fn)(void))
+{
+	panic_hook = fn;
+}
+
 static void panic_begin(void)
 {
 	cli();
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST)) {
+		if (in_hook && safe_cpu_id() == panic_cpu) {
+			kprintf_raw("\n*** panic in the panic hook (saving the trace): it is lost\n");
+			debug_exit(EXIT_FAIL);
+		}
 		for (;;)
 			hlt();
 	}
+	panic_cpu = safe_cpu_id();
 	if (lapic_ready()) {
 		lapic_send_nmi_others();
 		/* Give the others a moment to stop, so their output does not mix with ours. */
@@ -51,6 +65,10 @@ static void panic_begin(void)
 static void panic_end(void) __attribute__((noreturn));
 static void panic_end(void)
 {
+	if (panic_hook && !in_hook) {
+		in_hook = 1;
+		panic_hook(); /* e.g. write the recording of the run that panicked */
+	}
 	kprintf_raw("*** kernel stopped (%d other cpu%s halted)\n", nstopped,
 		    nstopped == 1 ? "" : "s");
 	debug_exit(EXIT_FAIL);

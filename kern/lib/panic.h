@@ -10,6 +10,9 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 void panic_trap(struct trapframe *tf) __attribute__((noreturn));
 void panic_nmi(struct trapframe *tf);
 void backtrace(uint64_t rip, uint64_t rbp);
+/* Called once at the end of a panic report, the other CPUs stopped and the
+ * console lock broken (kargs: a recording is written). */
+void panic_set_hook(void (*fn)(void));
 
 #define assert(x)                                                                                  \
 	do {                                                                                       \
