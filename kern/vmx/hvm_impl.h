@@ -45,9 +45,18 @@ struct hvm_vm {
 	bool launched;     /* VMX: VMLAUNCH done, VMRESUME next */
 	bool moved;        /* SVM: flush the guest TLB at the next entry */
 	uint64_t next_rip; /* of the last exit */
+	uint64_t cr2;      /* VMX: the guest's CR2 (not in the VMCS) */
 };
 
 extern const struct hvm_ops svm_ops, vmx_ops;
+
+/* The save-area slot of EAX..EBP (hvm_reg and hvm_gprs share that order), else NULL. */
+static inline uint64_t *hvm_gpr(struct hvm_vm *vm, enum hvm_reg r)
+{
+	_Static_assert(HVM_EBP == 6 && __builtin_offsetof(struct hvm_gprs, rbp) == 6 * 8,
+		       "hvm_reg and hvm_gprs in the same order");
+	return r <= HVM_EBP ? &(&vm->g.rax)[r] : NULL;
+}
 
 /* Detection, per backend: true if usable; else *why says what is missing. */
 bool svm_detect(const char **why, const char **name);

@@ -375,22 +375,9 @@ static volatile uint64_t *reg_loc(struct hvm_vm *vm, enum hvm_reg r)
 		[HVM_CR0] = S_CR0, [HVM_CR2] = S_CR2, [HVM_CR3] = S_CR3, [HVM_CR4] = S_CR4,
 	};
 	static uint64_t none;
-	switch (r) {
-	case HVM_EBX:
-		return &vm->g.rbx;
-	case HVM_ECX:
-		return &vm->g.rcx;
-	case HVM_EDX:
-		return &vm->g.rdx;
-	case HVM_ESI:
-		return &vm->g.rsi;
-	case HVM_EDI:
-		return &vm->g.rdi;
-	case HVM_EBP:
-		return &vm->g.rbp;
-	default:
-		return vmcb_off[r] ? &F64(vm, vmcb_off[r]) : &none;
-	}
+	if (r != HVM_EAX && hvm_gpr(vm, r)) /* RAX is in the VMCB */
+		return hvm_gpr(vm, r);
+	return vmcb_off[r] ? &F64(vm, vmcb_off[r]) : &none;
 }
 
 static uint64_t svm_get_reg(struct hvm_vm *vm, enum hvm_reg r)

@@ -68,8 +68,9 @@ static bool skip_unless(enum hvm_backend_kind want, const char *test)
 static void run_hello(void)
 {
 	struct guest g;
-	KT_EXPECT(guest_make(&g, 0));
-	if (!g.vm) {
+	bool made = guest_make(&g, 0);
+	KT_EXPECT(made);
+	if (!made) {
 		guest_free(&g);
 		return;
 	}
@@ -203,8 +204,13 @@ KTEST_EXPLICIT(hvm_bench)
 		return;
 	}
 	struct guest g;
-	KT_EXPECT(guest_make(&g, (uint16_t)(guest_hello_bench - guest_hello_start)));
-	uint64_t n = karg_ulong("hvm_rounds", 20000), done = 0;
+	bool made = guest_make(&g, (uint16_t)(guest_hello_bench - guest_hello_start));
+	KT_EXPECT(made);
+	if (!made) {
+		guest_free(&g);
+		return;
+	}
+	uint64_t n = karg_ulong("bench_rounds", 20000), done = 0;
 	struct hvm_exit ex;
 	uint64_t t0 = rdtsc();
 	for (; done < n; done++) {
