@@ -2,12 +2,15 @@
 replay command that reproduces the failure every time; stress keeps log
 memory bounded and its hw recording replays to identical hashes; every tool
 turns bad arguments into a usage error; the trace tool's check and diff."""
+import html.parser
+import json
 import os
 import re
 import shlex
 import struct
 import subprocess
 import tempfile
+import xml.etree.ElementTree
 import zlib
 
 from harness import run_cmd
@@ -264,7 +267,17 @@ BAD_ARGS = {
               ["decode", "--threads", "a"], ["record", "counter2", "script:rr"],
               ["record", "counter2", "replay", "OUT"], ["record", "nope", "script:rr", "OUT"],
               ["record", "counter2", "script:bogus", "OUT"],
-              ["record", "counter2", "script:list:1,2", "OUT"]],
+              ["record", "counter2", "script:list:1,2", "OUT"],
+              ["stats"], ["stats", "a", "b"], ["stats", "--bogus", "a"],
+              ["timeline"], ["timeline", "a"], ["timeline", "--json", "OUT"],
+              ["timeline", "a", "--json"], ["timeline", "a", "--html", ""],
+              ["timeline", "a", "b", "--json", "OUT"], ["timeline", "a", "--bogus", "OUT"],
+              ["timeline", "a", "--json", "OUT", "--clock=wall"],
+              ["timeline", "a", "--json", "OUT", "--clock"],
+              ["timeline", "a", "--json", "OUT", "--max-events=0"],
+              ["timeline", "a", "--json", "OUT", "--max-events=-1"],
+              ["timeline", "a", "--json", "OUT", "--html", "OUT"],
+              ["coverage"], ["coverage", "--bogus", "a"], ["coverage", "a", "-x"]],
 }
 
 
@@ -289,6 +302,506 @@ def cli_help(res, build):
                    "exit status" in out and err == "", f"status {st}: {out[-300:]} {err[-300:]}")
 
 
+
+# ---- trace stats, timeline, coverage (docs/trace-tools.md) ----
+
+EVT = "<QIBBIQQQQIIB"  # one event of an EVTS section: 59 bytes
+EV_LINE = re.compile(r"^(\S+) (\d+) cpu=(\d+) thr=(\d+) (\S+) arg0=(\d+) arg1=(\d+) "
+                     r"hash=([0-9a-f]{16}) ts=(\d+) wait=(\d+) hold=(\d+) rel=(\S+)$")
+OBJ_LINE = re.compile(r"^object (\S+) type=(\S+) count=(\d+) .*window=(\d+)\+(\d+) .*"
+                      r"order_runs=(\d+)$")
+ORDER_LINE = re.compile(r"^order (\S+) cpu=(\d+) thr=(\d+) n=(\d+)$")
+
+
+def decoded(build, path):
+    """`trace decode` of path, parsed: header (ncpus), and per object (in table
+    order) its type, count, window, order runs and kept events."""
+    st, out, err = run_split([tool(build, "trace"), "decode", path], 60)
+    if st != 0:
+        raise RuntimeError(f"trace decode {path}: status {st}: {err[-300:]}")
+    objs, ncpus = {}, int(re.search(r"^oracle .* cpus=(\d+)", out, re.M).group(1))
+    for line in out.splitlines():
+        m = OBJ_LINE.match(line)
+        if m:
+            objs[m.group(1)] = {"type": m.group(2), "count": int(m.group(3)),
+                                "first": int(m.group(4)), "order": [], "events": []}
+            continue
+        m = ORDER_LINE.match(line)
+        if m:
+            objs[m.group(1)]["order"].append(tuple(int(x) for x in m.group(2, 3, 4)))
+            continue
+        m = EV_LINE.match(line)
+        if m and m.group(1) in objs:
+            g = m.groups()
+            objs[g[0]]["events"].append({
+                "seq": int(g[1]), "cpu": int(g[2]), "thr": int(g[3]), "type": g[4],
+                "arg0": int(g[5]), "arg1": int(g[6]), "hash": g[7], "ts": int(g[8]),
+                "wait": int(g[9]), "hold": int(g[10])})
+    return ncpus, objs
+
+
+def actors(o):
+    """(seq, cpu, thread) of every event the trace knows of: the order stream
+    for the whole run, else the kept window."""
+    if o["order"]:
+        seq, out = 0, []
+        for cpu, thr, n in o["order"]:
+            for _ in range(n):
+                out.append((seq, cpu, thr))
+                seq += 1
+        return out
+    return [(e["seq"], e["cpu"], e["thr"]) for e in o["events"]]
+
+
+def pcts(v):
+    """Nearest-rank p50, p90, p99 and max."""
+    v = sorted(v)
+    return [v[(p * len(v) + 99) // 100 - 1] for p in (50, 90, 99)] + [v[-1]] if v else []
+
+
+def retime(src, dst, obj_name):
+    """A copy of trace src with every event of obj_name timed: display fields
+    only (outside the chained hash), checksums recomputed, so it stays valid.
+    Every third acquisition waited."""
+    with open(src, "rb") as f:
+        secs = trace_sections(f.read())
+    names = [r[0] for r in objs_rows(secs[1][2])]
+    i = names.index(obj_name)
+    evts = [s for s in secs if s[0] == b"EVTS" and s[1] == i][0]
+    data = bytearray(evts[2])
+    for k in range(len(data) // 59):
+        f = list(struct.unpack_from(EVT, data, 59 * k))
+        f[8] = 1000000 + 5000 * k                          # ts
+        f[9] = 0 if k % 3 else 100 + (k * 37) % 900        # wait
+        f[10] = 200 + (k * 53) % 1700                      # hold
+        struct.pack_into(EVT, data, 59 * k, *f)
+    evts[2] = bytes(data)
+    with open(dst, "wb") as f:
+        f.write(trace_build(secs))
+
+
+def stats_parsed(out):
+    """trace stats output: per lock its contention and percentile lines, the
+    object x cpu table and the thread table."""
+    locks, table, threads, cur, part = {}, {}, {}, None, "objects"
+    for line in out.splitlines():
+        if line.startswith("events per object and cpu"):
+            part = "table"
+            continue
+        if line.startswith("events per thread"):
+            part = "threads"
+            continue
+        w = line.split()
+        if part == "objects":
+            m = re.match(r"^(\S+)\s+(\S+)\s+(\d+) events\s+window", line)
+            if m:
+                cur = m.group(1)
+                locks.setdefault(cur, {}) if m.group(2) in ("tlock", "mcs") else None
+            m = re.match(r"^  acquisitions (\d+), timed (\d+) of (\d+) in the window(: waited "
+                         r"(\d+) \(contention ([\d.]+)% of timed\))?", line)
+            if m:
+                locks[cur].update(acq=int(m.group(1)), timed=int(m.group(2)),
+                                  waited=m.group(5) and int(m.group(5)),
+                                  share=m.group(6) and float(m.group(6)))
+            m = re.match(r"^  (wait|hold) ticks \((\d+) timed\): p50 (\d+) p90 (\d+) p99 (\d+) "
+                         r"max (\d+)$", line)
+            if m:
+                locks[cur][m.group(1)] = [int(x) for x in m.group(3, 4, 5, 6)]
+                locks[cur][m.group(1) + "_n"] = int(m.group(2))
+            m = re.match(r"^  acquisitions per cpu \(whole run\):(.*)$", line)
+            if m:
+                locks[cur]["per_cpu"] = {int(a): int(b) for a, b in
+                                         (x.split(":") for x in m.group(1).split())}
+        elif part == "table" and w and w[0] != "object":
+            table[w[0]] = [int(w[1].rstrip("*"))] + [int(x) for x in w[2:]]
+        elif part == "threads" and w and w[0] != "thread":
+            threads[int(w[0])] = (int(w[1]), int(w[2]), w[3] if len(w) > 3 else "")
+    return locks, table, threads
+
+
+def stats_expected(ncpus, objs):
+    """What trace stats must print, computed from the decoded text."""
+    locks, table, threads, seen = {}, {}, {}, {}
+    cols = sorted({c for o in objs.values() for _, c, _ in actors(o)})
+    for name, o in objs.items():
+        acts = actors(o)
+        table[name] = [len(acts)] + [sum(1 for _, c, _ in acts if c == col) for col in cols]
+        for _, c, t in acts:
+            ev, ob, cpus = threads.get(t, (0, 0, set()))
+            threads[t] = (ev + 1, ob + (seen.get(t) != name), cpus | {c})
+            seen[t] = name
+        if o["type"] not in ("tlock", "mcs"):
+            continue
+        timed = [e for e in o["events"] if e["ts"]]
+        holds = [e["hold"] for e in o["events"] if e["hold"]]
+        waited = sum(1 for e in timed if e["wait"])
+        per_cpu = {}
+        for _, c, _ in acts:
+            per_cpu[c] = per_cpu.get(c, 0) + 1
+        locks[name] = {"acq": o["count"], "timed": len(timed), "per_cpu": per_cpu,
+                       "waited": waited if timed else None,
+                       "share": round(100.0 * waited / len(timed), 1) if timed else None}
+        if timed:
+            locks[name].update(wait=pcts([e["wait"] for e in timed]), wait_n=len(timed))
+        if holds:
+            locks[name].update(hold=pcts(holds), hold_n=len(holds))
+    table["all"] = [sum(r[i] for r in table.values()) for i in range(len(cols) + 1)]
+    threads = {t: (ev, ob, ",".join(str(c) for c in sorted(cpus)))
+               for t, (ev, ob, cpus) in threads.items()}
+    return locks, table, threads
+
+
+def trace_stats(res, build, tmp):
+    """stats against decode: for a hw recording on threads (a few sampled times)
+    and a copy with every acquisition of one lock timed (a third of them waited):
+    acquisitions, per-cpu counts, contention, wait/hold percentiles, the object x
+    cpu table and the thread table all agree with what decode shows."""
+    hw = os.path.join(tmp, "hw.trc")
+    timed = os.path.join(tmp, "timed.trc")
+    st, out = run_cmd([tool(build, "trace"), "record", "--threads", "counter4-mcs", "hw", hw], 60)
+    if st != 0:
+        res.record("tools:trace-stats:record", False, out[-400:])
+        return
+    retime(hw, timed, "lock.ctr.1")
+    for label, path in (("hw-recording", hw), ("every-acquisition-timed", timed)):
+        name = f"tools:trace-stats-matches-decode:{label}"
+        st, out, err = run_split([tool(build, "trace"), "stats", path])
+        if st != 0:
+            res.record(name, False, f"status {st}: {err[-300:]}")
+            continue
+        got, want = stats_parsed(out), stats_expected(*decoded(build, path))
+        # the lines stats printed before (scripts read them) are still there
+        old = re.search(r"^lock\.ctr\.0\s+mcs\s+\d+ events\s+window \d+\.\.\d+\s+order runs "
+                        r"\d+\n  acquisitions per cpu \(whole run\): .*\n  window of \d+: "
+                        r"contended \d+", out, re.M)
+        bad = [f"{what}: stats {g!r}, decode {w!r}"
+               for what, g, w in (("locks", got[0], want[0]), ("objects x cpus", got[1], want[1]),
+                                  ("threads", got[2], want[2])) if g != w]
+        res.record(name, not bad and old is not None and len(got[0]) == 3,
+                   "\n".join(bad) or f"old lines missing or locks {sorted(got[0])}:\n{out}")
+    # the timed copy: contention and percentiles from the numbers retime() put there
+    st, out, _ = run_split([tool(build, "trace"), "stats", timed])
+    lk = stats_parsed(out)[0].get("lock.ctr.1", {})
+    n = lk.get("acq", 0)
+    waits = [0 if k % 3 else 100 + (k * 37) % 900 for k in range(n)]
+    holds = [200 + (k * 53) % 1700 for k in range(n)]
+    ok = n > 0 and lk.get("timed") == n and lk.get("waited") == sum(1 for w in waits if w) and \
+        lk.get("wait") == pcts(waits) and lk.get("hold") == pcts(holds)
+    res.record("tools:trace-stats-percentiles-of-known-times", ok, f"{lk}\n{out[-1500:]}")
+
+
+def trace_timeline_json(res, build, tmp):
+    """timeline --json: valid JSON (json module), a track per CPU, thread and
+    object, every event of the run in each of the three, with its object, seq,
+    type name and arguments as decode shows them; in seq order per object; the
+    note saying that the order is by seq.  With --clock=ts on a timed copy:
+    time stamps, complete events lasting the hold time."""
+    trc = os.path.join(tmp, "r.trc")
+    js = os.path.join(tmp, "r.json")
+    run_cmd([tool(build, "trace"), "record", "counter4-mcs", "script:random:3", trc], 60)
+    st, out, err = run_split([tool(build, "trace"), "timeline", trc, "--json", js])
+    name = "tools:trace-timeline-json"
+    try:
+        with open(js) as f:
+            doc = json.load(f)
+        ncpus, objs = decoded(build, trc)
+    except (OSError, ValueError, RuntimeError) as e:
+        res.record(name, False, f"status {st}: {e} {out[-300:]} {err[-300:]}")
+        return
+    evs = doc.get("traceEvents", [])
+    meta = [e for e in evs if e.get("ph") == "M"]
+    marks = [e for e in evs if e.get("ph") in ("i", "X")]
+    procs = {e["pid"]: e["args"]["name"] for e in meta if e["name"] == "process_name"}
+    tracks = {}
+    for e in meta:
+        if e["name"] == "thread_name":
+            tracks.setdefault(procs.get(e["pid"]), set()).add(e["args"]["name"])
+    threads = {t for o in objs.values() for _, _, t in actors(o)}
+    total = sum(len(actors(o)) for o in objs.values())
+    want_tracks = {"cpus": {f"cpu {c}" for c in range(ncpus)},
+                   "threads": {f"thread {t}" for t in threads}, "objects": set(objs)}
+    problems = []
+    if tracks != want_tracks:
+        problems.append(f"tracks {tracks}, want {want_tracks}")
+    by_pid = {}
+    for e in marks:
+        by_pid.setdefault(procs.get(e["pid"]), []).append(e)
+    for proc, key in (("cpus", "cpu"), ("threads", "thread"), ("objects", None)):
+        got = by_pid.get(proc, [])
+        if len(got) != total:
+            problems.append(f"{proc}: {len(got)} events, the run has {total}")
+        if key and any(e["tid"] != e["args"][key] for e in got):
+            problems.append(f"{proc}: an event on another {key}'s track")
+    kept = {(n, e["seq"]): e for n, o in objs.items() for e in o["events"]}
+    last = {}
+    for e in sorted(by_pid.get("objects", []), key=lambda e: e["ts"]):
+        a = e["args"]
+        if a["seq"] <= last.get(a["object"], -1):
+            problems.append(f"{a['object']} seq {a['seq']} after seq {last[a['object']]}")
+        last[a["object"]] = a["seq"]
+        k = kept.get((a["object"], a["seq"]))
+        if k and (e["name"], a["type"], a["arg0"], a["arg1"], a["cpu"], a["thread"], a["hash"]) \
+                != (k["type"], k["type"], k["arg0"], k["arg1"], k["cpu"], k["thr"], k["hash"]):
+            problems.append(f"{a['object']} seq {a['seq']}: {a}, decode {k}")
+    other = doc.get("otherData", {})
+    if other.get("clock") != "seq" or "per-object seq" not in other.get("note", "") or \
+            "per-object seq" not in out:
+        problems.append(f"clock/note: {other}; stdout {out[-300:]}")
+    res.record(name, st == 0 and not problems, f"status {st}: " + "\n".join(problems[:10]))
+
+    name = "tools:trace-timeline-json-clock-ts"
+    timed = os.path.join(tmp, "timed.trc")
+    retime(trc, timed, "lock.ctr.0")
+    st, out, err = run_split([tool(build, "trace"), "timeline", timed, "--clock=ts", "--json", js])
+    try:
+        with open(js) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        res.record(name, False, f"status {st}: {e} {err[-300:]}")
+        return
+    _, objs = decoded(build, timed)
+    marks = [e for e in doc["traceEvents"] if e.get("ph") in ("i", "X") and e["pid"] == 3]
+    lock = {e["seq"]: e for e in objs["lock.ctr.0"]["events"]}
+    want_n = sum(1 for o in objs.values() for e in o["events"] if e["ts"])
+    t0 = min(e["ts"] for o in objs.values() for e in o["events"] if e["ts"])
+    got_lock = [e for e in marks if e["cat"] == "lock.ctr.0"]
+    ok = st == 0 and doc["otherData"]["clock"] == "ts" and len(marks) == want_n and \
+        len(got_lock) == len(lock) and \
+        all(e["ph"] == "X" and e["dur"] == lock[e["args"]["seq"]]["hold"] and
+            e["ts"] == lock[e["args"]["seq"]]["ts"] - t0 for e in got_lock)
+    res.record(name, ok, f"status {st}: {len(marks)} events, want {want_n}; "
+               f"{got_lock[:2]} {err[-300:]}")
+
+
+class TagBalance(html.parser.HTMLParser):
+    """Start and end tags must match (void elements aside)."""
+    VOID = {"meta", "br", "img", "hr", "link", "input"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.tags = [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.tags += 1
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags += 1
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append(f"unbalanced </{tag}>")
+
+
+def trace_timeline_html(res, build, tmp):
+    """timeline --html: one file, no network; parses as HTML (html.parser, tags
+    balanced) and as XML (xml.etree); its SVG has one row per CPU, one mark per
+    event on its CPU's row, a hover title naming the event as decode does, one
+    color per object; the page says the order is by seq."""
+    name = "tools:trace-timeline-html"
+    trc = os.path.join(tmp, "r.trc")
+    page = os.path.join(tmp, "r.html")
+    run_cmd([tool(build, "trace"), "record", "counter4-mcs", "script:random:5", trc], 60)
+    st, out, err = run_split([tool(build, "trace"), "timeline", trc, "--html", page])
+    try:
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        ncpus, objs = decoded(build, trc)
+        bal = TagBalance()
+        bal.feed(text)
+        bal.close()
+        root = xml.etree.ElementTree.fromstring(text)
+    except (OSError, ValueError, RuntimeError, xml.etree.ElementTree.ParseError) as e:
+        res.record(name, False, f"status {st}: {e} {err[-300:]}")
+        return
+    svgns, problems = "{http://www.w3.org/2000/svg}", list(bal.errors)
+    svgs = list(root.iter(svgns + "svg"))
+    rows = [g for g in root.iter(svgns + "g") if g.get("class") == "cpu"]
+    if len(svgs) != 1 or len(rows) != ncpus:
+        problems.append(f"{len(svgs)} svg, {len(rows)} cpu rows for {ncpus} cpus")
+    kept = {(n, e["seq"]): e for n, o in objs.items() for e in o["events"]}
+    fills, marks = {}, 0
+    for c, g in enumerate(rows):
+        for r in g.iter(svgns + "rect"):
+            if r.get("class") != "ev":
+                continue
+            marks += 1
+            title = r.find(svgns + "title")
+            obj, seq = r.get("data-obj"), int(r.get("data-seq"))
+            fills.setdefault(obj, set()).add(r.get("fill"))
+            t = title.text if title is not None else ""
+            k = kept.get((obj, seq))
+            want = f"{obj} {seq} cpu={c} thr="
+            if not t.startswith(want) or (k and f" {k['type']} arg0={k['arg0']} " not in t):
+                problems.append(f"row cpu{c}: mark {obj}:{seq} titled {t!r}")
+    total = sum(len(actors(o)) for o in objs.values())
+    if marks != total:
+        problems.append(f"{marks} marks, the run has {total} events")
+    if any(len(f) != 1 for f in fills.values()) or \
+            len({next(iter(f)) for f in fills.values()}) != len(fills):
+        problems.append(f"colors by object: {fills}")
+    if re.search(r"(src|href)=\"(https?:)?//", text) or "per-object seq" not in text:
+        problems.append("refers to the network, or says nothing of the seq order")
+    res.record(name, st == 0 and bal.tags > 0 and not problems,
+               f"status {st}: " + "\n".join(problems[:10]))
+
+
+def coverage_expected(build, paths):
+    """The pair-outcome measure of docs/trace-tools.md, from decode's order lines."""
+    runs = []
+    for p in paths:
+        _, objs = decoded(build, p)
+        pos = {}
+        for n, o in objs.items():
+            per = {}
+            for seq, cpu, _ in actors(o):
+                per.setdefault(cpu, []).append(seq)
+            if len(per) >= 2:
+                pos[n] = per
+        runs.append(pos)
+    names = []
+    for r in runs:
+        names += [n for n in r if n not in names]
+    seen = space = 0
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            cpus = sorted({c for r in runs for o in (a, b) if o in r for c in r[o]})
+            for ci, c in enumerate(cpus):
+                for d in cpus[ci + 1:]:
+                    outcomes, kmax = set(), 0
+                    for r in runs:
+                        if a not in r or b not in r:
+                            continue
+                        lists = [r[o].get(x, []) for o in (a, b) for x in (c, d)]
+                        k = min(len(x) for x in lists)
+                        kmax = max(kmax, k)
+                        outcomes |= {(j, lists[0][j] < lists[1][j], lists[2][j] < lists[3][j])
+                                     for j in range(k)}
+                    seen += len(outcomes)
+                    space += 4 * kmax
+    return seen, space
+
+
+def trace_coverage(res, build, tmp):
+    """coverage: two seeds cover more pair outcomes than one, a run given twice
+    covers what it covers once, and the numbers are the documented measure
+    computed here from decode's order stream."""
+    paths = []
+    for seed in (3, 4):
+        paths.append(os.path.join(tmp, f"s{seed}.trc"))
+        run_cmd([tool(build, "trace"), "record", "counter4-mcs", f"script:random:{seed}",
+                 paths[-1]], 60)
+    got = {}
+    for label, files in (("one", paths[:1]), ("twice", paths[:1] * 2), ("two", paths)):
+        st, out, err = run_split([tool(build, "trace"), "coverage"] + files)
+        m = re.search(r"^coverage: (\d+) of (\d+) pair outcomes", out, re.M)
+        d = re.search(r"^object pairs \d+, cpu pairs \d+; runs with distinct orderings: (\d+) "
+                      r"of (\d+)$", out, re.M)
+        got[label] = (st, m and (int(m.group(1)), int(m.group(2))),
+                      d and (int(d.group(1)), int(d.group(2))), out[-600:] + err[-300:])
+    one, twice, two = got["one"], got["twice"], got["two"]
+    ok = all(g[0] == 0 and g[1] and g[2] for g in got.values())
+    res.record("tools:trace-coverage-two-seeds-cover-more",
+               ok and two[1][0] > one[1][0] and two[1][1] == one[1][1] and two[2] == (2, 2),
+               f"{got}")
+    res.record("tools:trace-coverage-same-run-twice-adds-nothing",
+               ok and twice[1] == one[1] and twice[2] == (1, 2), f"{got}")
+    want = coverage_expected(build, paths)
+    res.record("tools:trace-coverage-is-the-documented-measure", ok and two[1] == want,
+               f"trace coverage {two[1]}, computed from decode {want}")
+
+
+def trace_new_bad_files(res, build, tmp):
+    """stats, timeline and coverage on files that are not traces: exit 1 and the
+    loader's message naming the file, never a crash, no output file; an output
+    that cannot be written: exit 2 naming it.  A trace of a type the tool does
+    not have (a stand-in row) still gets its timeline."""
+    good = os.path.join(tmp, "good.trc")
+    run_cmd([tool(build, "trace"), "record", "counter2", "script:rr", good], 60)
+    with open(good, "rb") as f:
+        data = f.read()
+    secs = trace_sections(data)
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0x40
+    evts = [s for s in secs if s[0] == b"EVTS" and len(s[2]) >= 59][0]
+    payload = bytearray(evts[2])
+    payload[20] ^= 1  # an event's thread: the chained hash no longer matches
+    evts[2] = bytes(payload)
+    resealed = trace_build(secs)
+    bad = {"truncated": data[:len(data) - 100], "garbage": b"not a trace at all\n" * 10,
+           "empty": b"", "bit-flip": bytes(flipped), "resealed-bad-event": resealed}
+    out_json = os.path.join(tmp, "out.json")
+    for what, blob in bad.items():
+        path = os.path.join(tmp, what + ".trc")
+        with open(path, "wb") as f:
+            f.write(blob)
+        for cmd in (["stats", path], ["timeline", path, "--json", out_json, "--html",
+                                      out_json + ".html"], ["coverage", good, path]):
+            st, out, err = run_split([tool(build, "trace")] + cmd)
+            res.record(f"tools:trace-malformed:{cmd[0]} {what}",
+                       st == 1 and path in err and err.count("\n") == 1 and
+                       not os.path.exists(out_json), f"status {st}: {err[-300:]}")
+    for path, want in ((tmp, "is a directory"), (os.path.join(tmp, "missing.trc"),
+                                                 "No such file")):
+        for cmd in (["timeline", path, "--json", out_json], ["coverage", good, path]):
+            st, out, err = run_split([tool(build, "trace")] + cmd)
+            res.record(f"tools:trace-unreadable:{cmd[0]} {os.path.basename(path)}",
+                       st == 2 and path in err and want in err and len(err.splitlines()) == 1,
+                       f"status {st}: {err[-300:]}")
+    st, out, err = run_split([tool(build, "trace"), "timeline", good, "--html", tmp])
+    res.record("tools:trace-timeline-output-unwritable", st == 2 and tmp in err,
+               f"status {st}: {err[-300:]}")
+
+
+def trace_kernel_recording(res, build, tmp):
+    """A kernel run recorded under hw (threads, run queues, channels and their
+    locks; kernel-only types load as stand-ins here): stats agrees with decode,
+    the timeline's JSON and HTML parse with a track per CPU, thread and object
+    and every event of the run, no event unnamed, and coverage takes it."""
+    import shutil
+    name = "tools:trace-kernel-recording"
+    kernel = os.path.join(build, "kernel.elf")
+    if not shutil.which("qemu-system-x86_64") or not os.path.exists(kernel):
+        res.skip(name, "needs qemu-system-x86_64 and " + kernel)
+        return
+    from harness import PASS_STATUS, qemu_cmd, qemu_run
+    trc = os.path.join(tmp, "k.trc")
+    st, log, _ = qemu_run(qemu_cmd(kernel, smp=4, args="test=ipc_stress ipc_msgs=10 record=1",
+                                   extra=["-serial", f"file:{trc}"]), 120)
+    if st != PASS_STATUS or "trace: saved" not in log:
+        res.record(name, False, f"record: status {st}; serial log: {res.keep_log(name, log)}")
+        return
+    st, out, err = run_split([tool(build, "trace"), "stats", trc], 60)
+    ncpus, objs = decoded(build, trc)
+    got, want = stats_parsed(out), stats_expected(ncpus, objs)
+    res.record(name + ":stats-matches-decode", st == 0 and got == want and
+               any(o["type"] == "runq" for o in objs.values()),
+               f"status {st}: {err[-300:]}\nstats {got}\ndecode {want}")
+    js, page = os.path.join(tmp, "k.json"), os.path.join(tmp, "k.html")
+    st, out, err = run_split([tool(build, "trace"), "timeline", trc, "--json", js, "--html",
+                              page], 60)
+    try:
+        with open(js) as f:
+            doc = json.load(f)
+        root = xml.etree.ElementTree.parse(page).getroot()
+    except (OSError, ValueError, xml.etree.ElementTree.ParseError) as e:
+        res.record(name + ":timeline", False, f"status {st}: {e} {err[-300:]}")
+        return
+    total = sum(len(actors(o)) for o in objs.values())
+    names = {e["args"]["name"] for e in doc["traceEvents"] if e.get("ph") == "M" and
+             e["name"] == "thread_name" and e["pid"] == 3}
+    marks = [e for e in doc["traceEvents"] if e.get("ph") in ("i", "X")]
+    rows = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "cpu"]
+    unnamed = {e["name"] for e in marks if e["name"] == "?"}
+    res.record(name + ":timeline", st == 0 and names == set(objs) and len(marks) == 3 * total
+               and len(rows) == ncpus and not unnamed,
+               f"status {st}: {len(marks)} events for {total}, {len(rows)} rows, tracks {names}")
+    st, out, err = run_split([tool(build, "trace"), "coverage", trc, trc], 60)
+    res.record(name + ":coverage", st == 0 and re.search(r"^coverage: \d+ of \d+ pair outcomes",
+                                                         out, re.M) is not None,
+               f"status {st}: {out[-300:]} {err[-300:]}")
+
 def format_check(res):
     """One formatting style: every tracked C file is as tools/format.sh (.clang-format) wants it."""
     name = "tools:format-check"
@@ -307,4 +820,10 @@ def groups(build):
             ("tools:trace-unreadable", with_tmp(trace_bad_files, build)),
             ("tools:trace-check-empty", with_tmp(trace_check_empty, build)),
             ("tools:trace-diff-order", with_tmp(trace_diff_order, build)),
+            ("tools:trace-stats", with_tmp(trace_stats, build)),
+            ("tools:trace-timeline-json", with_tmp(trace_timeline_json, build)),
+            ("tools:trace-timeline-html", with_tmp(trace_timeline_html, build)),
+            ("tools:trace-coverage", with_tmp(trace_coverage, build)),
+            ("tools:trace-malformed", with_tmp(trace_new_bad_files, build)),
+            ("tools:trace-kernel-recording", with_tmp(trace_kernel_recording, build)),
             ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build))]
