@@ -79,6 +79,15 @@ replay replay-gdb: deps
 	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/kreplay.sh replay $(B) $(or $(TRACE),$(B)/trace.bin) \
 		"$(ARGS)" "$(if $(filter command line,$(origin SMP)),$(SMP))" $(if $(filter replay-gdb,$@),gdb)
 
+# Run the in-kernel test TEST under RUNS scripted schedules, JOBS QEMUs at once; stop at
+# the first failure with its log, trace and replay command (docs/explore.md, tools/explore.py).
+.PHONY: explore
+explore: deps
+	@$(MAKE) --no-print-directory $(KERNEL)
+	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/explore.py --build=$(B) --test="$(TEST)" \
+		--runs="$(RUNS)" --smp="$(SMP)" --shard="$(SHARD)" --jobs="$(JOBS)" --depth="$(DEPTH)" \
+		--seed0="$(SEED0)" --args="$(ARGS)" --timeout="$(TIMEOUT)" --shrink="$(SHRINK)"
+
 qemu: deps
 	@$(MAKE) --no-print-directory $(KERNEL)
 	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(ARGS)"; \

@@ -1,0 +1,305 @@
+"""Tests of tools/explore.py (make explore): bad arguments are usage errors (status 2);
+shards of a campaign cover exactly its seeds; against a fake QEMU whose verdict depends
+on the schedule: the progress lines, the distinct-digest count, stopping at the first
+failing seed, time-outs, and shrinking that keeps only candidates failing the same way;
+against the real kernel: a passing campaign, an unknown test, the explicit deadlock_pair
+test (stopped at the first run, its log kept, the printed re-run command fails the same
+way) and a failing test whose trace the printed `make replay` command replays to the
+same failure and digest."""
+import os
+import re
+import shlex
+import sys
+import tempfile
+
+from harness import run_cmd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXPLORE = os.path.join(ROOT, "tools", "explore.py")
+
+# A stand-in for qemu-system-x86_64: reads -append, logs the command line to $FAKE_LOG,
+# and passes or fails by rules on the schedule (environment variables).
+FAKE_QEMU = r'''#!/usr/bin/env python3
+import hashlib, os, sys, time
+argv = sys.argv[1:]
+line = argv[argv.index("-append") + 1]
+kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
+trace = next((a[5:] for a in argv if a.startswith("file:")), None)
+with open(os.environ["FAKE_LOG"], "a") as f:
+    f.write(line + "\n")
+test, oracle = kv["test"], kv["oracle"]
+print("KTAP version 1\n1..1")
+if test == "nosuch":
+    print("# no test matches 'nosuch'")
+    print("# Totals: pass:0 fail:0 skip:0")
+    sys.exit(35)
+parts = oracle.split(":")
+
+
+def env(k):
+    return [int(x) for x in os.environ.get(k, "").split(",") if x]
+
+
+fail = False
+if parts[1] in ("pct", "random"):
+    seed = int(parts[-1])
+    if seed in env("FAKE_HANG"):
+        time.sleep(60)
+    fail = seed in env("FAKE_FAIL")
+    if parts[1] == "pct" and os.environ.get("FAKE_PCT_MIN"):
+        fail = int(parts[2]) >= int(os.environ["FAKE_PCT_MIN"])
+    d = seed % int(os.environ.get("FAKE_DIGESTS", "1000000"))
+elif parts[1] == "list":
+    cpus = parts[2].split(",")
+    fail = os.environ.get("FAKE_LIST_NEEDS", "x") in cpus or ("other" if "3" in cpus else False)
+    d = len(parts[2])
+if fail == "other":
+    print("    # FAIL fake.c:2: another failure (cpu 0)")
+elif fail:
+    print("    # FAIL fake.c:1: schedule-dependent failure (cpu 1)")
+print(("not ok" if fail else "ok") + " 1 " + test)
+print("# Totals: pass:%d fail:%d skip:0" % (0 if fail else 1, 1 if fail else 0))
+if kv.get("record") and trace:
+    with open(trace, "w") as f:
+        f.write("TRACE " + oracle)
+    print("trace: saved, 9 bytes, 1 objects written to COM2")
+print("logs: 3 objects, 9 events, digest %016x" % (4096 + d))
+sys.exit(35 if fail else 33)
+'''
+
+
+def explore(args, timeout=300, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    e.pop("TERM", None)
+    st, out = run_cmd([sys.executable, EXPLORE] + args, timeout=timeout, env=e, cwd=ROOT)
+    return st, out
+
+
+def usage_errors(res, build):
+    name = "explore:usage-errors"
+    cases = [["--test", "x", "--runs", "0"], ["--test", "x", "--runs", "abc"],
+             ["--test", "x", "--runs", "4", "--shard", "3/2"],
+             ["--test", "x", "--runs", "4", "--shard", "x"],
+             ["--test", "x", "--runs", "4", "--shard", "0/2"],
+             ["--runs", "4"], ["--test", "", "--runs", "4"], ["--test", "x"],
+             ["--test", "x", "--runs", "4", "--smp", "65"],
+             ["--test", "x", "--runs", "4", "--args", "oracle=hw"]]
+    bad = []
+    for c in cases:
+        st, out = explore(["--build", build] + c, timeout=30)
+        if st != 2 or "usage:" not in out:
+            bad.append(f"{' '.join(c)}: status {st}: {out[-200:]}")
+    # Through make: the same message; make itself ends with its own status 2.
+    st, out = run_cmd(["make", "--no-print-directory", f"B={build}", "explore", "TEST=x",
+                       "RUNS=abc"], timeout=600, cwd=ROOT)
+    if st == 0 or "RUNS=abc: not a number" not in out or "usage:" not in out:
+        bad.append(f"make explore RUNS=abc: status {st}: {out[-300:]}")
+    res.record(name, not bad, "\n".join(bad))
+
+
+def list_seeds(build, runs, shard=None, seed0=7):
+    args = ["--build", build, "--test", "t", "--runs", str(runs), "--seed0", str(seed0),
+            "--list-seeds"] + (["--shard", shard] if shard else [])
+    st, out = explore(args, timeout=30)
+    return st, [tuple(line.split()) for line in out.splitlines() if line.strip()]
+
+
+def shards_cover(res, build):
+    name = "explore:shards-cover-the-campaign"
+    bad = []
+    for runs, n in [(10, 3), (7, 7), (5, 8), (101, 6), (1, 2)]:
+        st, whole = list_seeds(build, runs)
+        if st != 0 or [int(s) for s, _ in whole] != list(range(7, 7 + runs)):
+            bad.append(f"RUNS={runs}: status {st}, seeds {whole[:5]}...")
+            continue
+        parts = []
+        for i in range(1, n + 1):
+            st, part = list_seeds(build, runs, f"{i}/{n}")
+            if st != 0:
+                bad.append(f"RUNS={runs} SHARD={i}/{n}: status {st}")
+            parts += part
+        if sorted(parts) != sorted(whole) or len(set(parts)) != len(parts):
+            bad.append(f"RUNS={runs}, {n} shards: {len(parts)} runs, {len(set(parts))} distinct, "
+                       f"the campaign has {len(whole)}")
+    # The scheme: pct at depth 3 on even seeds, random on odd ones.
+    st, whole = list_seeds(build, 4, seed0=10)
+    want = [("10", "script:pct:3:10"), ("11", "script:random:11"), ("12", "script:pct:3:12"),
+            ("13", "script:random:13")]
+    if whole != want:
+        bad.append(f"seeds 10..13: {whole}")
+    res.record(name, not bad, "\n".join(bad))
+
+
+class Fake:
+    def __init__(self, tmp):
+        self.build = os.path.join(tmp, "build")
+        os.makedirs(self.build)
+        open(os.path.join(self.build, "kernel.elf"), "w").close()
+        self.qemu = os.path.join(tmp, "fake-qemu")
+        with open(self.qemu, "w") as f:
+            f.write(FAKE_QEMU)
+        os.chmod(self.qemu, 0o755)
+        self.log = os.path.join(tmp, "calls.log")
+
+    def run(self, args, **env):
+        open(self.log, "w").close()
+        e = {"QEMU": self.qemu, "FAKE_LOG": self.log}
+        e.update({k: str(v) for k, v in env.items()})
+        st, out = explore(["--build", self.build, "--smp", "2"] + args, timeout=120, env=e)
+        with open(self.log) as f:
+            calls = f.read().splitlines()
+        return st, out, calls
+
+
+def fake_campaigns(res, build):
+    with tempfile.TemporaryDirectory() as tmp:
+        fk = Fake(tmp)
+        name = "explore:fake:all-pass-progress-and-digests"
+        st, out, calls = fk.run(["--test", "t", "--runs", "20", "--jobs", "3"], FAKE_DIGESTS=6)
+        prog = [int(m) for m in re.findall(r"^explore: (\d+)/20 runs, [\d.]+ runs/min, 0 failures, "
+                                           r"\d+ distinct digests$", out, re.M)]
+        m = re.search(r"^explore: all 20 runs of t passed .*, (\d+) distinct digests", out, re.M)
+        ok = st == 0 and prog == list(range(2, 21, 2)) and m and m.group(1) == "6" and \
+            len(calls) == 20
+        res.record(name, bool(ok), f"status {st}, progress at {prog}, {len(calls)} runs: "
+                   f"{out[-600:]}")
+
+        name = "explore:fake:stops-at-first-failure"
+        st, out, calls = fk.run(["--test", "t", "--runs", "40", "--jobs", "1", "--seed0", "3"],
+                                FAKE_FAIL="17,30")
+        m = re.search(r"^explore: FAIL after 15 runs: seed 17, oracle=script:random:17: "
+                      r"not ok 1 t \(fake.c:1: schedule-dependent failure\)$", out, re.M)
+        campaign = [c for c in calls if "record=1" not in c]
+        recorded = [c for c in calls if "record=1" in c]
+        trace = re.search(r"^explore: trace: (\S+) ", out, re.M)
+        replay = re.search(r"^replay:  make B=\S+ replay TRACE=(\S+)$", out, re.M)
+        rerun = re.search(r"^re-run:  make B=\S+ qemu SMP=2 ARGS='test=t "
+                          r"oracle=script:random:17'$", out, re.M)
+        slog = re.search(r"^explore: serial log: (\S+)$", out, re.M)
+        ok = st == 1 and m and len(campaign) == 15 and \
+            recorded == ["test=t oracle=script:random:17 record=1"] and trace and replay and \
+            replay.group(1) == trace.group(1) and os.path.exists(trace.group(1)) and rerun and \
+            slog and "not ok 1 t" in open(slog.group(1)).read()
+        res.record(name, bool(ok), f"status {st}, {len(campaign)} runs, recorded {recorded}: "
+                   f"{out[-900:]}")
+
+        name = "explore:fake:parallel-stops-early"
+        st, out, calls = fk.run(["--test", "t", "--runs", "200", "--jobs", "4"], FAKE_FAIL="5")
+        campaign = [c for c in calls if "record=1" not in c]
+        ok = st == 1 and "seed 5, oracle=script:random:5" in out and len(campaign) <= 5 + 4 + 4
+        res.record(name, bool(ok), f"status {st}, {len(campaign)} runs: {out[-500:]}")
+
+        name = "explore:fake:timeout-is-a-failure"
+        st, out, calls = fk.run(["--test", "t", "--runs", "6", "--jobs", "1", "--timeout", "2"],
+                                FAKE_HANG="2")
+        ok = st == 1 and re.search(r"^explore: FAIL after 3 runs: seed 2, "
+                                   r"oracle=script:pct:3:2: timeout$", out, re.M) and \
+            "explore: no trace" in out and "TIMEOUT=2" in out
+        res.record(name, bool(ok), f"status {st}: {out[-600:]}")
+
+        name = "explore:fake:unknown-test"
+        st, out, calls = fk.run(["--test", "nosuch", "--runs", "5"])
+        ok = st == 2 and "knows no such test" in out and "usage:" in out
+        res.record(name, bool(ok), f"status {st}: {out[-400:]}")
+
+        name = "explore:fake:shrink-list"
+        st, out, calls = fk.run(["--test", "t", "--jobs", "2", "--shrink",
+                                 "script:list:0,1,0,3,1,2,0,1,1,0,3,1"], FAKE_LIST_NEEDS=2)
+        # Lists without 2 pass; lists with a 3 fail otherwise: neither may be kept.
+        m = re.search(r"^explore: shrink: \d+ runs; smallest schedule that fails the same way: "
+                      r"(\S+)$", out, re.M)
+        ok = st == 1 and m and m.group(1) == "script:list:2"
+        res.record(name, bool(ok), f"status {st}: {out[-600:]}")
+
+        name = "explore:fake:shrink-pct"
+        st, out, calls = fk.run(["--test", "t", "--jobs", "2", "--shrink", "script:pct:7:5"],
+                                FAKE_PCT_MIN=3)
+        m = re.search(r"smallest schedule that fails the same way: (\S+)$", out, re.M)
+        ok = st == 1 and m and m.group(1) == "script:pct:3:5"
+        res.record(name, bool(ok), f"status {st}: {out[-600:]}")
+
+
+def qemu_pass(res, build):
+    name = "explore:qemu:passing-campaign"
+    st, out = explore(["--build", build, "--test", "container_quota_race", "--runs", "4",
+                       "--smp", "2", "--jobs", "2", "--seed0", "40"])
+    m = re.search(r"^explore: all 4 runs of container_quota_race passed \(seeds 40..43\), "
+                  r"(\d+) distinct digests, ([\d.]+) runs/min$", out, re.M)
+    res.record(name, st == 0 and m is not None and m.group(1) == "4", f"status {st}: {out[-600:]}")
+
+    name = "explore:qemu:unknown-test"
+    st, out = explore(["--build", build, "--test", "no_such_test", "--runs", "3", "--smp", "2"])
+    res.record(name, st == 2 and "knows no such test" in out and "usage:" in out,
+               f"status {st}: {out[-400:]}")
+
+
+PANIC_SIG = re.compile(r"^\*\*\* panic on cpu \d+: (script: deadlock after \d+ steps: .*)$", re.M)
+
+
+def qemu_deadlock(res, build):
+    """deadlock_pair fails under every schedule: the campaign stops at its first run. A panic
+    writes no trace (the kernel writes traces at the end of a run): explore says so, prints
+    no replay command, and its re-run command fails with the same report."""
+    name = "explore:qemu:deadlock-pair-stops"
+    with tempfile.TemporaryDirectory() as out_dir:
+        st, out = explore(["--build", build, "--test", "deadlock_pair", "--runs", "8", "--smp",
+                           "2", "--jobs", "1", "--seed0", "4", "--out", out_dir])
+        m = re.search(r"^explore: FAIL after 1 runs: seed 4, oracle=script:pct:3:4: panic: "
+                      r"script: deadlock after N steps", out, re.M)
+        slog = re.search(r"^explore: serial log: (\S+)$", out, re.M)
+        rerun = re.search(r"^re-run:  (make .*)$", out, re.M)
+        want = PANIC_SIG.search(open(slog.group(1)).read()) if slog else None
+        ok = st == 1 and m and want and "explore: no trace" in out and "replay:" not in out \
+            and rerun and not [f for f in os.listdir(out_dir) if f.endswith(".trace")]
+        res.record(name, bool(ok), f"status {st}: {out[-900:]}")
+        if not ok:
+            return
+        name = "explore:qemu:deadlock-rerun-command-fails-the-same-way"
+        st2, out2 = run_cmd(shlex.split(rerun.group(1)), timeout=300, cwd=ROOT)
+        got = PANIC_SIG.search(out2.replace("\r\n", "\n"))
+        res.record(name, st2 != 0 and got is not None and got.group(0) == want.group(0),
+                   f"{rerun.group(1)}: status {st2}, want {want.group(0)!r}: {out2[-600:]}")
+
+
+def qemu_trace_replay(res, build):
+    """test=proc_run without uprog= fails its KT_EXPECT (no panic): through make explore,
+    the campaign stops, records the schedule again, and `make replay` of the printed trace
+    fails the same way with the same digest."""
+    name = "explore:qemu:make-explore-trace-replays-the-failure"
+    st, out = run_cmd(["make", "--no-print-directory", f"B={build}", "explore", "TEST=proc_run",
+                       "RUNS=6", "SMP=2", "JOBS=2", "SEED0=21"], timeout=600, cwd=ROOT)
+    m = re.search(r"^explore: FAIL after \d+ runs: seed (21|22), oracle=\S+: not ok 1 proc_run "
+                  r"\(tests/kernel/ktest_proc.c:\d+: name != 0\)$", out, re.M)
+    tr = re.search(r"^explore: trace: (\S+) \(the schedule run again with record=1 failed the "
+                   r"same way, digest ([0-9a-f]+); its log: (\S+)\)$", out, re.M)
+    rp = re.search(r"^replay:  (make B=\S+ replay TRACE=(\S+))$", out, re.M)
+    ok = st != 0 and m and tr and rp and rp.group(2) == tr.group(1) and \
+        os.path.getsize(os.path.join(ROOT, tr.group(1))) > 0
+    res.record(name, bool(ok), f"status {st}: {out[-900:]}")
+    if not ok:
+        return
+    st2, out2 = run_cmd(shlex.split(rp.group(1)), timeout=300, cwd=ROOT)
+    out2 = out2.replace("\r\n", "\n")
+    dg = re.findall(r"^logs: \d+ objects, \d+ events, digest ([0-9a-f]+)$", out2, re.M)
+    ok = "oracle: replay governs the kernel" in out2 and \
+        re.search(r"^not ok 1 proc_run$", out2, re.M) and \
+        "replay: every object reached its recorded end" in out2 and dg == [tr.group(2)]
+    res.record("explore:qemu:replay-command-reproduces", bool(ok),
+               f"{rp.group(1)}: status {st2}, digests {dg} (recorded {tr.group(2)}): "
+               f"{out2[-700:]}")
+
+
+def qemu_shrink(res, build):
+    name = "explore:qemu:shrink-deadlock-list"
+    st, out = explore(["--build", build, "--test", "deadlock_pair", "--smp", "2", "--jobs", "2",
+                       "--shrink", "script:list:0,1,1,0,1,0,0,1"])
+    m = re.search(r"smallest schedule that fails the same way: script:list:(\d+)$", out, re.M)
+    res.record(name, st == 1 and m is not None, f"status {st}: {out[-600:]}")
+
+
+def groups(build):
+    return [("explore:args", lambda res: (usage_errors(res, build), shards_cover(res, build))),
+            ("explore:fake", lambda res: fake_campaigns(res, build)),
+            ("explore:qemu", lambda res: (qemu_pass(res, build), qemu_deadlock(res, build),
+                                          qemu_trace_replay(res, build), qemu_shrink(res, build)))]

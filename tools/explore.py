@@ -1,0 +1,505 @@
+#!/usr/bin/env python3
+"""Schedule exploration of one in-kernel test under QEMU (make explore).
+
+  tools/explore.py --build B --test NAME --runs N [--smp 4] [--shard i/n] [--jobs k]
+                   [--depth d] [--seed0 s] [--args "k=v ..."] [--timeout SECS]
+                   [--out DIR] [--list-seeds] [--shrink ORACLE]
+
+Run k of a campaign (0 <= k < N) boots the kernel with
+`test=NAME oracle=O` where the seed is s = SEED0 + k and O is
+`script:pct:DEPTH:s` for an even s and `script:random:s` for an odd s: the
+oracle is a function of the seed alone, so `--runs 1 --seed0 s` re-runs one
+schedule.  `--shard i/n` (1 <= i <= n) takes the i-th of n contiguous, disjoint
+slices of the N runs: runs floor((i-1)N/n) .. floor(iN/n)-1.
+
+The campaign stops at the first failing run (QEMU status other than 33, a
+panic, a timeout, or a KTAP total with failures), saves its serial log, runs
+the same schedule again with record=1 and COM2 on a file to get its trace, and
+prints the replay command and the command that re-runs that schedule.
+
+--shrink ORACLE: ORACLE (script:pct:D:S or script:list:...) must fail; try
+smaller schedules (lower PCT depths, shorter lists) and keep a candidate only
+if it fails the same way; print the smallest.
+
+Exit status: 0 every run passed (or --list-seeds), 1 a run failed, 2 usage.
+Standard library only.  See docs/explore.md.
+"""
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+PASS_STATUS = 33
+FAIL_STATUS = 35
+SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]+)\s*$", re.M)
+TOTALS = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) skip:(\d+)\s*$", re.M)
+NO_TEST = re.compile(r"^# no test matches '(.*)'", re.M)
+NOT_OK = re.compile(r"^not ok \d+ (\S+).*$", re.M)
+FAIL_LINE = re.compile(r"^\s*# FAIL (.*?)(?: \(cpu \d+\))?\s*$", re.M)
+PANIC = re.compile(r"^\*\*\* panic on cpu \d+: (.*)$", re.M)
+SKIP = re.compile(r"^ok \d+ (\S+) # SKIP (.*)$", re.M)
+
+USAGE = """\
+usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEED0=s]
+                    [ARGS="k=v ..."] [TIMEOUT=secs] [SHRINK=ORACLE]
+   or: tools/explore.py --build B --test NAME --runs N [--smp n] [--shard i/n] [--jobs k]
+                        [--depth d] [--seed0 s] [--args "k=v ..."] [--timeout secs]
+                        [--out DIR] [--list-seeds] [--shrink ORACLE]
+  TEST   an in-kernel test (`make qemu`, then the monitor's `test` command lists them)
+  RUNS   number of schedules, 1 or more; run k uses seed SEED0+k (default SEED0=0):
+         script:pct:DEPTH:SEED for even seeds (default DEPTH=3), script:random:SEED for odd
+  SHARD  i/n, 1 <= i <= n: only the i-th of n disjoint slices of the RUNS runs
+  JOBS   QEMU instances at once (default: the number of host cores)
+  SHRINK a failing script:pct:D:S or script:list:... schedule to make smaller"""
+
+
+class Usage(Exception):
+    pass
+
+
+def usage_error(msg):
+    print(f"explore: {msg}", file=sys.stderr)
+    print(USAGE, file=sys.stderr)
+    sys.exit(2)
+
+
+def posint(name, v, lo, hi=None, default=None):
+    if v is None or v == "":
+        if default is None:
+            raise Usage(f"{name} is missing")
+        return default
+    if not re.fullmatch(r"[0-9]+", v):
+        raise Usage(f"{name}={v}: not a number")
+    n = int(v)
+    if n < lo or (hi is not None and n > hi):
+        raise Usage(f"{name}={v}: want {lo}..{hi}" if hi is not None else f"{name}={v}: want >= {lo}")
+    return n
+
+
+def parse_args(argv):
+    opts = {"build": "build", "test": "", "runs": "", "smp": "", "shard": "", "jobs": "",
+            "depth": "", "seed0": "", "args": "", "timeout": "", "out": "", "shrink": "",
+            "list-seeds": False, "budget": ""}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-h", "--help"):
+            print(USAGE)
+            sys.exit(0)
+        if a == "--list-seeds":
+            opts["list-seeds"] = True
+            i += 1
+            continue
+        if not a.startswith("--"):
+            raise Usage(f"unexpected argument '{a}'")
+        key, eq, val = a[2:].partition("=")
+        if key not in opts or key == "list-seeds":
+            raise Usage(f"unknown option --{key}")
+        if not eq:
+            if i + 1 >= len(argv):
+                raise Usage(f"--{key} wants a value")
+            val = argv[i + 1]
+            i += 1
+        opts[key] = val
+        i += 1
+    o = {"build": opts["build"], "args": opts["args"].strip(), "list_seeds": opts["list-seeds"]}
+    o["test"] = opts["test"].strip()
+    if not o["test"]:
+        raise Usage("TEST is missing (the in-kernel test to explore)")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", o["test"]):
+        raise Usage(f"TEST={o['test']}: one test name (letters, digits, _)")
+    for w in o["args"].split():
+        if w.split("=")[0] in ("test", "oracle", "record"):
+            raise Usage(f"ARGS may not set {w.split('=')[0]}= (explore chooses it)")
+    o["shrink"] = opts["shrink"].strip()
+    if o["shrink"]:
+        o["runs"] = 1
+    else:
+        o["runs"] = posint("RUNS", opts["runs"], 1)
+    o["smp"] = posint("SMP", opts["smp"], 1, 64, default=4)
+    o["jobs"] = posint("JOBS", opts["jobs"], 1, 256, default=os.cpu_count() or 1)
+    o["depth"] = posint("DEPTH", opts["depth"], 1, 64, default=3)
+    o["seed0"] = posint("SEED0", opts["seed0"], 0, default=0)
+    o["timeout"] = posint("TIMEOUT", opts["timeout"], 1, default=60)
+    o["budget"] = posint("BUDGET", opts["budget"], 1, default=200)
+    sh = opts["shard"].strip()
+    if sh:
+        m = re.fullmatch(r"([0-9]+)/([0-9]+)", sh)
+        if not m:
+            raise Usage(f"SHARD={sh}: want i/n (for example 2/8)")
+        si, sn = int(m.group(1)), int(m.group(2))
+        if sn < 1 or not 1 <= si <= sn:
+            raise Usage(f"SHARD={sh}: want 1 <= i <= n")
+        o["shard"] = (si, sn)
+    else:
+        o["shard"] = (1, 1)
+    o["out"] = opts["out"] or os.path.join(o["build"], "explore")
+    return o
+
+
+def oracle_for(seed, depth):
+    return f"script:pct:{depth}:{seed}" if seed % 2 == 0 else f"script:random:{seed}"
+
+
+def shard_seeds(o):
+    i, n = o["shard"]
+    lo, hi = (i - 1) * o["runs"] // n, i * o["runs"] // n
+    return [o["seed0"] + k for k in range(lo, hi)]
+
+
+# ---- one QEMU run ----------------------------------------------------------------------------
+
+class Runner:
+    """Boots QEMU; kill_all() ends every run in flight (used at the first failure)."""
+
+    def __init__(self, o):
+        self.o = o
+        self.kernel = os.path.join(o["build"], "kernel.elf")
+        self.procs = set()
+        self.lock = threading.Lock()
+        self.stopped = False
+
+    def cmdline(self, oracle, record=False):
+        return " ".join(w for w in [f"test={self.o['test']}", f"oracle={oracle}", self.o["args"],
+                                    "record=1" if record else ""] if w)
+
+    def qemu(self, cmdline, trace=None):
+        accel = shlex.split(os.environ.get("ACCEL_FLAGS", "") or "-accel tcg")
+        cmd = [os.environ.get("QEMU", "qemu-system-x86_64"), "-machine", "q35", "-m", "256M",
+               "-smp", str(self.o["smp"]), "-nographic", "-no-reboot", "-nic", "none"] + accel + \
+              ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", "stdio",
+               "-monitor", "none"]
+        if trace:
+            cmd += ["-serial", f"file:{trace}"]   # COM2: where record=1 writes the trace
+        return cmd + ["-kernel", self.kernel, "-append", cmdline]
+
+    def run(self, oracle, record=False, trace=None):
+        """(status, log, secs): status is QEMU's exit status, 'timeout', or 'stopped'."""
+        t0 = time.time()
+        cmd = self.qemu(self.cmdline(oracle, record), trace)
+        with self.lock:
+            if self.stopped:
+                return "stopped", "", 0.0
+            try:
+                p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+            except OSError as e:
+                return "error", f"cannot start {cmd[0]}: {e}\n", 0.0
+            self.procs.add(p)
+        try:
+            out, _ = p.communicate(timeout=self.o["timeout"])
+            status = p.returncode
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+            status = "timeout"
+        with self.lock:
+            self.procs.discard(p)
+            if self.stopped and status != PASS_STATUS and status != FAIL_STATUS:
+                status = "stopped"
+        log = out.decode("utf-8", "replace").replace("\r\n", "\n")
+        return status, log, time.time() - t0
+
+    def kill_all(self):
+        with self.lock:
+            self.stopped = True
+            for p in self.procs:
+                try:
+                    p.kill()
+                except OSError:
+                    pass
+
+
+def verdict(status, log):
+    """(kind, why): kind is pass, fail, unknown-test or skipped; why is the failure's
+    signature: the first failing test line (with its first FAIL line), the panic message
+    with its numbers blanked, 'timeout', or the QEMU status."""
+    if NO_TEST.search(log):
+        return "unknown-test", NO_TEST.search(log).group(0)
+    m = TOTALS.search(log)
+    if status == PASS_STATUS and m and int(m.group(2)) == 0:
+        if int(m.group(1)) == 0 and SKIP.search(log):
+            return "skipped", SKIP.search(log).group(0)
+        return "pass", ""
+    if status == "timeout":
+        return "fail", "timeout"
+    nok, fl, pm = NOT_OK.search(log), FAIL_LINE.search(log), PANIC.search(log)
+    if nok:
+        return "fail", nok.group(0).strip() + (f" ({fl.group(1)})" if fl else "")
+    if pm:
+        return "fail", "panic: " + re.sub(r"\d+", "N", pm.group(1).strip())
+    if status == PASS_STATUS:
+        return "fail", "status 33 without a clean KTAP total"
+    return "fail", f"QEMU status {status}"
+
+
+def digest_of(log):
+    m = SUMMARY.findall(log)
+    return m[-1][2] if m else None
+
+
+# ---- progress ------------------------------------------------------------------------------
+
+class Progress:
+    def __init__(self, total):
+        self.total, self.done, self.failures = total, 0, 0
+        self.digests = set()
+        self.t0 = time.time()
+        self.tty = sys.stdout.isatty()
+        self.next_tenth = 1
+
+    def rate(self):
+        mins = (time.time() - self.t0) / 60
+        return self.done / mins if mins > 0 else 0.0
+
+    def line(self):
+        return (f"explore: {self.done}/{self.total} runs, {self.rate():.1f} runs/min, "
+                f"{self.failures} failures, {len(self.digests)} distinct digests")
+
+    def update(self, ok, digest):
+        self.done += 1
+        self.failures += not ok
+        if digest:
+            self.digests.add(digest)
+        if self.tty:
+            sys.stdout.write("\r" + self.line() + "\x1b[K")
+            sys.stdout.flush()
+        elif self.done * 10 >= self.next_tenth * self.total or self.done == self.total:
+            while self.next_tenth * self.total <= self.done * 10:
+                self.next_tenth += 1
+            print(self.line(), flush=True)
+
+    def end(self):
+        if self.tty:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+
+
+# ---- the campaign --------------------------------------------------------------------------
+
+def make_var(name, v):
+    return f"{name}={shlex.quote(v)}" if v else ""
+
+
+def rerun_commands(o, seed, oracle):
+    b = f"B={o['build']} " if o["build"] != "build" else ""
+    args = " ".join(w for w in [f"test={o['test']}", f"oracle={oracle}", o["args"]] if w)
+    cmds = [f"make {b}qemu SMP={o['smp']} ARGS={shlex.quote(args)}"]
+    if seed is not None:
+        extra = " ".join(w for w in [make_var("ARGS", o["args"]),
+                                     f"TIMEOUT={o['timeout']}" if o["timeout"] != 60 else ""] if w)
+        cmds.append(f"make {b}explore TEST={o['test']} RUNS=1 SEED0={seed} SMP={o['smp']} "
+                    f"DEPTH={o['depth']}" + (" " + extra if extra else ""))
+    return cmds
+
+
+def save_failure(o, runner, seed, oracle, why, log):
+    """Keep the failing run's log, record the same schedule again for its trace, and
+    print what reproduces it."""
+    os.makedirs(o["out"], exist_ok=True)
+    stem = os.path.join(o["out"], f"{o['test']}-{oracle.replace(':', '-')}")
+    with open(stem + ".log", "w") as f:
+        f.write(log)
+    print(f"explore: serial log: {stem}.log")
+    trace, rlog_path = stem + ".trace", stem + ".record.log"
+    if os.path.exists(trace):
+        os.remove(trace)
+    runner.stopped = False
+    st, rlog, _ = runner.run(oracle, record=True, trace=trace)
+    with open(rlog_path, "w") as f:
+        f.write(rlog)
+    _, rwhy = verdict(st, rlog)
+    saved = re.search(r"^trace: saved", rlog, re.M) and os.path.getsize(trace) > 0 \
+        if os.path.exists(trace) else False
+    b = f"B={o['build']} " if o["build"] != "build" else ""
+    if saved and rwhy == why:
+        print(f"explore: trace: {trace} (the schedule run again with record=1 failed the same "
+              f"way, digest {digest_of(rlog)}; its log: {rlog_path})")
+        print(f"replay:  make {b}replay TRACE={trace}")
+    elif saved:
+        print(f"explore: trace: {trace}, but the run with record=1 ended otherwise: {rwhy} "
+              f"(its log: {rlog_path}); its replay may not show the failure")
+        print(f"replay:  make {b}replay TRACE={trace}")
+    else:
+        pm = PANIC.search(rlog)
+        reason = ("the kernel panicked, and a panic writes no trace (traces are written at "
+                  "the end of a run)" if pm else
+                  "the run timed out" if st == "timeout" else
+                  "the kernel wrote none (no 'trace: saved' line)")
+        print(f"explore: no trace: the schedule run again with record=1 ({rlog_path}) "
+              f"ended '{rwhy}'; {reason}; the re-run below is deterministic")
+        if os.path.exists(trace) and os.path.getsize(trace) == 0:
+            os.remove(trace)
+    for i, c in enumerate(rerun_commands(o, seed, oracle)):
+        print(("re-run:  " if i == 0 else "     or: ") + c)
+
+
+def campaign(o):
+    seeds = shard_seeds(o)
+    i, n = o["shard"]
+    if o["list_seeds"]:
+        for s in seeds:
+            print(s, oracle_for(s, o["depth"]))
+        return 0
+    shard = f" (shard {i}/{n})" if n > 1 else ""
+    if not seeds:
+        print(f"explore: shard {i}/{n} of {o['runs']} runs is empty: nothing to run")
+        return 0
+    if not os.path.exists(os.path.join(o["build"], "kernel.elf")):
+        raise Usage(f"no kernel {o['build']}/kernel.elf (make B={o['build']} first)")
+    jobs = min(o["jobs"], len(seeds))
+    print(f"explore: test={o['test']}{' ' + o['args'] if o['args'] else ''}, {len(seeds)} "
+          f"runs{shard}, seeds {seeds[0]}..{seeds[-1]} (pct depth {o['depth']} on even seeds, "
+          f"random on odd), SMP={o['smp']}, {jobs} at once", flush=True)
+    runner = Runner(o)
+    prog = Progress(len(seeds))
+    results = {}   # seed -> (kind, why, log)
+    cond = threading.Condition()
+    todo = list(seeds)
+    first_bad = []
+
+    def worker():
+        while True:
+            with cond:
+                if not todo or first_bad:
+                    return
+                seed = todo.pop(0)
+            oracle = oracle_for(seed, o["depth"])
+            st, log, _ = runner.run(oracle)
+            if st == "stopped":
+                return
+            kind, why = verdict(st, log)
+            with cond:
+                results[seed] = (kind, why, log)
+                if kind == "pass":
+                    prog.update(True, digest_of(log))
+                elif not first_bad:
+                    first_bad.append(seed)
+                    if kind == "fail":
+                        prog.update(False, digest_of(log))
+                    runner.kill_all()
+                cond.notify_all()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(jobs)]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)
+    except KeyboardInterrupt:
+        runner.kill_all()
+        prog.end()
+        print("explore: interrupted")
+        return 130
+    prog.end()
+    if first_bad:
+        seed = first_bad[0]
+        kind, why, log = results[seed]
+        if kind == "unknown-test":
+            raise Usage(f"TEST={o['test']}: the kernel knows no such test (it said: {why}); "
+                        "the monitor's `test` command lists them (make qemu, then K> test)")
+        if kind == "skipped":
+            raise Usage(f"TEST={o['test']} was skipped at SMP={o['smp']}: {why}")
+        oracle = oracle_for(seed, o["depth"])
+        print(f"explore: FAIL after {prog.done} runs{shard}: seed {seed}, "
+              f"oracle={oracle}: {why}")
+        save_failure(o, runner, seed, oracle, why, log)
+        return 1
+    print(f"explore: all {prog.done} runs of {o['test']} passed{shard} (seeds {seeds[0]}.."
+          f"{seeds[-1]}), {len(prog.digests)} distinct digests, {prog.rate():.1f} runs/min")
+    return 0
+
+
+# ---- shrinking -------------------------------------------------------------------------------
+
+def parse_schedule(s):
+    m = re.fullmatch(r"script:pct:([0-9]+):([0-9]+)", s)
+    if m:
+        return "pct", (int(m.group(1)), int(m.group(2)))
+    m = re.fullmatch(r"script:list:([0-9]+(?:,[0-9]+)*)", s)
+    if m:
+        return "list", [int(x) for x in m.group(1).split(",")]
+    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED or script:list:CPU,CPU,...")
+
+
+def shrink(o):
+    kind, val = parse_schedule(o["shrink"])
+    if kind == "pct" and not 1 <= val[0] <= 64:
+        raise Usage(f"SHRINK={o['shrink']}: DEPTH wants 1..64")
+    if not os.path.exists(os.path.join(o["build"], "kernel.elf")):
+        raise Usage(f"no kernel {o['build']}/kernel.elf (make B={o['build']} first)")
+    runner = Runner(o)
+    st, log, _ = runner.run(o["shrink"])
+    k, why = verdict(st, log)
+    if k == "unknown-test":
+        raise Usage(f"TEST={o['test']}: the kernel knows no such test (it said: {why})")
+    if k != "fail":
+        print(f"explore: shrink: {o['shrink']} does not fail ({k}): nothing to shrink")
+        return 2
+    print(f"explore: shrink: {o['shrink']} fails: {why}", flush=True)
+    tried = [1]
+
+    def fails_same(oracles):
+        """Run candidates JOBS at a time; the index of the first that fails the same way."""
+        oracles = oracles[:max(0, o["budget"] - tried[0])]
+        for lo in range(0, len(oracles), o["jobs"]):
+            batch = oracles[lo:lo + o["jobs"]]
+            out = [None] * len(batch)
+
+            def one(j):
+                s, lg, _ = runner.run(batch[j])
+                out[j] = verdict(s, lg)
+            ts = [threading.Thread(target=one, args=(j,)) for j in range(len(batch))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            tried[0] += len(batch)
+            for j, (kk, w) in enumerate(out):
+                if kk == "fail" and w == why:
+                    return lo + j
+        return None
+
+    if kind == "pct":
+        depth, seed = val
+        cands = [f"script:pct:{d}:{seed}" for d in range(1, depth)]
+        j = fails_same(cands)
+        best = cands[j] if j is not None else o["shrink"]
+    else:
+        cur = val
+        n = 2
+        while len(cur) >= 2 and tried[0] < o["budget"]:
+            size = -(-len(cur) // n)
+            comps = [cur[:s] + cur[s + size:] for s in range(0, len(cur), size)]
+            j = fails_same(["script:list:" + ",".join(map(str, c)) for c in comps])
+            if j is not None:
+                cur = comps[j]
+                n = max(n - 1, 2)
+                print(f"explore: shrink: {len(cur)} entries still fail", flush=True)
+                continue
+            if n >= len(cur):
+                break
+            n = min(len(cur), 2 * n)
+        best = "script:list:" + ",".join(map(str, cur))
+    print(f"explore: shrink: {tried[0]} runs; smallest schedule that fails the same way: {best}")
+    for i, c in enumerate(rerun_commands(o, None, best)):
+        print(("re-run:  " if i == 0 else "     or: ") + c)
+    return 1
+
+
+def main(argv):
+    try:
+        o = parse_args(argv)
+        return shrink(o) if o["shrink"] else campaign(o)
+    except Usage as e:
+        usage_error(str(e))
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main(sys.argv[1:]))
