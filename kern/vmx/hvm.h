@@ -5,9 +5,10 @@
  *
  * A VM is one virtual CPU plus its guest-physical memory (a nested page
  * table: NPT or EPT, built from pages the kernel allocates).  hvm_run()
- * enters the guest and returns at the next exit that the caller must
- * handle (host interrupts that arrive meanwhile are taken and the guest
- * re-entered inside hvm_run).  Exit reasons use the Intel basic exit
+ * enters the guest and returns at its next exit; a host interrupt makes the
+ * guest exit too (HVM_EXIT_EXTINT, after the host took it with interrupts
+ * back on): the caller just runs again, after any rescheduling or kill
+ * check of its own.  Exit reasons use the Intel basic exit
  * reason numbers (the seeds' EXIT_REASON_*); the SVM backend translates.
  *
  * Registers and segments are numbered as in mCertiKOS (GUEST_EAX..,
@@ -76,7 +77,7 @@ struct hvm_seg {
 
 /* Exit reasons: Intel basic exit reason numbers. */
 #define HVM_EXIT_EXCEPTION 0 /* exception or NMI */
-#define HVM_EXIT_EXTINT 1    /* a host interrupt (hvm_run handles it itself) */
+#define HVM_EXIT_EXTINT 1    /* a host interrupt or NMI: nothing to do, run again */
 #define HVM_EXIT_TRIPLE_FAULT 2
 #define HVM_EXIT_INTWIN 7 /* interrupt window (hvm_intercept_intwin) */
 #define HVM_EXIT_CPUID 10

@@ -340,31 +340,23 @@ static int svm_run(struct hvm_vm *vm, struct hvm_exit *ex)
 {
 	struct svm_cpu *pc = &percpu[vm->cpu];
 	bool intena = read_rflags() & 0x200;
-	for (;;) {
-		F64(vm, C_EXITCODE) = 0;
-		F8(vm, C_TLB_CTL) = vm->moved ? 1 : 0; /* 1: flush the whole TLB */
-		vm->moved = false;
-		F32(vm, C_CLEAN) = 0; /* nothing cached: the VMCB is re-read every time */
-		cli();
-		__asm__ volatile("clgi" ::: "memory");
-		sti(); /* GIF=0 holds interrupts until the guest runs (V_INTR_MASKING: then they exit) */
-		svm_vmrun((uint64_t)vm->ctl, &vm->g, (uint64_t)pc->host_vmcb);
-		cli();
-		__asm__ volatile("stgi" ::: "memory");
-		/* An event that was being delivered goes back into EVENTINJ. */
-		uint64_t ii = F64(vm, C_EXITINTINFO);
-		F64(vm, C_EVENTINJ) = (ii & EV_VALID) ? ii : 0;
-		uint64_t code = F64(vm, C_EXITCODE);
-		if ((code == VMEXIT_INTR || code == VMEXIT_NMI) && intena) {
-			sti(); /* the host takes its interrupt here */
-			__asm__ volatile("nop");
-			continue;
-		}
-		if (intena)
-			sti();
-		fill_exit(vm, ex);
-		return 0;
-	}
+	F64(vm, C_EXITCODE) = 0;
+	F8(vm, C_TLB_CTL) = vm->moved ? 1 : 0; /* 1: flush the whole TLB */
+	vm->moved = false;
+	F32(vm, C_CLEAN) = 0; /* nothing cached: the VMCB is re-read every time */
+	cli();
+	__asm__ volatile("clgi" ::: "memory");
+	sti(); /* GIF=0 holds interrupts until the guest runs (V_INTR_MASKING: then they exit) */
+	svm_vmrun((uint64_t)vm->ctl, &vm->g, (uint64_t)pc->host_vmcb);
+	cli();
+	__asm__ volatile("stgi" ::: "memory");
+	/* An event that was being delivered goes back into EVENTINJ. */
+	uint64_t ii = F64(vm, C_EXITINTINFO);
+	F64(vm, C_EVENTINJ) = (ii & EV_VALID) ? ii : 0;
+	fill_exit(vm, ex);
+	if (intena)
+		sti(); /* an interrupt that made the guest exit is taken here */
+	return 0;
 }
 
 /* Where a guest register lives: the VMCB or the stub's save area. */

@@ -185,6 +185,29 @@ VMX_PA_INSN(vmxon)
 VMX_PA_INSN(vmclear)
 VMX_PA_INSN(vmptrld)
 
+static uint64_t ept_caps;
+#define EPT_CAP_INVEPT (1ull << 20)
+#define EPT_CAP_SINGLE (1ull << 25)
+#define EPT_CAP_ALL (1ull << 26)
+
+static uint64_t eptp(struct hvm_vm *vm)
+{
+	return vm->nptpa | 6 /* write-back */ | (3 << 3) /* 4 levels */;
+}
+
+/* Invalidate the guest-physical translations cached for vm's EPT (one
+ * context if the CPU can, else all). */
+static void invept(struct hvm_vm *vm)
+{
+	if (!(ept_caps & EPT_CAP_INVEPT))
+		return;
+	struct {
+		uint64_t eptp, zero;
+	} desc = { eptp(vm), 0 };
+	uint64_t type = (ept_caps & EPT_CAP_SINGLE) ? 1 : 2;
+	__asm__ volatile("invept %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+}
+
 /* A control value the CPU accepts: allowed-0 bits (low word) forced on,
  * allowed-1 bits (high word) the only ones kept. */
 static uint32_t adjust(uint32_t msr, uint32_t want)
@@ -222,7 +245,7 @@ bool vmx_detect(const char **why, const char **name)
 		*why = "VMX without EPT and unrestricted guest";
 		return false;
 	}
-	uint64_t ept = rdmsr(MSR_VMX_EPT_VPID_CAP);
+	uint64_t ept = ept_caps = rdmsr(MSR_VMX_EPT_VPID_CAP);
 	if (!(ept & (1ull << 6)) || !(ept & (1ull << 14))) {
 		*why = "EPT without 4-level walks or write-back memory";
 		return false;
@@ -384,7 +407,7 @@ static int vmx_vm_init(struct hvm_vm *vm)
 	vmwrite(ENTRY_MSR_LOAD, 0);
 	vmwrite(CR0_MASK, 0x80000021ull | 0x20); /* PE PG NE: the guest sees the shadow */
 	vmwrite(CR4_MASK, CR4_VMXE);
-	vmwrite(EPT_POINTER, vm->nptpa | 6 /* WB */ | (3 << 3) /* 4 levels */);
+	vmwrite(EPT_POINTER, eptp(vm));
 	vmwrite(LINK_PTR, ~0ull);
 	vmwrite(G_DEBUGCTL, 0);
 	vmwrite(TSC_OFFSET, 0);
@@ -498,14 +521,9 @@ static int vmx_run(struct hvm_vm *vm, struct hvm_exit *ex)
 				sti();
 			return -HVM_EHW;
 		}
-		if (vm->moved) { /* a changed mapping: INVEPT would do, VMCLEAR+relaunch is simpler */
+		if (vm->moved) { /* a changed mapping: drop what the CPU cached of this EPT */
 			vm->moved = false;
-			if (vm->launched) {
-				vmclear_pa((uint64_t)vm->ctl);
-				percpu[cpuid_self()].current = NULL;
-				vm->launched = false;
-				load(vm);
-			}
+			invept(vm);
 		}
 		__asm__ volatile("mov %0, %%cr2" ::"r"(vm->cr2));
 		int failed = vmx_enter(&vm->g, vm->launched);
@@ -531,14 +549,9 @@ static int vmx_run(struct hvm_vm *vm, struct hvm_exit *ex)
 			__asm__ volatile("int $2"); /* a host NMI: to the host's handler */
 			continue;
 		}
-		if ((reason & 0xffff) == ER_EXTINT && intena) {
-			sti(); /* not acknowledged on exit: the host takes it here */
-			__asm__ volatile("nop");
-			continue;
-		}
 		fill_exit(vm, ex, reason);
 		if (intena)
-			sti();
+			sti(); /* an external interrupt (not acknowledged on exit) is taken here */
 		return 0;
 	}
 }
