@@ -24,6 +24,7 @@
 #include "thread/chan.h"
 #include "thread/sched.h"
 #include "uapi/syscall.h"
+#include "vmx/hvm.h"
 #include "x86.h"
 
 typedef int (*sys_fn)(struct proc *p, const uint64_t *a, uint64_t *ret);
@@ -165,11 +166,6 @@ static int sys_get_tsc_per_ms(struct proc *p, const uint64_t *a, uint64_t *ret)
 	return E_SUCC;
 }
 
-static int sys_hvm(struct proc *p, const uint64_t *a, uint64_t *ret)
-{
-	return E_INVAL_HVM; /* no hardware virtualization yet */
-}
-
 static int sys_nocall(struct proc *p, const uint64_t *a, uint64_t *ret)
 {
 	return E_INVAL_CALLNR;
@@ -266,21 +262,25 @@ static const struct {
 	[SYS_send] = { "send", sys_send, "E_INVAL_CHID, E_INVAL_PID, E_INVAL_ADDR, E_IPC" },
 	[SYS_recv] = { "recv", sys_recv, "E_INVAL_CHID, E_INVAL_ADDR, E_IPC" },
 	[SYS_get_tsc_per_ms] = { "get_tsc_per_ms", sys_get_tsc_per_ms, "-" },
-	[SYS_hvm_run_vm] = { "hvm_run_vm", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_get_exitinfo] = { "hvm_get_exitinfo", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_mmap] = { "hvm_mmap", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_set_seg] = { "hvm_set_seg", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_set_reg] = { "hvm_set_reg", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_get_reg] = { "hvm_get_reg", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_get_next_eip] = { "hvm_get_next_eip", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_inject_event] = { "hvm_inject_event", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_check_pending_event] = { "hvm_check_pending_event", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_check_int_shadow] = { "hvm_check_int_shadow", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_intercept_int_window] = { "hvm_intercept_int_window", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_get_tsc_offset] = { "hvm_get_tsc_offset", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_set_tsc_offset] = { "hvm_set_tsc_offset", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_handle_rdmsr] = { "hvm_handle_rdmsr", sys_hvm, "E_INVAL_HVM" },
-	[SYS_hvm_handle_wrmsr] = { "hvm_handle_wrmsr", sys_hvm, "E_INVAL_HVM" },
+	[SYS_hvm_run_vm] = { "hvm_run_vm", sys_hvm_run_vm, "E_INVAL_HVM" },
+	[SYS_hvm_get_exitinfo] = { "hvm_get_exitinfo", sys_hvm_get_exitinfo, "E_INVAL_HVM" },
+	[SYS_hvm_mmap] = { "hvm_mmap", sys_hvm_mmap, "E_INVAL_HVM, E_INVAL_ADDR, E_MEM" },
+	[SYS_hvm_set_seg] = { "hvm_set_seg", sys_hvm_set_seg, "E_INVAL_HVM, E_INVAL_SEG" },
+	[SYS_hvm_set_reg] = { "hvm_set_reg", sys_hvm_set_reg, "E_INVAL_HVM, E_INVAL_REG" },
+	[SYS_hvm_get_reg] = { "hvm_get_reg", sys_hvm_get_reg, "E_INVAL_HVM, E_INVAL_REG" },
+	[SYS_hvm_get_next_eip] = { "hvm_get_next_eip", sys_hvm_get_next_eip, "E_INVAL_HVM" },
+	[SYS_hvm_inject_event] = { "hvm_inject_event", sys_hvm_inject_event,
+				   "E_INVAL_HVM, E_INVAL_EVENT" },
+	[SYS_hvm_check_pending_event] = { "hvm_check_pending_event", sys_hvm_check_pending_event,
+					  "E_INVAL_HVM" },
+	[SYS_hvm_check_int_shadow] = { "hvm_check_int_shadow", sys_hvm_check_int_shadow,
+				       "E_INVAL_HVM" },
+	[SYS_hvm_intercept_int_window] = { "hvm_intercept_int_window", sys_hvm_intercept_int_window,
+					   "E_INVAL_HVM" },
+	[SYS_hvm_get_tsc_offset] = { "hvm_get_tsc_offset", sys_hvm_get_tsc_offset, "E_INVAL_HVM" },
+	[SYS_hvm_set_tsc_offset] = { "hvm_set_tsc_offset", sys_hvm_set_tsc_offset, "E_INVAL_HVM" },
+	[SYS_hvm_handle_rdmsr] = { "hvm_handle_rdmsr", sys_hvm_handle_rdmsr, "E_INVAL_HVM" },
+	[SYS_hvm_handle_wrmsr] = { "hvm_handle_wrmsr", sys_hvm_handle_wrmsr, "E_INVAL_HVM" },
 	[SYS_get_quota] = { "get_quota", sys_get_quota, "-" },
 	[SYS_putc] = { "putc", sys_putc, "E_INVAL_ID" },
 	[SYS_getc] = { "getc", sys_getc, "-" },

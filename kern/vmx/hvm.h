@@ -165,6 +165,25 @@ void hvm_intercept_intwin(struct hvm_vm *vm, bool on);
 uint64_t hvm_get_tsc_offset(struct hvm_vm *vm);
 void hvm_set_tsc_offset(struct hvm_vm *vm, uint64_t off);
 
+/* The system calls 11..25 (kern/vmx/hvm_syscall.c; table in kern/trap/syscall.c). */
+struct proc;
+#define HVM_SYSCALL(name) int sys_##name(struct proc *p, const uint64_t *a, uint64_t *ret)
+HVM_SYSCALL(hvm_run_vm);
+HVM_SYSCALL(hvm_get_exitinfo);
+HVM_SYSCALL(hvm_mmap);
+HVM_SYSCALL(hvm_set_seg);
+HVM_SYSCALL(hvm_set_reg);
+HVM_SYSCALL(hvm_get_reg);
+HVM_SYSCALL(hvm_get_next_eip);
+HVM_SYSCALL(hvm_inject_event);
+HVM_SYSCALL(hvm_check_pending_event);
+HVM_SYSCALL(hvm_check_int_shadow);
+HVM_SYSCALL(hvm_intercept_int_window);
+HVM_SYSCALL(hvm_get_tsc_offset);
+HVM_SYSCALL(hvm_set_tsc_offset);
+HVM_SYSCALL(hvm_handle_rdmsr);
+HVM_SYSCALL(hvm_handle_wrmsr);
+
 /* The in-kernel guests (kern/vmx/guests/): 16-bit real-mode code blobs. */
 extern const uint8_t guest_hello_start[], guest_hello_end[];
 /* Inside the hello blob: the benchmark loop's entry point, the 12 bytes where
