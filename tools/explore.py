@@ -48,7 +48,7 @@ usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEE
                     [ARGS="k=v ..."] [TIMEOUT=secs] [SHRINK=ORACLE]
    or: tools/explore.py --build B --test NAME --runs N [--smp n] [--shard i/n] [--jobs k]
                         [--depth d] [--seed0 s] [--args "k=v ..."] [--timeout secs]
-                        [--out DIR] [--list-seeds] [--shrink ORACLE]
+                        [--out DIR] [--list-seeds] [--shrink ORACLE] [--budget runs]
   TEST   an in-kernel test (`make qemu`, then the monitor's `test` command lists them)
   RUNS   number of schedules, 1 or more; run k uses seed SEED0+k (default SEED0=0):
          script:pct:DEPTH:SEED for even seeds (default DEPTH=3), script:random:SEED for odd
@@ -76,7 +76,7 @@ def posint(name, v, lo, hi=None, default=None):
         raise Usage(f"{name}={v}: not a number")
     n = int(v)
     if n < lo or (hi is not None and n > hi):
-        raise Usage(f"{name}={v}: want {lo}..{hi}" if hi is not None else f"{name}={v}: want >= {lo}")
+        raise Usage(f"{name}={v}: want " + (f"{lo}..{hi}" if hi is not None else f">= {lo}"))
     return n
 
 
@@ -406,7 +406,8 @@ def campaign(o):
         if kind == "skipped":
             raise Usage(f"TEST={o['test']} was skipped at SMP={o['smp']}: {why}")
         oracle = oracle_for(seed, o["depth"])
-        print(f"explore: FAIL after {prog.done} runs{shard}: seed {seed}, "
+        runs = f"{prog.done} run" + ("s" if prog.done != 1 else "")
+        print(f"explore: FAIL after {runs}{shard}: seed {seed}, "
               f"oracle={oracle}: {why}")
         save_failure(o, runner, seed, oracle, why, log)
         return 1
@@ -480,7 +481,8 @@ def shrink(o):
             if j is not None:
                 cur = comps[j]
                 n = max(n - 1, 2)
-                print(f"explore: shrink: {len(cur)} entries still fail", flush=True)
+                what = f"{len(cur)} entr" + ("ies" if len(cur) != 1 else "y")
+                print(f"explore: shrink: {what} still fail", flush=True)
                 continue
             if n >= len(cur):
                 break
