@@ -74,8 +74,10 @@ int hvm_vm_create(struct hvm_vm **out)
 	if (!vm)
 		return -HVM_ENOMEM;
 	_Static_assert(sizeof(struct hvm_vm) <= 4096, "struct hvm_vm fits a page");
+	static uint64_t next_id = 1;
 	vm->ops = ops;
 	vm->cpu = -1;
+	vm->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	vm->npt = palloc();
 	if (!vm->npt) {
 		pfree(vm);

@@ -183,6 +183,9 @@ HVM_SYSCALL(hvm_get_tsc_offset);
 HVM_SYSCALL(hvm_set_tsc_offset);
 HVM_SYSCALL(hvm_handle_rdmsr);
 HVM_SYSCALL(hvm_handle_wrmsr);
+/* Destroy the VM of process `pid` (its exit; without a call a dead process's
+ * VM goes when the pid is reused). */
+void hvm_proc_release(int pid);
 
 /* The in-kernel guests (kern/vmx/guests/): 16-bit real-mode code blobs. */
 extern const uint8_t guest_hello_start[], guest_hello_end[];

@@ -38,6 +38,7 @@ struct hvm_ops {
 struct hvm_vm {
 	const struct hvm_ops *ops;
 	int cpu;        /* the CPU it runs on, -1 before its first run */
+	uint64_t id;    /* unique over the boot (SVM: a new VM on a CPU flushes its TLB) */
 	uint64_t *npt;  /* root of the nested page table (PML4 / EPT PML4) */
 	uint64_t nptpa; /* its physical address (identity map: the same) */
 	struct hvm_gprs g;

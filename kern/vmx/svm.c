@@ -118,6 +118,7 @@ static struct svm_cpu {
 	bool on;
 	void *hsave;     /* VM_HSAVE_PA: VMRUN's host state */
 	void *host_vmcb; /* VMSAVE/VMLOAD of the host's FS, GS, TR, LDTR, syscall MSRs */
+	uint64_t last;   /* id of the VM that ran here last: every VM uses ASID 1 */
 } percpu[MAXCPU];
 
 #define F64(vm, off) (*(volatile uint64_t *)((uint8_t *)(vm)->ctl + (off)))
@@ -341,6 +342,9 @@ static int svm_run(struct hvm_vm *vm, struct hvm_exit *ex)
 	struct svm_cpu *pc = &percpu[vm->cpu];
 	bool intena = read_rflags() & 0x200;
 	F64(vm, C_EXITCODE) = 0;
+	if (pc->last != vm->id) /* another VM's translations may be cached under ASID 1 */
+		vm->moved = true;
+	pc->last = vm->id;
 	F8(vm, C_TLB_CTL) = vm->moved ? 1 : 0; /* 1: flush the whole TLB */
 	vm->moved = false;
 	F32(vm, C_CLEAN) = 0; /* nothing cached: the VMCB is re-read every time */

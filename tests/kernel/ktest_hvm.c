@@ -14,6 +14,10 @@
 #include "lib/ktest.h"
 #include "lib/string.h"
 #include "mm/palloc.h"
+#include "mm/uvm.h"
+#include "proc/proc.h"
+#include "thread/thread.h"
+#include "uapi/syscall.h"
 #include "vmx/hvm.h"
 #include "x86.h"
 
@@ -235,4 +239,95 @@ KTEST_EXPLICIT(hvm_bench)
 		"cycles each (%lu host interrupts)\n",
 		hvm_backend_name(), done, dt * 1000 / tsc_hz(), per_s, done ? dt / done : 0, intr);
 	guest_free(&g);
+}
+
+/*
+ * The system calls (kern/vmx/hvm_syscall.c) called as the dispatcher calls
+ * them, for a stand-in process with its own user address space: argument
+ * checks and error codes, then the hello guest from user pages.
+ */
+#define SYS(name, ...) sys_##name(&p, (const uint64_t[5]){ __VA_ARGS__ }, &ret)
+
+KTEST(hvm_syscalls)
+{
+	static struct proc p; /* pid 63, the caller's thread, a fresh address space */
+	memset(&p, 0, sizeof p);
+	p.pid = PROC_MAX - 1;
+	p.thread = thread_self();
+	uint64_t ret = 0;
+	if (hvm_backend() == HVM_NONE) {
+		KT_EXPECT_EQ(SYS(hvm_run_vm, 0), E_INVAL_HVM);
+		KT_EXPECT_EQ(SYS(hvm_set_reg, 99, 0), E_INVAL_HVM); /* support is checked first */
+		kprintf("    # SKIP hvm_syscalls: %s (all E_INVAL_HVM)\n", hvm_why_none());
+		return;
+	}
+	KT_EXPECT(uvm_create(&p.vm, 0));
+	KT_EXPECT_EQ(SYS(hvm_set_reg, HVM_REG_MAX, 0), E_INVAL_REG);
+	KT_EXPECT_EQ(SYS(hvm_get_reg, HVM_REG_MAX), E_INVAL_REG);
+	KT_EXPECT_EQ(SYS(hvm_set_seg, HVM_SEG_MAX, 0, 0, 0, 0), E_INVAL_SEG);
+	KT_EXPECT_EQ(SYS(hvm_inject_event, HVM_EV_MAX, 0, 0, 0), E_INVAL_EVENT);
+	KT_EXPECT_EQ(SYS(hvm_inject_event, HVM_EV_EXCEPTION, 32, 0, 0), E_INVAL_EVENT);
+	KT_EXPECT_EQ(SYS(hvm_mmap, 0x1001, USER_LO, 0), E_INVAL_ADDR);
+	KT_EXPECT_EQ(SYS(hvm_mmap, 0, USER_LO + 1, 0), E_INVAL_ADDR);
+	KT_EXPECT_EQ(SYS(hvm_mmap, 0, 0x100000, 0), E_INVAL_ADDR); /* kernel memory */
+	KT_EXPECT_EQ(SYS(hvm_mmap, 0, USER_HI, 0), E_INVAL_ADDR);
+	KT_EXPECT_EQ(SYS(hvm_set_tsc_offset, 0x12, 0x3456789a), E_SUCC);
+	KT_EXPECT_EQ(SYS(hvm_get_tsc_offset), E_SUCC);
+	KT_EXPECT_EQ(ret, 0x123456789aull);
+	/* Guest memory 0..64 KiB from user pages USER_LO.., the code at 0x1000. */
+	for (uint64_t i = 0; i < GUEST_PAGES; i++)
+		KT_EXPECT_EQ(SYS(hvm_mmap, i * 4096, USER_LO + i * 4096, 6), E_SUCC);
+	uint64_t code = uvm_page(&p.vm, USER_LO + GUEST_CODE, false);
+	KT_EXPECT(code != 0);
+	if (code)
+		memcpy((void *)code, guest_hello_start,
+		       (size_t)(guest_hello_end - guest_hello_start));
+	KT_EXPECT_EQ(SYS(hvm_set_seg, HVM_CS, GUEST_CODE >> 4, GUEST_CODE, 0xffff, 0x9b), E_SUCC);
+	KT_EXPECT_EQ(SYS(hvm_set_reg, HVM_EIP, 0), E_SUCC);
+	char out[32];
+	int nout = 0, seen_npf = 0, seen_hlt = 0;
+	for (int step = 0; step < 10000 && !seen_hlt; step++) {
+		KT_EXPECT_EQ(SYS(hvm_run_vm), E_SUCC);
+		uint64_t reason = ret;
+		KT_EXPECT_EQ(SYS(hvm_get_exitinfo), E_SUCC);
+		KT_EXPECT_EQ(ret & 0xffff, reason);
+		if (reason == HVM_EXIT_IO) {
+			KT_EXPECT_EQ(ret >> 16, 0x3f8 | 1ull << 16 | (uint64_t)HVM_IO_OUT << 24);
+			SYS(hvm_get_reg, HVM_EAX);
+			if (nout < (int)sizeof out - 1)
+				out[nout++] = (char)ret;
+			SYS(hvm_get_next_eip);
+			SYS(hvm_set_reg, HVM_EIP, ret);
+		} else if (reason == HVM_EXIT_CPUID) {
+			SYS(hvm_get_next_eip);
+			SYS(hvm_set_reg, HVM_EIP, ret);
+		} else if (reason == HVM_EXIT_NPF) {
+			seen_npf++;
+			KT_EXPECT_EQ(ret >> 16, GUEST_HOLE + 0x10);
+			KT_EXPECT_EQ(SYS(hvm_mmap, GUEST_HOLE, USER_LO + 0x100000, 6), E_SUCC);
+		} else if (reason == HVM_EXIT_RDMSR) {
+			KT_EXPECT_EQ(SYS(hvm_handle_rdmsr), E_SUCC); /* the TSC + the offset */
+		} else if (reason == HVM_EXIT_WRMSR) {
+			KT_EXPECT_EQ(SYS(hvm_handle_wrmsr), E_SUCC); /* kept in the VM, not the host */
+		} else if (reason == HVM_EXIT_HLT) {
+			seen_hlt = 1;
+		} else if (reason != HVM_EXIT_EXTINT) {
+			kprintf("    # unexpected exit %lu\n", reason);
+			break;
+		}
+	}
+	out[nout] = 0;
+	KT_EXPECT(strcmp(out, "hello from guest\n") == 0);
+	KT_EXPECT_EQ(seen_npf, 1);
+	KT_EXPECT_EQ(seen_hlt, 1);
+	uint64_t hole = uvm_page(&p.vm, USER_LO + 0x100000, false);
+	KT_EXPECT(hole && *(volatile uint32_t *)(hole + 0x10) == 0x600dcafe);
+	/* The guest's WRMSR went to the VM's own MSR table: reading it back. */
+	SYS(hvm_set_reg, HVM_ECX, 0x10);
+	KT_EXPECT_EQ(SYS(hvm_handle_rdmsr), E_SUCC);
+	SYS(hvm_get_reg, HVM_EAX);
+	uint64_t lo = ret;
+	KT_EXPECT(lo != 0);
+	hvm_proc_release(p.pid);
+	uvm_destroy(&p.vm);
 }
