@@ -37,6 +37,7 @@ static const struct cmdline_key known[] = {
 	{ "uargs", "test=proc_run: its arguments, words separated by commas" },
 	{ "fuzz_calls", "test=proc_fuzz: system calls per fuzzer (default 25000, 4 fuzzers)" },
 	{ "stress_msgs", "test=proc_stress: messages per worker (default 300)" },
+	{ "gdbstub", "com2: a gdb remote stub on COM2; boot stops for gdb (docs/gdbstub.md)" },
 	{ "locks_stride",
 	  "how the lock test picks counters (default 7): a changed program for replay" },
 };

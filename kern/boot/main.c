@@ -9,6 +9,7 @@
 #include "boot/monitor.h"
 #include "dev/console.h"
 #include "dev/debugexit.h"
+#include "dev/gdbstub.h"
 #include "dev/lapic.h"
 #include "dev/pic.h"
 #include "dev/serial.h"
@@ -70,6 +71,7 @@ void kmain(uint32_t magic, uint32_t info)
 	kprintf("smp: %d of %d cpus online\n", ncpu_online, ncpu_found);
 	hvm_init();            /* "hvm: <backend>": SVM, VMX or none */
 	log_keep_registered(); /* run queues, thread table: they outlive test resets */
+	gdbstub_init();        /* gdbstub=com2: every CPU online, nothing run yet: wait for gdb */
 	sti();
 
 	kargs_run();                /* crash=, test=: the actions the command line asks for */

@@ -61,6 +61,14 @@ static void uart_drain(uint16_t base, int up)
 		cpu_relax();
 }
 
+/* -1 if no byte is waiting (polled: COM2's interrupt stays off). */
+int com2_getc(void)
+{
+	if (!com2_present || !(inb(COM2 + REG_LSR) & LSR_DR))
+		return -1;
+	return inb(COM2 + REG_DATA);
+}
+
 void com2_drain(void)
 {
 	uart_drain(COM2, com2_present);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dev/gdbstub.h"
 #include "dev/lapic.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
@@ -83,6 +84,8 @@ void trap_print_frame(const struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
+	if (gdbstub_active && gdbstub_trap(tf))
+		return; /* gdbstub=com2: a breakpoint, a step, its stop NMI (and ^C polling) */
 	if (tf->trapno == T_NMI) {
 		panic_nmi(tf); /* another CPU panicked (or a real NMI): stop here */
 		return;
