@@ -325,10 +325,7 @@ def save_failure(o, runner, seed, oracle, why, log):
               f"(its log: {rlog_path}); its replay may not show the failure")
         print(f"replay:  make {b}replay TRACE={trace}")
     else:
-        pm = PANIC.search(rlog)
-        reason = ("the kernel panicked, and a panic writes no trace (traces are written at "
-                  "the end of a run)" if pm else
-                  "the run timed out" if st == "timeout" else
+        reason = ("the run timed out, and a hung kernel writes no trace" if st == "timeout" else
                   "the kernel wrote none (no 'trace: saved' line)")
         print(f"explore: no trace: the schedule run again with record=1 ({rlog_path}) "
               f"ended '{rwhy}'; {reason}; the re-run below is deterministic")
