@@ -278,7 +278,8 @@ static void report_end(struct log_obj *o)
 		if (rp.waiting_obj[c])
 			plat_printf("  waiting: cpu %u thread %u for %s\n", c, rp.waiting_thread[c],
 				    rp.waiting_obj[c]->name);
-	plat_panic("replay: the run goes on past the end of the recording of %s", o->name);
+	plat_panic("replay: divergence at %s seq %lu: the run goes on past the end of the recording",
+		   o->name, (unsigned long)o->count);
 }
 
 static void replay_stalled(void)

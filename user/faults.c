@@ -59,8 +59,10 @@ int main(int argc, char **argv)
 			printf("faults: FAIL %lu pages left, a child needs %lu\n", left, CHILD_QUOTA);
 			return 1;
 		}
-		/* Spawn as many as the quota allows, then wait for them. */
-		for (int i = next; i < njobs && left >= CHILD_QUOTA + OWN_SLACK; i++) {
+		/* Spawn as many as the quota and the children limit allow, then
+		 * wait for them. */
+		for (int i = next;
+		     i < njobs && left >= CHILD_QUOTA + OWN_SLACK && batch < SPAWN_MAX_CHILDREN; i++) {
 			struct job *j = &jobs[i];
 			unsigned long q =
 				strcmp(j->arg, "quota") == 0 ? QUOTA_KIND_QUOTA : CHILD_QUOTA;

@@ -119,20 +119,24 @@ bool cons_replay_load(const struct log_set *ref)
 /* Bytes of a user process's puts/putc: one unit on the console, and one
  * ordered event on "console.out" (see console_log.h). */
 static struct log_obj *out_log;
+static struct spinlock out_lk = SPINLOCK_INIT("console.out");
 
 void cons_write(const char *buf, size_t n)
 {
-	oracle_before(out_log, ORACLE_ORDERED);
-	cons_lock();
-	for (size_t i = 0; i < n; i++)
-		cons_putc((uint8_t)buf[i]);
 	uint64_t h = 0;
 	for (size_t i = 0; i < n; i++)
 		h = log_mix(h, (uint8_t)buf[i]);
+	oracle_before(out_log, ORACLE_ORDERED);
+	/* out_lk orders the output and the events alike (hw has no oracle to
+	 * do it) and serializes the appends; the console lock is let go before
+	 * the append, where a replay's divergence report prints. */
+	spin_acquire(&out_lk);
+	cons_lock();
+	for (size_t i = 0; i < n; i++)
+		cons_putc((uint8_t)buf[i]);
 	cons_unlock();
-	/* Outside the console lock (a replay's divergence report prints), but
-	 * inside the ordered section: the event's place is the output's. */
 	log_append(out_log, CONS_PUTS, n, h);
+	spin_release(&out_lk);
 	oracle_after(out_log, ORACLE_ORDERED);
 }
 

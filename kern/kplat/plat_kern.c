@@ -71,18 +71,8 @@ void plat_kick(unsigned cpu)
 		lapic_send_ipi(cpus[cpu].apic_id, T_IPI_KICK);
 }
 
-/* A waiting thread lets the other threads of its CPU run (plat.h): only
- * from thread context with no spinlock held (ncli == 0: nothing pushcli'd),
- * and only if someone is queued. */
+/* A waiting thread lets the other threads of its CPU run (plat.h). */
 bool plat_yield(void)
 {
-	struct cpu *c = thiscpu();
-	struct thread *t = sched_current();
-	/* Not between sched_sleep_prepare and sched_block (a yield there
-	 * would put the thread to sleep in the middle of waiting for a turn). */
-	if (c->intr_depth > 0 || c->ncli > 0 || !t || t->idle || t->state != TS_RUN ||
-	    sched_runq_len((int)c->id) == 0)
-		return false;
-	sched_yield();
-	return true;
+	return sched_turn_yield();
 }

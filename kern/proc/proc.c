@@ -20,6 +20,7 @@
 #include "thread/chan.h"
 #include "thread/errno.h"
 #include "thread/sched.h"
+#include "vmx/hvm.h"
 #include "x86.h"
 
 static struct proc procs[PROC_MAX];
@@ -27,6 +28,8 @@ static struct spinlock table_lock = SPINLOCK_INIT("procs");
 static struct log_obj *table_log;
 
 #define ARGV_MAX 32
+
+_Static_assert(SPAWN_MAX_CHILDREN == CONTAINER_MAX_CHILDREN, "uapi says what containers allow");
 
 void proc_init(void)
 {
@@ -268,6 +271,7 @@ void proc_exit(int status)
 			kill_one(&procs[i]);
 			proc_wait(i, &st);
 		}
+	hvm_proc_release(p->pid); /* its VM, if it ran one */
 	cli();
 	t->cr3 = 0;
 	lcr3(kvm_cr3());

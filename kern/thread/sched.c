@@ -137,7 +137,9 @@ static void schedule(void)
 	struct thread *prev = s->cur, *next;
 
 	spin_acquire(&s->rq.lock);
-	if (prev->state == TS_RUN && !prev->idle) {
+	if (prev->turn_wait) {
+		rq_push(&s->rq, prev); /* waits for an oracle turn: queued in any state */
+	} else if (prev->state == TS_RUN && !prev->idle) {
 		prev->state = TS_READY;
 		rq_push(&s->rq, prev);
 	}
@@ -156,11 +158,13 @@ static void schedule(void)
 	if (!next)
 		next = s->idle;
 	if (next == prev) {
-		prev->state = TS_RUN;
+		if (!prev->turn_wait)
+			prev->state = TS_RUN;
 		spin_release(&s->rq.lock);
 		return;
 	}
-	next->state = TS_RUN;
+	if (!next->turn_wait)
+		next->state = TS_RUN; /* a turn waiter keeps its state (SLEEP, DEAD, ...) */
 	next->on_cpu = 1;
 	spin_release(&s->rq.lock);
 
@@ -193,6 +197,39 @@ static void schedule_irqsave(void)
 void sched_yield(void)
 {
 	schedule_irqsave();
+}
+
+/*
+ * A thread waiting for an oracle turn gives its CPU to the other threads
+ * of the CPU, whatever its state: it may be between sleep_prepare and
+ * block (SLEEP) or exiting (DEAD) and still have events to make.  It goes
+ * to the back of the queue with its state kept (turn_wait); a wakeup that
+ * finds it SLEEP there makes it READY without queueing it again, and it
+ * turns that into RUN when it is back (under the queue lock, which wakers
+ * hold), so the wakeup is not lost.  A joiner waits for turn_wait to clear
+ * before it frees a DEAD thread.
+ */
+bool sched_turn_yield(void)
+{
+	struct cpu *c = thiscpu();
+	struct sched_cpu *s = &scpu[c->id];
+	struct thread *t = s->cur;
+	if (c->intr_depth > 0 || c->ncli > 0 || t->idle ||
+	    __atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0)
+		return false;
+	uint64_t f = read_rflags();
+	cli();
+	t->turn_wait = 1;
+	schedule();
+	struct runq *rq = &scpu[t->cpu].rq;
+	spin_acquire(&rq->lock);
+	__atomic_store_n(&t->turn_wait, 0, __ATOMIC_RELEASE);
+	if (t->state == TS_READY)
+		t->state = TS_RUN; /* woken while it waited: it runs */
+	spin_release(&rq->lock);
+	if (f & RFLAGS_IF)
+		sti();
+	return true;
 }
 
 void sched_preempt_point(void)
@@ -300,7 +337,8 @@ bool sched_wakeup(struct thread *t)
 	bool asleep = t->state == TS_SLEEP;
 	if (asleep) {
 		t->state = TS_READY;
-		rq_push(rq, t);
+		if (!t->turn_wait) /* else it is queued already (sched_turn_yield) */
+			rq_push(rq, t);
 	}
 	/* Logged either way (arg1 says which), so the event count per wakeup
 	 * call does not depend on timing. */

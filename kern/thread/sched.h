@@ -54,6 +54,9 @@ void sched_runqs_init(void); /* after thread_init, on the boot CPU: one run queu
 
 /* Give the CPU to the next READY thread of this CPU, if any. */
 void sched_yield(void);
+/* Waiting for an oracle turn: let the CPU's other threads run (any state
+ * of the caller); false if nothing else is queued or it may not switch. */
+bool sched_turn_yield(void);
 /* A preemption point: counts it, and yields if the oracle (or the timer) says so. */
 void sched_preempt_point(void);
 /* A timer tick interrupted user code (hw): preempt if its slice is over. */

@@ -160,7 +160,8 @@ void thread_join(struct thread *t)
 		sched_block();
 	}
 	/* DEAD but maybe still switching off its stack (a few instructions). */
-	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&t->turn_wait, __ATOMIC_ACQUIRE))
 		__asm__ volatile("pause");
 	oracle_before(table_log, ORACLE_ORDERED);
 	pushcli();

@@ -37,13 +37,14 @@ struct proc;
 struct thread {
 	uint64_t rsp; /* saved by ctx_switch while not running */
 	uint32_t id;
-	volatile int state;    /* enum thread_state */
-	volatile int cpu;      /* the CPU whose run queue owns it */
-	volatile int on_cpu;   /* still running on (or switching off) a CPU's stack */
-	bool idle;             /* a CPU's idle thread: never queued */
-	struct thread *next;   /* run-queue link */
-	struct thread *wnext;  /* condition-variable queue link */
-	struct thread *joiner; /* sleeps in thread_join until this one is DEAD */
+	volatile int state;     /* enum thread_state */
+	volatile int cpu;       /* the CPU whose run queue owns it */
+	volatile int on_cpu;    /* still running on (or switching off) a CPU's stack */
+	volatile int turn_wait; /* queued while it waits for an oracle turn (sched_turn_yield) */
+	bool idle;              /* a CPU's idle thread: never queued */
+	struct thread *next;    /* run-queue link */
+	struct thread *wnext;   /* condition-variable queue link */
+	struct thread *joiner;  /* sleeps in thread_join until this one is DEAD */
 	void (*fn)(void *);
 	void *arg;
 	uint64_t kentries;     /* preemption points passed (the replay coordinate) */

@@ -91,7 +91,8 @@
 
 #define SPAWN_ARGS_MAX 256 /* bytes of the argument string, NUL included */
 #define SPAWN_ANY_CPU (-1)
-#define CHAN_WORDS_MAX 1024 /* a message: at most this many 32-bit words */
+#define SPAWN_MAX_CHILDREN 16 /* live children of one process (its container's) */
+#define CHAN_WORDS_MAX 1024   /* a message: at most this many 32-bit words */
 #define PROC_NAME_MAX 24
 
 /* Exit status of a process the kernel killed (fault, kill, over quota). */
