@@ -426,8 +426,15 @@ static void run_table(void)
 	char saved = *(volatile char *)(USER_HI - 1);
 
 	*(volatile char *)(USER_HI - 1) = 'x'; /* for SP_ENDSTR; argv's strings are there */
+	/* With SVM or VMX the hvm calls work (kernel test hvm_syscalls checks
+	 * them); these rows are for a CPU without. */
+	bool hvm = usyscall(SYS_hvm_get_tsc_offset, 0, 0, 0, 0, 0, 0).err != E_INVAL_HVM;
+	if (hvm)
+		printf("conform: skipped the E_INVAL_HVM rows: this CPU has SVM or VMX\n");
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
 		const struct check *c = &table[i];
+		if (hvm && c->want == E_INVAL_HVM)
+			continue;
 		char what[192], arg[32];
 		long a[4];
 		size_t len;
