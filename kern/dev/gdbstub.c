@@ -66,6 +66,7 @@ struct stopped {
 };
 static struct stopped st[MAXCPU];
 static volatile int master = -1;   /* the CPU talking to gdb */
+static volatile int stepping = -1; /* the CPU running one step alone: the next master */
 static volatile int stop_req;      /* the machine is stopping or stopped */
 static volatile int gdb_waiting;   /* gdb resumed us and waits for a stop reply */
 static volatile int stepover = -1; /* CPU stepping over one of our breakpoints */
@@ -549,8 +550,10 @@ static void resume_others(int me)
 			cpu_relax();
 }
 
-static void release_master(void)
+/* Give up the line; next: the only CPU that may take it (a step's), or -1 for any. */
+static void release_master(int next)
 {
+	stepping = next;
 	__atomic_store_n(&master, -1, __ATOMIC_SEQ_CST);
 }
 
@@ -600,7 +603,7 @@ static enum next step_cpu(int me, int cpu)
 {
 	st[cpu].tf->rflags |= RFLAGS_TF;
 	gdb_waiting = 1;
-	release_master(); /* the others stay stopped; cpu's #DB makes it master */
+	release_master(cpu); /* the others stay stopped, even those with a hit to report */
 	if (cpu == me)
 		return LEAVE;
 	__atomic_store_n(&st[cpu].go, 1, __ATOMIC_SEQ_CST);
@@ -616,11 +619,11 @@ static enum next continue_all(int me)
 		stepover = me;
 		stepover_addr = b->addr;
 		st[me].tf->rflags |= RFLAGS_TF;
-		release_master();
+		release_master(me);
 		return LEAVE;
 	}
 	resume_others(me);
-	release_master();
+	release_master(-1);
 	return LEAVE;
 }
 
@@ -927,7 +930,7 @@ static bool serve(int me)
 			reply("OK");
 			gdb_waiting = 0;
 			resume_others(me);
-			release_master();
+			release_master(-1);
 			return true;
 		case 'k':
 			kill_machine();
@@ -955,13 +958,13 @@ static bool session(int me)
 			poke(byte_at(me, b->addr), 0xcc);
 		s->last = R_SWBREAK;
 		resume_others(me);
-		release_master();
+		release_master(-1);
 		return true;
 	}
 	if (why == R_SWBREAK && !bp_find(s->tf->rip)) {
 		/* hit, then removed while it waited its turn: the original code runs */
 		resume_others(me);
-		release_master();
+		release_master(-1);
 		return true;
 	}
 	return serve(me);
@@ -998,8 +1001,9 @@ static void park(struct trapframe *tf, int reason)
 	__atomic_store_n(&s->parked, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		int none = -1;
-		if (s->reason && __atomic_compare_exchange_n(&master, &none, me, false,
-							     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		if (s->reason && (stepping < 0 || stepping == me) &&
+		    __atomic_compare_exchange_n(&master, &none, me, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST)) {
 			if (session(me))
 				break;
 			continue;

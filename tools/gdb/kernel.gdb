@@ -1,12 +1,17 @@
 # The project's gdb script: `make gdb` loads it with build/kernel.elf.
 #
 #   kattach [PORT]   connect to QEMU's gdb stub (make qemu-gdb), default 1234
+#   kstub [DEV]      connect to the kernel's own stub (gdbstub=com2: a PC's serial
+#                    line, default /dev/ttyUSB0 at 115200, or HOST:PORT; docs/gdbstub.md)
 #   kcpu             this vCPU's per-CPU data (struct cpu at its GS base); also sets $cpu
 #   kcpus            one line per CPU: id, APIC id, state, ticks, interrupts
 #   kbt              backtrace of every CPU
 #
 # After every stop, $cpu points at the stopped CPU's struct cpu, so
-# `p $cpu->id` or `p *$cpu` work directly. QEMU shows one gdb thread per vCPU.
+# `p $cpu->id` or `p *$cpu` work directly. QEMU shows one gdb thread per vCPU,
+# and so does the kernel's stub (one per CPU). Only kattach is QEMU's; kcpu,
+# kcpus, kbt and kdivergence work over either stub (the kernel's has the GS
+# base and hardware breakpoints too).
 
 set pagination off
 set confirm off
@@ -24,6 +29,19 @@ define kattach
 end
 document kattach
 Connect to QEMU's gdb stub: kattach [PORT] (default 1234).
+end
+
+define kstub
+  set serial baud 115200
+  if $argc == 1
+    target remote $arg0
+  else
+    target remote /dev/ttyUSB0
+  end
+end
+document kstub
+Connect to the kernel's own gdb stub (boot with gdbstub=com2): kstub [DEV|HOST:PORT],
+default /dev/ttyUSB0 at 115200 baud. See docs/gdbstub.md.
 end
 
 define hook-stop
