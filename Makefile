@@ -76,7 +76,7 @@ record: deps
 	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/kreplay.sh record $(B) "$(RECORD_ARGS)" $(SMP)
 replay replay-gdb: deps
 	@$(MAKE) --no-print-directory $(KERNEL) $(B)/host/trace
-	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/kreplay.sh replay $(B) $(or $(TRACE),$(B)/trace.bin) \
+	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" STOP="$(STOP)" tools/kreplay.sh replay $(B) $(or $(TRACE),$(B)/trace.bin) \
 		"$(ARGS)" "$(if $(filter command line,$(origin SMP)),$(SMP))" $(if $(filter replay-gdb,$@),gdb)
 
 # Run the in-kernel test TEST under RUNS scripted schedules, JOBS QEMUs at once; stop at

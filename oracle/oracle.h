@@ -105,6 +105,11 @@ void oracle_stop(void);
  * now, and restarted by every oracle_stop() of a test that ran its own. */
 void oracle_start_base(const struct oracle_spec *spec, unsigned ncpus);
 
+/* Replay: call replay_stop() (a breakpoint target) at event `seq` of the
+ * object named `name`, on the CPU and thread that performs it. */
+void oracle_replay_set_stop(const char *name, uint64_t seq);
+void replay_stop(const struct log_obj *o, uint64_t seq, int before);
+
 /* PCT needs the expected number of steps; explore measures and sets it. */
 void oracle_script_set_horizon(uint64_t steps);
 /* Steps (granted event points) of the current script run. */

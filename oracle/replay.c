@@ -42,6 +42,42 @@ static void publish(struct rp_obj *r)
 	AO_store_release(&r->expect, run ? EXPECT_VALID | (AO_t)run->thread << 8 | run->cpu : 0);
 }
 
+/* stop=OBJ:SEQ: the event a user wants to stop at (replay-gdb). */
+static struct {
+	const char *name; /* the caller's string, kept for the run */
+	uint64_t seq;
+	bool set;
+} stop;
+
+void oracle_replay_set_stop(const char *name, uint64_t seq)
+{
+	stop.name = name;
+	stop.seq = seq;
+	stop.set = true;
+}
+
+/*
+ * A breakpoint target (tools/gdb/kernel.gdb `kstop`): called on the CPU and
+ * thread that performs event `seq` of `o`, before it (`before`: the turn for
+ * an ordered operation, nothing of the event done yet) or, for an event no
+ * ordered operation announces (one appended under a lock), right after it
+ * is appended.  Without gdb it only says so.
+ */
+__attribute__((noinline)) void replay_stop(const struct log_obj *o, uint64_t seq, int before)
+{
+	plat_printf("replay: stop at %s seq %lu (%s the event) on cpu %u thread %u\n", o->name,
+		    (unsigned long)seq, before ? "before" : "just after", plat_cpu(), plat_thread());
+	__asm__ volatile("" ::: "memory");
+}
+
+static void stop_check(const struct log_obj *o, uint64_t seq, int before)
+{
+	if (plat_unlikely(stop.set) && seq == stop.seq && log_streq(o->name, stop.name)) {
+		stop.set = false; /* once */
+		replay_stop(o, seq, before);
+	}
+}
+
 static struct {
 	volatile AO_t lock;
 	const struct log_set *ref;
@@ -167,8 +203,10 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 	AO_t mine = EXPECT_VALID | (AO_t)thread << 8 | cpu;
 	for (;;) {
 		AO_t x = AO_load_acquire(&r->expect);
-		if (x == mine)
+		if (x == mine) {
+			stop_check(o, r->gate_seq, 1);
 			break;
+		}
 		if (!x) {
 			rp.waiting_obj[cpu] = o;
 			rp.waiting_thread[cpu] = thread;
@@ -228,6 +266,7 @@ static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 
 static void replay_appended(struct log_obj *o, const struct log_event *e)
 {
+	stop_check(o, e->seq, 0);
 	struct rp_obj *r = resolve(o, e->seq);
 	const struct log_objrec *ref = r->ref;
 	const struct log_order_run *run = log_order_peek(&r->chk);
@@ -250,6 +289,10 @@ static void replay_appended(struct log_obj *o, const struct log_event *e)
 
 static void replay_finish(void)
 {
+	if (stop.set)
+		plat_panic("replay: stop=%s:%lu was never reached (no such object, or it has "
+			   "fewer events)",
+			   stop.name, (unsigned long)stop.seq);
 	for (unsigned i = 0; i < rp.ref->nobjs; i++) {
 		const struct log_objrec *x = &rp.ref->objs[i];
 		struct log_obj *o = log_find(x->name);

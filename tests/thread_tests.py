@@ -7,6 +7,7 @@ import os
 import re
 
 from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run, run_cmd
+import system_tests
 
 SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
 
@@ -91,6 +92,48 @@ def stall(res, build):
     ok = status == FAIL_STATUS and secs < 10 and not missing and SUMMARY.search(log)
     res.record(name, bool(ok), f"status {status} after {secs:.1f} s, missing {missing}; "
                f"serial log: {res.keep_log(name, log)}")
+
+
+def order_of(decoded, obj, seq):
+    """(cpu, thread) that performed event `seq` of `obj`, from `trace decode`'s order runs."""
+    k = 0
+    for m in re.finditer(rf"^order {re.escape(obj)} cpu=(\d+) thr=(\d+) n=(\d+)$", decoded, re.M):
+        k += int(m.group(3))
+        if seq < k:
+            return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def replay_stop(res, build, trace):
+    """stop=OBJ:SEQ stops a replay at that event on the CPU and thread the recording names:
+    before an ordered operation (a lock's acquisition), just after an event appended under
+    a lock (a channel's); under gdb, `kstop` breaks there with the object and seq at hand;
+    a stop that is never reached fails the replay."""
+    kernel = os.path.join(build, "kernel.elf")
+    st, dec = run_cmd([os.path.join(build, "host", "trace"), "decode", trace], 60)
+    base = "test=threads_no_starve,ipc_stress ipc_msgs=30 oracle=replay"
+    for obj, when in (("chan.101", "just after"), ("lock.chan.101", "before")):
+        name = f"threads:replay-stop-{obj}"
+        want = order_of(dec, obj, 7)
+        st, log, _ = qemu_run(qemu_cmd(kernel, smp=4, args=f"{base} stop={obj}:7",
+                                       extra=["-initrd", trace]), 120)
+        m = re.search(rf"^replay: stop at {re.escape(obj)} seq 7 \({when} the event\) "
+                      r"on cpu (\d+) thread (\d+)$", log, re.M)
+        got = m and (int(m.group(1)), int(m.group(2)))
+        ok = st == PASS_STATUS and want is not None and got == want
+        res.record(name, ok, f"status {st}, stopped by {got}, recorded {want}; "
+                   f"serial log: {res.keep_log(name, log)}")
+    name = "threads:replay-stop-never-reached"
+    st, log, _ = qemu_run(qemu_cmd(kernel, smp=4, args=f"{base} stop=chan.101:99999",
+                                   extra=["-initrd", trace]), 120)
+    res.record(name, st == FAIL_STATUS and "was never reached" in log,
+               f"status {st}; serial log: {res.keep_log(name, log)}")
+    name = "threads:replay-gdb-stop"
+    gst, out = system_tests.under_gdb(build, 4, f"{base} stop=chan.102:5", ["-initrd", trace],
+                                      ["kstop", "continue",
+                                       "printf \"STOPPED %s seq %lu\\n\", o->name, seq", "bt"])
+    ok = gst == 0 and "STOPPED chan.102 seq 5" in out and "chan_" in out
+    res.record(name, ok, "" if ok else f"gdb status {gst}; output: {res.keep_log(name, out)}")
 
 
 def deadlock_replay(res, build):
@@ -240,6 +283,7 @@ def whole_replay(res, build):
                        f"recorded {recorded}; serial log: {res.keep_log(name, log + rlog)}")
             return
     res.record(name, True)
+    replay_stop(res, build, trace)
     name = "threads:whole-run-replay-divergence"
     st, dlog, secs = qemu_run(qemu_cmd(kernel, smp=4, args="test=threads_no_starve,ipc_stress "
                                        "ipc_msgs=31 oracle=replay", extra=["-initrd", trace]), 60)

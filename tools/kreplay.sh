@@ -86,8 +86,9 @@ replay)
 	fi
 	case " $rec " in *" test="* | *" session=1 "*) ;; *) rec="$rec test=$REPLAY_TEST" ;; esac
 	args="oracle=replay $rec"
+	[ -z "${STOP:-}" ] || args="$args stop=$STOP"
 	if [ -n "$gdb" ]; then
-		echo "*** waiting for gdb on :${GDBPORT:-1234}; run 'make gdb' in another terminal"
+		echo "*** waiting for gdb on :${GDBPORT:-1234}; run 'make gdb' in another terminal${STOP:+ (then: kstop, continue)}"
 		qemu "$smp" "$args" -initrd "$trace" -S -gdb tcp::"${GDBPORT:-1234}"
 		exit
 	fi

@@ -31,6 +31,7 @@ static const struct cmdline_key known[] = {
 	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
+	{ "stop", "OBJ:SEQ: under oracle=replay, call replay_stop() at that event (make replay-gdb STOP=)" },
 	{ "session", "1: an interactive session (make record: the shell until quit, input included)" },
 	{ "shell", "0: boot to the kernel monitor (K>) instead of the user shell" },
 	{ "uprog", "test=proc_run: the user program to run" },
@@ -88,6 +89,27 @@ static bool lock_test_only(void)
 
 static bool whole_replay; /* oracle=replay governs the whole run */
 
+/* stop=OBJ:SEQ (the object's name may itself hold ':'; SEQ follows the last). */
+static void stop_arg(void)
+{
+	static char name[LOG_NAME_MAX];
+	const char *v = karg("stop");
+	if (!v)
+		return;
+	const char *colon = strrchr(v, ':');
+	const char *end;
+	unsigned long seq = colon ? kstrtoul(colon + 1, &end, 10) : 0;
+	size_t n = colon ? (size_t)(colon - v) : 0;
+	if (!colon || end == colon + 1 || *end || n == 0 || n >= sizeof name)
+		panic("replay: stop=%s: want OBJECT:SEQ (an object name of at most %u "
+		      "characters and a decimal event number)",
+		      v, (unsigned)sizeof name - 1);
+	memcpy(name, v, n);
+	name[n] = 0;
+	oracle_replay_set_stop(name, seq);
+	kprintf("replay: will stop at %s seq %lu (replay_stop)\n", name, seq);
+}
+
 /* A recording of a run that panics is written all the same: that is the run
  * a user wants to replay.  (The other CPUs are stopped wherever they were:
  * one of them holding the allocator's lock would stop this too, reported as
@@ -113,6 +135,7 @@ static void oracle_boot(void)
 		preempt_replay_load(ref); /* an incomplete record is reported, and diverges */
 		cons_replay_load(ref);    /* input from the recording, not the UART */
 		uclock_replay_load(ref);  /* time handed to user code, too */
+		stop_arg();
 		oracle_start(&boot_oracle, (unsigned)ncpu_online, ref);
 		whole_replay = true;
 		return;

@@ -81,6 +81,17 @@ document kbt
 Backtrace every CPU (one gdb thread per vCPU).
 end
 
+define kstop
+  hbreak replay_stop
+end
+document kstop
+Stop at the event the replay's stop=OBJ:SEQ names (make replay-gdb STOP=OBJ:SEQ),
+on the CPU and thread that performs it: before it for an ordered operation (a
+lock's acquisition, a run-queue or table change), just after it for an event
+appended under a lock (a channel's SEND).  `o` is the object, `seq` the event;
+`kcpu` and `bt` show who and how.
+end
+
 define kdivergence
   hbreak report
 end
