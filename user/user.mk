@@ -7,7 +7,7 @@
 # the kernel through KERN_EXTRA_SRCS, so this file is included before
 # kern/kern.mk.  Adding a program: write user/NAME.c, add NAME below.
 
-USER_PROGS := sh hello ps ping stress conform fuzz fault faults quota ubench
+USER_PROGS := sh hello ps ping stress conform fuzz fault faults quota ubench vmm
 
 U := $(B)/user
 OBJCOPY ?= objcopy
@@ -63,10 +63,15 @@ $(USER_LIB): $(USER_LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(U)/%.elf: $(U)/obj/user/%.c.o $(USER_CRT0) $(USER_LIB) user/user.ld
-	$(LD) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(USER_LIB)
+	$(LD) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(USER_EXTRA_OBJS) $(USER_LIB)
 	@[ "$$(printf '%x' $$(readelf -h $@ | sed -n 's/.*Entry point address: *//p'))" = \
 	   "$$(printf '%x' $(USER_TEXT_ADDR))" ] || \
 		{ echo "$@: entry point is not USER_TEXT ($(USER_TEXT_ADDR))"; rm -f $@; exit 1; }
+
+# vmm's guests (user/guests/*.S, 16/32-bit code as bytes) link into vmm.elf.
+VMM_GUEST_OBJS := $(patsubst %,$(U)/obj/%.o,$(wildcard user/guests/*.S))
+$(U)/vmm.elf: USER_EXTRA_OBJS := $(VMM_GUEST_OBJS)
+$(U)/vmm.elf: $(VMM_GUEST_OBJS)
 
 # The kernel gets the programs without their debug sections (a tenth of the size);
 # $(U)/NAME.elf keeps them for gdb (add-symbol-file).
@@ -97,6 +102,6 @@ $(USER_PROGS_S): $(USER_STRIPPED) user/user.mk
 $(B)/kern/$(USER_PROGS_S).o: $(USER_STRIPPED)
 
 # Kept after a build (make would delete them as intermediate files of the pattern rules).
-.SECONDARY: $(USER_OBJS) $(USER_CRT0) $(USER_ELFS)
+.SECONDARY: $(USER_OBJS) $(USER_CRT0) $(USER_ELFS) $(VMM_GUEST_OBJS)
 
--include $(USER_LIB_OBJS:.o=.d) $(USER_CRT0:.o=.d) $(USER_OBJS:.o=.d)
+-include $(USER_LIB_OBJS:.o=.d) $(USER_CRT0:.o=.d) $(USER_OBJS:.o=.d) $(VMM_GUEST_OBJS:.o=.d)

@@ -35,7 +35,11 @@ static struct hvm_slot *slot_of(struct proc *p)
 	if (hvm_backend() == HVM_NONE || p->pid <= 0 || p->pid >= PROC_MAX)
 		return NULL;
 	struct hvm_slot *s = &slots[p->pid];
-	if (s->vm && s->tid != p->thread->id) { /* a dead process's VM */
+	/* The calling thread, not p->thread: proc_spawn sets that only after
+	 * the thread was started, and a child on another CPU may make its
+	 * first hvm call before (it read 0 there, and its VM was remade). */
+	uint32_t tid = thread_self()->id;
+	if (s->vm && s->tid != tid) { /* a dead process's VM */
 		hvm_vm_destroy(s->vm);
 		memset(s, 0, sizeof *s);
 	}
@@ -44,7 +48,7 @@ static struct hvm_slot *slot_of(struct proc *p)
 			s->vm = NULL;
 			return NULL;
 		}
-		s->tid = p->thread->id;
+		s->tid = tid;
 	}
 	return s;
 }

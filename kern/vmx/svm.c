@@ -384,6 +384,8 @@ static uint64_t svm_get_reg(struct hvm_vm *vm, enum hvm_reg r)
 static void svm_set_reg(struct hvm_vm *vm, enum hvm_reg r, uint64_t v)
 {
 	*reg_loc(vm, r) = r == HVM_EFLAGS ? v | 2 : v;
+	if (r == HVM_EIP) /* the instruction completed: its STI shadow ends */
+		F64(vm, C_INT_SHADOW) &= ~1ull;
 }
 
 static int svm_inject(struct hvm_vm *vm, enum hvm_event type, uint8_t vector, uint32_t err,

@@ -405,7 +405,10 @@ static int vmx_vm_init(struct hvm_vm *vm)
 	vmwrite(EXIT_MSR_STORE, 0);
 	vmwrite(EXIT_MSR_LOAD, 0);
 	vmwrite(ENTRY_MSR_LOAD, 0);
-	vmwrite(CR0_MASK, 0x80000021ull | 0x20); /* PE PG NE: the guest sees the shadow */
+	/* NE only: the guest sees the shadow's NE (VMX needs it set).  PE and PG
+	 * are the guest's own (unrestricted guest): a guest switches to
+	 * protected mode with a plain MOV to CR0, no CR-access exit. */
+	vmwrite(CR0_MASK, 0x20);
 	vmwrite(CR4_MASK, CR4_VMXE);
 	vmwrite(EPT_POINTER, eptp(vm));
 	vmwrite(LINK_PTR, ~0ull);
@@ -600,6 +603,10 @@ static void vmx_set_reg(struct hvm_vm *vm, enum hvm_reg r, uint64_t v)
 		vmwrite(G_CR4, (v | cr4_fixed0) & cr4_fixed1);
 	} else {
 		vmwrite(reg_field[r], r == HVM_EFLAGS ? v | 2 : v);
+		/* A new RIP completes the instruction: an STI or MOV SS shadow
+		 * ends (else injecting after `sti; hlt` fails the VM entry). */
+		if (r == HVM_EIP)
+			vmwrite(G_INTERRUPTIBILITY, vmread(G_INTERRUPTIBILITY) & ~3ull);
 	}
 }
 
