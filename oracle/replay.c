@@ -290,9 +290,10 @@ static void replay_appended(struct log_obj *o, const struct log_event *e)
 static void replay_finish(void)
 {
 	if (stop.set)
-		plat_panic("replay: stop=%s:%lu was never reached (no such object, or it has "
-			   "fewer events)",
-			   stop.name, (unsigned long)stop.seq);
+		plat_panic(
+			"replay: stop=%s:%lu was never reached (no such object, or it has "
+			"fewer events)",
+			stop.name, (unsigned long)stop.seq);
 	for (unsigned i = 0; i < rp.ref->nobjs; i++) {
 		const struct log_objrec *x = &rp.ref->objs[i];
 		struct log_obj *o = log_find(x->name);
