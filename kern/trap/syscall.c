@@ -264,7 +264,7 @@ static const struct {
 	[SYS_get_tsc_per_ms] = { "get_tsc_per_ms", sys_get_tsc_per_ms, "-" },
 	[SYS_hvm_run_vm] = { "hvm_run_vm", sys_hvm_run_vm, "E_INVAL_HVM" },
 	[SYS_hvm_get_exitinfo] = { "hvm_get_exitinfo", sys_hvm_get_exitinfo, "E_INVAL_HVM" },
-	[SYS_hvm_mmap] = { "hvm_mmap", sys_hvm_mmap, "E_INVAL_HVM, E_INVAL_ADDR, E_MEM" },
+	[SYS_hvm_mmap] = { "hvm_mmap", sys_hvm_mmap, "E_INVAL_HVM, E_INVAL_ADDR, E_MEM, E_INVAL_PID" },
 	[SYS_hvm_set_seg] = { "hvm_set_seg", sys_hvm_set_seg, "E_INVAL_HVM, E_INVAL_SEG" },
 	[SYS_hvm_set_reg] = { "hvm_set_reg", sys_hvm_set_reg, "E_INVAL_HVM, E_INVAL_REG" },
 	[SYS_hvm_get_reg] = { "hvm_get_reg", sys_hvm_get_reg, "E_INVAL_HVM, E_INVAL_REG" },

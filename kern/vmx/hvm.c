@@ -10,6 +10,7 @@
 #include "mm/palloc.h"
 #include "mp/cpu.h"
 #include "vmx/hvm_impl.h"
+#include "vmx/vmpage.h"
 #include "x86.h"
 
 static const struct hvm_ops *ops;
@@ -23,6 +24,7 @@ void hvm_init(void)
 	if (inited)
 		return;
 	inited = true;
+	vmpage_init(); /* with or without a backend: every run has the same objects */
 	const char *wsvm = "", *wvmx = "", *n = NULL;
 	if (svm_detect(&wsvm, &n)) {
 		ops = &svm_ops;

@@ -13,6 +13,7 @@
 #include "thread/thread.h"
 #include "uapi/syscall.h"
 #include "vmx/hvm.h"
+#include "vmx/vmpage.h"
 #include "x86.h"
 
 #define VMSR_MAX 16 /* MSRs a guest may write (kept per VM, never the host's) */
@@ -39,10 +40,8 @@ static struct hvm_slot *slot_of(struct proc *p)
 	 * the thread was started, and a child on another CPU may make its
 	 * first hvm call before (it read 0 there, and its VM was remade). */
 	uint32_t tid = thread_self()->id;
-	if (s->vm && s->tid != tid) { /* a dead process's VM */
-		hvm_vm_destroy(s->vm);
-		memset(s, 0, sizeof *s);
-	}
+	if (s->vm && s->tid != tid) /* a dead process's VM (proc_exit releases it) */
+		hvm_proc_release(p->pid);
 	if (!s->vm) {
 		if (hvm_vm_create(&s->vm) != 0) {
 			s->vm = NULL;
@@ -53,12 +52,15 @@ static struct hvm_slot *slot_of(struct proc *p)
 	return s;
 }
 
+/* The VM goes first (nothing runs on its pages any more), then its pages
+ * are cleared and back to the host, before the process frees them. */
 void hvm_proc_release(int pid)
 {
 	if (pid <= 0 || pid >= PROC_MAX || !slots[pid].vm)
 		return;
 	hvm_vm_destroy(slots[pid].vm);
 	memset(&slots[pid], 0, sizeof slots[pid]);
+	vmpage_reclaim_all((uint32_t)pid);
 }
 
 #define VM_OR_FAIL(s, p)                                                                           \
@@ -97,6 +99,11 @@ int sys_hvm_mmap(struct proc *p, const uint64_t *a, uint64_t *ret)
 	uint64_t hpa = uvm_page(&p->vm, hva, true); /* reserved within the quota if missing */
 	if (!hpa)
 		return E_MEM;
+	int held = vmpage_give(hpa & ~0xfffull, hva, (uint32_t)p->pid);
+	if (held > 0)
+		return E_INVAL_PID; /* the page is another VM's (vmpage.c) */
+	if (held < 0)
+		return E_MEM; /* VMPAGE_MAX pages given already */
 	return hvm_map(s->vm, gpa, hpa & ~0xfffull, HVM_PROT_RWX) == 0 ? E_SUCC : E_MEM;
 }
 

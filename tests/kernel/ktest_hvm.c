@@ -18,7 +18,10 @@
 #include "proc/proc.h"
 #include "thread/thread.h"
 #include "uapi/syscall.h"
+#include "log/log.h"
 #include "vmx/hvm.h"
+#include "vmx/vmpage.h"
+#include "vmx/vmpage_log.h"
 #include "x86.h"
 
 #define GUEST_PAGES 16 /* guest-physical 0 .. 64 KiB */
@@ -246,6 +249,46 @@ KTEST_EXPLICIT(hvm_bench)
  * them, for a stand-in process with its own user address space: argument
  * checks and error codes, then the hello guest from user pages.
  */
+/*
+ * Page ownership (kern/vmx/vmpage.c): the pages p gave its VM are its VM's;
+ * another process whose address space names one of them (here: q shares
+ * p's page tables) is refused it; when p's VM goes, each page is cleared
+ * (the guest's 0x600dcafe is gone) and the host's again, so q may have it.
+ */
+static void check_ownership(struct proc *p, uint64_t hole)
+{
+	static struct proc q;
+	uint64_t ret = 0;
+	memset(&q, 0, sizeof q);
+	q.pid = PROC_MAX - 2;
+	q.thread = thread_self();
+	q.vm = p->vm; /* the same pages: what no two processes have, but a bug could make */
+	KT_EXPECT(hole != 0);
+	if (!hole)
+		return;
+	KT_EXPECT_EQ(vmpage_owner(hole), (uint32_t)p->pid);
+	KT_EXPECT_EQ(sys_hvm_mmap(&q, (const uint64_t[3]){ 0, USER_LO + 0x100000, 6 }, &ret),
+		     E_INVAL_PID);
+	KT_EXPECT_EQ(sys_hvm_mmap(&q, (const uint64_t[3]){ 0, USER_LO + 0x200000, 6 }, &ret),
+		     E_SUCC); /* a page nobody gave */
+	const struct vmpage_state *vs = log_state(log_find("vmpages"));
+	KT_EXPECT(vs && vs->refused >= 1 && vs->owned >= GUEST_PAGES + 2);
+	KT_EXPECT(vmpage_check() == NULL);
+	hvm_proc_release(p->pid);
+	KT_EXPECT_EQ(vmpage_owner(hole), 0);
+	uint64_t nonzero = 0;
+	for (int i = 0; i < 512; i++)
+		nonzero += ((volatile uint64_t *)hole)[i] != 0;
+	KT_EXPECT_EQ(nonzero, 0); /* cleared before it went back */
+	KT_EXPECT_EQ(sys_hvm_mmap(&q, (const uint64_t[3]){ 0x1000, USER_LO + 0x100000, 6 }, &ret),
+		     E_SUCC);
+	KT_EXPECT_EQ(vmpage_owner(hole), (uint32_t)q.pid);
+	hvm_proc_release(q.pid);
+	KT_EXPECT_EQ(vmpage_owner(hole), 0);
+	KT_EXPECT(vmpage_check() == NULL);
+	p->vm = q.vm; /* its count has the page q reserved: p's destroy frees it */
+}
+
 #define SYS(name, ...) sys_##name(&p, (const uint64_t[5]){ __VA_ARGS__ }, &ret)
 
 KTEST(hvm_syscalls)
@@ -320,7 +363,7 @@ KTEST(hvm_syscalls)
 	KT_EXPECT(strcmp(out, "hello from guest\n") == 0);
 	KT_EXPECT_EQ(seen_npf, 1);
 	KT_EXPECT_EQ(seen_hlt, 1);
-	uint64_t hole = uvm_page(&p.vm, USER_LO + 0x100000, false);
+	uint64_t hole = uvm_page(&p.vm, USER_LO + 0x100000, false) & ~0xfffull;
 	KT_EXPECT(hole && *(volatile uint32_t *)(hole + 0x10) == 0x600dcafe);
 	/* The guest's WRMSR went to the VM's own MSR table: reading it back. */
 	SYS(hvm_set_reg, HVM_ECX, 0x10);
@@ -328,6 +371,6 @@ KTEST(hvm_syscalls)
 	SYS(hvm_get_reg, HVM_EAX);
 	uint64_t lo = ret;
 	KT_EXPECT(lo != 0);
-	hvm_proc_release(p.pid);
+	check_ownership(&p, hole);
 	uvm_destroy(&p.vm);
 }
