@@ -18,6 +18,7 @@ from harness import Results  # noqa: E402
 import explore_tests  # noqa: E402
 import gdbstub_tests  # noqa: E402
 import host_tests  # noqa: E402
+import hvm_tests  # noqa: E402
 import kernel_tests  # noqa: E402
 import system_tests  # noqa: E402
 import thread_tests  # noqa: E402
@@ -37,7 +38,8 @@ def main():
     groups = host_tests.groups(args.build) + tool_tests.groups(args.build) + \
         kernel_tests.groups(args.build) + system_tests.groups(args.build) + \
         thread_tests.groups(args.build) + user_tests.groups(args.build) + \
-        explore_tests.groups(args.build) + gdbstub_tests.groups(args.build)
+        explore_tests.groups(args.build) + gdbstub_tests.groups(args.build) + \
+        hvm_tests.groups(args.build)
     if args.list:
         for name, _ in groups:
             print(name)

@@ -277,12 +277,13 @@ def replay_gdb(res, build, trace, smp):
 BOCHS_TESTS = "smp_boot,ipi_call,locks_hw,locks_script_pct"
 
 
-def run_bochs(build, args, cpus, tag):
-    """Boot a GRUB ISO whose kernel command line is `args` on Bochs with `cpus` CPUs.
+def run_bochs(build, args, cpus, tag, model=None, timeout=300):
+    """Boot a GRUB ISO whose kernel command line is `args` on Bochs with `cpus` CPUs
+    (CPU `model` instead of bochsrc.in's if given).
     Returns (status, COM1 log), or (None, why) if the ISO could not be made."""
     iso = os.path.abspath(os.path.join(build, f"test-{tag}.iso"))
-    st, out = run_cmd(["make", "--no-print-directory", iso, f"ISO={iso}", f"ISO_ARGS={args}"],
-                      timeout=120)
+    st, out = run_cmd(["make", "--no-print-directory", f"B={build}", iso, f"ISO={iso}",
+                       f"ISO_ARGS={args}"], timeout=120)
     if st != 0:
         return None, f"make {iso} failed: {out[-500:]}"
     work = os.path.abspath(os.path.join(build, tag))
@@ -294,13 +295,15 @@ def run_bochs(build, args, cpus, tag):
         rc = f.read()
     rc = rc.replace("@CPUS@", str(cpus)).replace("@ISO@", iso).replace("@COM1@", com1) \
         .replace("@LOG@", os.path.join(work, "bochs.log"))
+    if model:
+        rc = re.sub(r"model=\S+,", f"model={model},", rc)
     with open(os.path.join(work, "bochsrc"), "w") as f:
         f.write(rc)
     with open(os.path.join(work, "cont"), "w") as f:
         f.write("c\n")     # Debian's Bochs starts in its debugger: continue at once
     env = dict(os.environ, TERM="dumb")
     st, out = run_cmd(["bochs", "-q", "-f", os.path.join(work, "bochsrc"), "-rc",
-                       os.path.join(work, "cont")], timeout=300, env=env,
+                       os.path.join(work, "cont")], timeout=timeout, env=env,
                       stdin=subprocess.DEVNULL)
     return st, open(com1, errors="replace").read() if os.path.exists(com1) else out
 

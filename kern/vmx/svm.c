@@ -348,6 +348,11 @@ static int svm_run(struct hvm_vm *vm, struct hvm_exit *ex)
 	F8(vm, C_TLB_CTL) = vm->moved ? 1 : 0; /* 1: flush the whole TLB */
 	vm->moved = false;
 	F32(vm, C_CLEAN) = 0; /* nothing cached: the VMCB is re-read every time */
+	/* The interrupt window stays asked for until it is turned off: a #VMEXIT
+	 * may write V_IRQ back clear (Bochs ryzen did, after a host interrupt
+	 * exit, and the guest spun with IF=1 and no VINTR exit). */
+	if (F32(vm, C_INTERCEPT1) & I1_VINTR)
+		F64(vm, C_VINTR) |= VINTR_V_IRQ | VINTR_IGN_TPR;
 	cli();
 	__asm__ volatile("clgi" ::: "memory");
 	sti(); /* GIF=0 holds interrupts until the guest runs (V_INTR_MASKING: then they exit) */
