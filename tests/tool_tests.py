@@ -277,7 +277,10 @@ BAD_ARGS = {
               ["timeline", "a", "--json", "OUT", "--max-events=0"],
               ["timeline", "a", "--json", "OUT", "--max-events=-1"],
               ["timeline", "a", "--json", "OUT", "--html", "OUT"],
-              ["coverage"], ["coverage", "--bogus", "a"], ["coverage", "a", "-x"]],
+              ["coverage"], ["coverage", "--bogus", "a"], ["coverage", "a", "-x"],
+              ["detect"], ["detect", "a", "b"], ["detect", "a", "--fair=0"],
+              ["detect", "a", "--fair=-1"], ["detect", "a", "--fair=2.5"], ["detect", "a", "--fair"],
+              ["detect", "a", "--bogus"]],
 }
 
 
@@ -754,6 +757,239 @@ def trace_new_bad_files(res, build, tmp):
                f"status {st}: {err[-300:]}")
 
 
+
+# ---- trace detect (docs/trace-tools.md) ----
+
+M64 = (1 << 64) - 1
+
+
+def chain_hash(prev, seq, thread, cpu, typ, arg0, arg1):
+    """log_hash_fields (kern/log/hash.h)."""
+    w = (seq * 0x9e3779b97f4a7c15 + (thread | cpu << 32 | typ << 40) * 0xc2b2ae3d27d4eb4f +
+         arg0 * 0x165667b19e3779f9 + arg1 * 0xd6e8feb86659fd93) & M64
+    h = ((prev ^ w) * 0xbf58476d1ce4e5b9) & M64
+    return h ^ (h >> 31)
+
+
+STATE_LEN = {"mcs": 16, "tlock": 16, "runq": 56}
+
+
+def synth_trace(path, ncpus, objects):
+    """A trace written from scratch: objects = [(name, type, [event])], each
+    event a dict cpu, thr, type, arg0, arg1, ts, wait; the whole run kept
+    (window from seq 0) with its order stream, chained hashes computed here."""
+    rows, secs = b"", []
+    for i, (name, typ, evs) in enumerate(objects):
+        h, data, runs = fnv(name), b"", []
+        for seq, e in enumerate(evs):
+            h = chain_hash(h, seq, e["thr"], e["cpu"], e.get("type", 0), e.get("arg0", 0),
+                           e.get("arg1", 0))
+            rel = e["cpu"] if typ in ("mcs", "tlock") else 0xff
+            data += struct.pack(EVT, seq, i + 1, e["cpu"], e.get("type", 0), e["thr"],
+                                e.get("arg0", 0), e.get("arg1", 0), h, e.get("ts", 0),
+                                e.get("wait", 0), 0, rel)
+            if runs and runs[-1][:2] == [e["thr"], e["cpu"]] and runs[-1][2] < 65535:
+                runs[-1][2] += 1
+            else:
+                runs.append([e["thr"], e["cpu"], 1])
+        rows += bytes([len(name)]) + name.encode() + bytes([len(typ)]) + typ.encode() + \
+            struct.pack(ROW, i + 1, len(evs), h, 0, fnv(name), 0, len(evs), len(runs), 1, 0,
+                        STATE_LEN[typ]) + bytes(STATE_LEN[typ])
+        secs += [[b"EVTS", i, data],
+                 [b"ORDR", i, b"".join(struct.pack("<IBH", *r) for r in runs)]]
+    with open(path, "wb") as f:
+        f.write(trace_build([[b"META", 0xffffffff, meta_payload(ncpus)],
+                             [b"OBJS", 0xffffffff, struct.pack("<I", len(objects)) + rows]] +
+                            secs))
+
+
+def detect_blocks(out):
+    """trace detect's text findings: [(FLAG|INFO, kind, object, lines, replay)]."""
+    found = []
+    for block in out.split("\n\n"):
+        lines = block.strip().splitlines()
+        m = lines and re.match(r"^(FLAG|INFO) (\S+) (\S+)$", lines[0])
+        if m:
+            r = re.search(r"^  replay: make replay TRACE=(\S+) STOP=(\S+):(\d+)$", block, re.M)
+            found.append((m.group(1), m.group(2), m.group(3), "\n".join(lines[1:]),
+                          r and (r.group(1), r.group(2), int(r.group(3)))))
+    return found
+
+
+def lock_events(owners, ts0=1000, waits=None):
+    """ACQ events of an MCS lock by (cpu, thread) pairs in order, all timed."""
+    waits = waits or {}
+    return [{"cpu": c, "thr": t, "ts": ts0 + 10 * k, "wait": waits.get(k, 0)}
+            for k, (c, t) in enumerate(owners)]
+
+
+def run_stats(owners):
+    """Acquisitions per thread and the longest run between other threads'."""
+    per, best, k = {}, (0, None, None), 0
+    for c, t in owners:
+        per[t] = per.get(t, 0) + 1
+    while k < len(owners):
+        j = k
+        while j < len(owners) and owners[j][1] == owners[k][1]:
+            j += 1
+        if k > 0 and j < len(owners) and j - k > best[0]:
+            best = (j - k, owners[k][1], j - 1)
+        k = j
+    return per, best
+
+
+def trace_detect(res, build, tmp):
+    """trace detect: an unfair lock (one thread 300 times in a row, waiting
+    proven by a timed acquisition) and a starved thread (spawned and woken,
+    never acting again while its CPU's other thread made 1500 events) are
+    flagged with the numbers computed here and their replay command; a fair
+    lock, a thread that acted after its wakeup, a host recording: nothing
+    flagged, exit 0; wakeups of threads not asleep are info; --fair moves the
+    line; --json says the same; bad input as every command."""
+    trc = lambda n: os.path.join(tmp, n + ".trc")  # noqa: E731
+    rr = [(t - 1, t) for t in (1, 2, 3, 4)]
+    unfair = rr * 10 + [(0, 1)] * 300 + [(1, 2)] + rr * 15
+    fair = [rr[(k * 7 + k // 5) % 4] for k in range(400)]
+    synth_trace(trc("unfair"), 4, [("lock.u", "mcs", lock_events(unfair, waits={340: 1400}))])
+    synth_trace(trc("fair"), 4, [("lock.f", "mcs", lock_events(fair))])
+
+    def detect(path, *opts):
+        st, out, err = run_split([tool(build, "trace"), "detect", path] + list(opts), 60)
+        return st, out, err, detect_blocks(out)
+
+    st, out, err, found = detect(trc("unfair"))
+    per, (run, run_thr, run_end) = run_stats(unfair)
+    want_line = f"  acquisitions {len(unfair)} by 4 threads (whole run, order stream): " + \
+        " ".join(f"{t}:{per[t]}" for t in sorted(per))
+    ok = st == 1 and len(found) == 1 and found[0][:3] == ("FLAG", "unfair-lock", "lock.u") and \
+        want_line in found[0][3].splitlines() and \
+        f"ratio max/min {per[1] / min(per.values()):.2f}: thread 1 took {per[1]}" in found[0][3] \
+        and f"longest run: {run} consecutive acquisitions by thread {run_thr}, seq " \
+            f"{run_end + 1 - run}..{run_end}," in found[0][3] and \
+        "waiting proven: the acquisition at seq 340 queued at ts 3000 (wait 1400), before " \
+        "the last 140 of the run" in found[0][3] and \
+        found[0][4] == (trc("unfair"), "lock.u", run_end) and "1 flagged, 0 info" in out
+    res.record("tools:trace-detect-unfair-lock-flagged", ok,
+               f"status {st}: {out[-1500:]} {err[-300:]}; want {want_line!r}, run {run} "
+               f"by {run_thr} ending {run_end}")
+    st2, out2, _, found2 = detect(trc("unfair"), "--fair=20")
+    res.record("tools:trace-detect-fair-option-moves-the-line",
+               st2 == 0 and not found2 and "0 flagged" in out2, f"status {st2}: {out2[-600:]}")
+    st, out, err, found = detect(trc("fair"))
+    res.record("tools:trace-detect-fair-lock-not-flagged",
+               st == 0 and not found and "0 flagged, 0 info" in out,
+               f"status {st}: {out[-800:]} {err[-300:]}")
+
+    # Run queue of cpu 0: threads 5 and 6 spawned, 5 woken (asleep) by 6,
+    # then 6 wakes 7 (not asleep) 1500 times.  lock.a: 5 twice before the
+    # wakeup (ts), 6 twice after; in the control 5 acquires once more at the
+    # end, untimed: after the wakeup because a later timed event precedes it.
+    def runq(extra_lock):
+        rq = [{"cpu": 0, "thr": 1, "type": 0, "arg0": 5, "ts": 100},
+              {"cpu": 0, "thr": 1, "type": 0, "arg0": 6, "ts": 110},
+              {"cpu": 1, "thr": 6, "type": 1, "arg0": 5, "arg1": 6, "ts": 1000}]
+        rq += [{"cpu": 0, "thr": 6, "type": 1, "arg0": 7, "arg1": 6 | 1 << 32,
+                "ts": 2000 + k} for k in range(1500)]
+        lock = lock_events([(0, 5), (0, 5)], ts0=300) + \
+            lock_events([(0, 6), (0, 6)], ts0=5000)
+        if extra_lock:
+            lock.append({"cpu": 0, "thr": 5, "ts": 0})
+        return [("runq.cpu0", "runq", rq), ("lock.a", "mcs", lock)]
+    synth_trace(trc("starve"), 2, runq(False))
+    synth_trace(trc("acted"), 2, runq(True))
+    st, out, err, found = detect(trc("starve"))
+    flags = [f for f in found if f[0] == "FLAG"]
+    info = [f for f in found if f[0] == "INFO"]
+    ok = st == 1 and len(flags) == 1 and flags[0][1:3] == ("starvation", "runq.cpu0") and \
+        "thread 5 on cpu 0: made ready by WAKE at runq.cpu0 seq 2 (by thread 6, ts 1000)" \
+        in flags[0][3] and "other threads on cpu 0 made 1502 events after it" in flags[0][3] \
+        and flags[0][4] == (trc("starve"), "runq.cpu0", 2)
+    res.record("tools:trace-detect-starved-thread-flagged", ok,
+               f"status {st}: {out[-1500:]} {err[-300:]}")
+    res.record("tools:trace-detect-wake-not-asleep-is-info",
+               len(info) == 1 and info[0][1:3] == ("wake-not-asleep", "runq.cpu0") and
+               "thread 6 woke thread 7 1500 times while it was not asleep" in info[0][3] and
+               info[0][4] == (trc("starve"), "runq.cpu0", 3) and "SLEEP(tid)" in out,
+               f"{info} {out[-600:]}")
+    st, out, err, found = detect(trc("acted"))
+    res.record("tools:trace-detect-thread-acting-after-wakeup-not-flagged",
+               st == 0 and [f[1] for f in found] == ["wake-not-asleep"] and
+               "0 flagged, 1 info" in out, f"status {st}: {out[-800:]} {err[-300:]}")
+
+    st, out, err = run_split([tool(build, "trace"), "detect", trc("starve"), "--json"], 60)
+    try:
+        doc = json.loads(out)
+    except ValueError as e:
+        doc = {"error": str(e)}
+    kinds = [(f.get("kind"), f.get("severity"), f.get("object"), f.get("seq"))
+             for f in doc.get("findings", [])]
+    starved = [f for f in doc.get("findings", []) if f.get("kind") == "starvation"]
+    res.record("tools:trace-detect-json", st == 1 and
+               kinds == [("starvation", "flag", "runq.cpu0", 2),
+                         ("wake-not-asleep", "info", "runq.cpu0", 3)] and
+               starved[0]["thread"] == 5 and starved[0]["others_after"] == 1502 and
+               starved[0]["replay"] == f"make replay TRACE={trc('starve')} STOP=runq.cpu0:2"
+               and doc["flagged"] == 1 and doc["info"] == 1 and "SLEEP" in doc["note"],
+               f"status {st}: {out[-1200:]} {err[-300:]}")
+
+    run_cmd([tool(build, "trace"), "record", "--threads", "counter4-mcs", "hw", trc("hw")], 60)
+    st, out, err, found = detect(trc("hw"))
+    res.record("tools:trace-detect-host-recording-clean",
+               st == 0 and not found and "0 flagged, 0 info" in out,
+               f"status {st}: {out[-800:]} {err[-300:]}")
+
+    with open(trc("hw"), "rb") as f:
+        data = f.read()
+    bad = {"truncated": data[:len(data) - 100], "garbage": b"not a trace\n" * 10, "empty": b""}
+    for what, blob in bad.items():
+        with open(trc(what), "wb") as f:
+            f.write(blob)
+        st, out, err = run_split([tool(build, "trace"), "detect", trc(what)])
+        res.record(f"tools:trace-malformed:detect {what}",
+                   st == 1 and trc(what) in err and err.count("\n") == 1 and out == "",
+                   f"status {st}: {out[-200:]} {err[-300:]}")
+    for path, want in ((tmp, "is a directory"), (trc("missing"), "No such file")):
+        st, out, err = run_split([tool(build, "trace"), "detect", path])
+        res.record(f"tools:trace-unreadable:detect {os.path.basename(path)}",
+                   st == 2 and path in err and want in err and len(err.splitlines()) == 1,
+                   f"status {st}: {err[-300:]}")
+
+
+def reorder_before_window(src, dst, obj, thr, cpu):
+    """A copy of src in which every event of obj before its kept window was
+    performed by (cpu, thr), in the order stream (outside the chained hash)."""
+    with open(src, "rb") as f:
+        secs = trace_sections(f.read())
+    rows = objs_rows(secs[1][2])
+    i = [r[0] for r in rows].index(obj)
+    first = rows[i][2]
+    ordr = [s for s in secs if s[0] == b"ORDR" and s[1] == i][0]
+    who = []
+    for k in range(len(ordr[2]) // 7):
+        t, c, n = struct.unpack_from("<IBH", ordr[2], 7 * k)
+        who += [(t, c)] * n
+    who[:first] = [(thr, cpu)] * first
+    runs = []
+    for t, c in who:
+        if runs and runs[-1][:2] == [t, c] and runs[-1][2] < 65535:
+            runs[-1][2] += 1
+        else:
+            runs.append([t, c, 1])
+    ordr[2] = b"".join(struct.pack("<IBH", *r) for r in runs)
+    # the row's order_runs
+    payload, off = bytearray(secs[1][2]), 4
+    for k in range(len(rows)):
+        off += 1 + payload[off]
+        off += 1 + payload[off]
+        slen = struct.unpack_from(ROW, payload, off)[-1]
+        if k == i:
+            struct.pack_into("<Q", payload, off + struct.calcsize("<IQQQQQI"), len(runs))
+        off += struct.calcsize(ROW) + slen
+    secs[1][2] = bytes(payload)
+    with open(dst, "wb") as f:
+        f.write(trace_build(secs))
+
+
 def trace_kernel_recording(res, build, tmp):
     """A kernel run recorded under hw (threads, run queues, channels and their
     locks; kernel-only types load as stand-ins here): stats agrees with decode,
@@ -825,5 +1061,6 @@ def groups(build):
             ("tools:trace-timeline-html", with_tmp(trace_timeline_html, build)),
             ("tools:trace-coverage", with_tmp(trace_coverage, build)),
             ("tools:trace-malformed", with_tmp(trace_new_bad_files, build)),
+            ("tools:trace-detect", with_tmp(trace_detect, build)),
             ("tools:trace-kernel-recording", with_tmp(trace_kernel_recording, build)),
             ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build))]

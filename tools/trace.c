@@ -13,12 +13,15 @@
  *                                   with an SVG timeline (trace_timeline.c)
  *   trace coverage FILE...          interleavings a set of runs covered
  *                                   (trace_coverage.c)
+ *   trace detect FILE [--fair=RATIO] [--json]
+ *                                   unfair locks, starved threads, wakeups
+ *                                   of threads not asleep (trace_detect.c)
  *   trace check FILE                validate; exit 1 with the loader's message
  *   trace record [--threads] SCENARIO ORACLE OUT
  *                                   run a host scenario, save its logs
  *
- * Exit status: 0 fine / same, 1 invalid or empty / different / run failed,
- * 2 usage error or a file that cannot be read or written.
+ * Exit status: 0 fine / same / nothing flagged, 1 invalid or empty /
+ * different / run failed / detect flagged something, 2 usage error or a file that cannot be read or written.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +39,7 @@ static const char synopsis[] =
 	"       trace timeline FILE [--json OUT] [--html OUT] [--clock=auto|ts|seq]\n"
 	"                      [--max-events=N]\n"
 	"       trace coverage FILE...\n"
+	"       trace detect FILE [--fair=RATIO] [--json]\n"
 	"       trace check FILE\n"
 	"       trace record [--threads] SCENARIO ORACLE OUT\n"
 	"       trace alter FILE OBJ:SEQ OUT\n";
@@ -51,13 +55,20 @@ static const char details[] =
 	"           has one.  --max-events=N: the first N (default 200000)\n"
 	"  coverage orderings of object pairs seen across runs of one test, and the share\n"
 	"           of the pair-order space they cover\n"
+	"  detect   bug detectors: a lock whose busiest thread took more than RATIO (whole\n"
+	"           number, default 4) times its least busy one's acquisitions (2+ threads,\n"
+	"           100+ acquisitions); a thread made ready on a run queue that never acted\n"
+	"           again while others on its CPU made 1000+ events; wakeups of threads not\n"
+	"           asleep (info).  Each finding with a make replay ... STOP=OBJ:SEQ; exit 1\n"
+	"           if anything was flagged.  --json: one JSON document\n"
 	"  check    validate; a trace without objects or events is not valid\n"
 	"  record   run a host scenario (explore --list) under ORACLE (hw or script:...,\n"
 	"           --threads: on pthreads) and save its logs with the order stream\n"
 	"  alter    copy FILE with event SEQ of OBJ (before the kept window) given to\n"
 	"           another CPU in the order stream: a replay must stop exactly there\n"
-	"exit status: 0 valid / same; 1 invalid or empty trace / traces differ / the run\n"
-	"             failed; 2 usage error, or a file that cannot be read or written\n";
+	"exit status: 0 valid / same / nothing flagged; 1 invalid or empty trace / traces\n"
+	"             differ / the run failed / detect flagged something; 2 usage error, or\n"
+	"             a file that cannot be read or written\n";
 
 static void *t_alloc(void *ctx, size_t n)
 {
@@ -505,6 +516,7 @@ static const struct cmd {
 	{ "stats", "FILE", 0, 1, cmd_stats, 0 },
 	{ "timeline", 0, 0, 0, 0, cmd_timeline },
 	{ "coverage", 0, 0, 0, 0, cmd_coverage },
+	{ "detect", 0, 0, 0, 0, cmd_detect },
 	{ "check", "FILE", 0, 1, cmd_check, 0 },
 	{ "record", "SCENARIO ORACLE OUT", "--threads", 3, cmd_record, 0 },
 	{ "alter", "FILE OBJ:SEQ OUT", 0, 3, cmd_alter, 0 },

@@ -1,9 +1,9 @@
-# tools/trace.mk - build/host/trace: decode, diff, stats, timeline, coverage,
+# tools/trace.mk - build/host/trace: decode, diff, stats, timeline, coverage, detect,
 # check, record, alter trace files (kern/log/trace*.c; docs/trace-format.md,
 # docs/trace-tools.md).
 
 TRACE_TOOL_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,tools/trace.c tools/trace_stats.c \
-	tools/trace_timeline.c tools/trace_coverage.c)
+	tools/trace_timeline.c tools/trace_coverage.c tools/trace_detect.c)
 
 $(B)/host/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)

@@ -1,7 +1,7 @@
 /*
  * trace_tool.h - what the parts of the host `trace` tool share (tools/trace.c
- * has main and the small commands; trace_stats.c, trace_timeline.c and
- * trace_coverage.c the bigger ones).  docs/trace-tools.md describes them.
+ * has main and the small commands; trace_stats.c, trace_timeline.c,
+ * trace_coverage.c and trace_detect.c the bigger ones).  docs/trace-tools.md describes them.
  */
 #ifndef TOOLS_TRACE_TOOL_H
 #define TOOLS_TRACE_TOOL_H
@@ -66,5 +66,6 @@ void trace_percentiles(uint64_t *v, size_t n, uint64_t out[4]);
 int cmd_stats(const char *const *arg, bool opt);
 int cmd_timeline(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 
 #endif
