@@ -66,6 +66,14 @@
  *       The actor of an event is a thread: the one whose turn it is may be
  *       queued behind the waiter on the same CPU (kernel: sched_yield when
  *       the run queue is not empty and no spinlock is held; host: false).
+ *   void plat_panic_report(void (*fn)(void))
+ *       Have the next plat_panic call fn() after its own message and stack,
+ *       once the other CPUs are stopped, so that fn's report is one block
+ *       (kernel: the CPUs stopped by NMI; default: call fn() at once).
+ *   void plat_cpu_stack(unsigned cpu)
+ *       From such a report: print that CPU's stack (kernel: a backtrace
+ *       from where the NMI stopped it, or the panicking CPU's own; default:
+ *       nothing).
  *   PLAT_STALL_PARKS
  *       How many plat_park() calls a CPU waiting for its turn makes before
  *       it declares the run stalled (default 20000, ~1 ms each on the host;
@@ -119,6 +127,16 @@ static inline uint64_t plat_ticks_hz(void)
 static inline bool plat_in_interrupt(void)
 {
 	return false;
+}
+#endif
+#ifndef PLAT_HAS_PANIC_REPORT
+static inline void plat_panic_report(void (*fn)(void))
+{
+	fn();
+}
+static inline void plat_cpu_stack(unsigned cpu)
+{
+	(void)cpu;
 }
 #endif
 #ifndef PLAT_HAS_YIELD

@@ -75,6 +75,17 @@ static inline bool plat_in_interrupt(void)
 	return thiscpu()->intr_depth > 0;
 }
 
+/* lib/panic.c: the report after the panic's own stack, the others stopped. */
+#define PLAT_HAS_PANIC_REPORT
+static inline void plat_panic_report(void (*fn)(void))
+{
+	panic_set_report(fn);
+}
+static inline void plat_cpu_stack(unsigned cpu)
+{
+	panic_cpu_backtrace(cpu);
+}
+
 #define PLAT_HAS_YIELD
 bool plat_yield(void);
 

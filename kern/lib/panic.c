@@ -98,6 +98,32 @@ void backtrace(uint64_t rip, uint64_t rbp)
 	}
 }
 
+/* The report (panic_set_report) and the stacks it may print: where each CPU
+ * stopped (the NMI's frame) and where the panicking one called panic. */
+static void (*panic_report)(void);
+static struct trapframe *volatile stopped_tf[MAXCPU];
+static uint64_t panic_rip, panic_rbp;
+
+void panic_set_report(void (*fn)(void))
+{
+	panic_report = fn;
+}
+
+void panic_cpu_backtrace(unsigned cpu)
+{
+	if (cpu == panic_cpu) {
+		backtrace(panic_rip, frame_ok(panic_rbp) ? ((uint64_t *)panic_rbp)[0] : 0);
+		return;
+	}
+	struct trapframe *tf = cpu < MAXCPU ? stopped_tf[cpu] : 0;
+	if (!tf) {
+		kprintf_raw("  (cpu %u did not stop for the panic: no stack)\n", cpu);
+		return;
+	}
+	kprintf_raw("  stopped at rip %016lx  rsp %016lx  rbp %016lx\n", tf->rip, tf->rsp, tf->rbp);
+	backtrace(tf->rip, tf->rbp);
+}
+
 void panic(const char *fmt, ...)
 {
 	uint64_t rbp = read_rbp();
@@ -114,6 +140,13 @@ void panic(const char *fmt, ...)
 		    rcr4());
 	/* Start from our caller: panic's own frame says nothing. */
 	backtrace(rip, frame_ok(rbp) ? ((uint64_t *)rbp)[0] : 0);
+	if (panic_report) {
+		void (*fn)(void) = panic_report;
+		panic_report = 0;
+		panic_rip = rip;
+		panic_rbp = rbp;
+		fn();
+	}
 	panic_end();
 }
 
@@ -133,6 +166,8 @@ void panic_nmi(struct trapframe *tf)
 		kprintf("nmi: unexpected NMI on cpu %u at rip %lx, ignored\n", cpuid_self(), tf->rip);
 		return;
 	}
+	if (percpu_ready && cpuid_self() < MAXCPU)
+		stopped_tf[cpuid_self()] = tf;
 	__atomic_fetch_add(&nstopped, 1, __ATOMIC_SEQ_CST);
 	if (percpu_ready)
 		thiscpu()->state = CPU_HALTED;

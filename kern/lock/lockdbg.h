@@ -16,6 +16,7 @@
 #include "plat.h"
 #include "log/log.h"
 #include "lock/lock_type.h"
+#include "lock/deadlock.h"
 
 /*
  * Time stamps.  rdtsc costs as much as the whole uncontended ticket lock
@@ -117,11 +118,16 @@ static inline int32_t lockdbg_holder(const struct lock_debug *d)
  * that blocks waiters (script, replay) the check comes first, so recursion
  * panics by name instead of ending as a deadlock report.
  */
-/* Every LOCK_STALL_SPINS spins a waiter under hw looks at the clock: after
- * LOCK_STALL_SECONDS it reports what it waits for and who holds it, so that
- * a deadlock under hw (where no oracle watches) ends with a report, not a
- * silent hang.  Out of line and cold: waiters only, and rarely. */
+/* Under hw (where no oracle watches), every DEADLOCK_CHECK_SPINS spins a
+ * waiter publishes its wait and looks for a cycle of waiters through it
+ * (deadlock.h): a deadlock is reported when it forms.  Every
+ * LOCK_STALL_SPINS spins it also looks at the clock: after
+ * LOCK_STALL_SECONDS it reports what it waits for and who holds it, so
+ * that what is no cycle of spinning waiters (a holder that never releases,
+ * or sleeps) ends with a report too, not a silent hang.  Out of line and
+ * cold: waiters only, and rarely. */
 #define LOCK_STALL_SPINS (1u << 16)
+_Static_assert(LOCK_STALL_SPINS % DEADLOCK_CHECK_SPINS == 0, "a stall check is a deadlock check");
 #define LOCK_STALL_SECONDS 5
 __attribute__((cold)) void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins);
 
@@ -136,10 +142,21 @@ static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
 			   plat_cpu());
 	/* Only under hw: under script and replay a holder may wait long for
 	 * its turns, and those oracles report stalls themselves. */
-	if (plat_unlikely((spins & (LOCK_STALL_SPINS - 1)) == LOCK_STALL_SPINS - 1) &&
-	    !oracle_cur->before)
-		lockdbg_stall_check(d, spins);
+	if (plat_unlikely((spins & (DEADLOCK_CHECK_SPINS - 1)) == DEADLOCK_CHECK_SPINS - 1) &&
+	    !oracle_cur->before) {
+		deadlock_check(d->log, spins);
+		if ((spins & (LOCK_STALL_SPINS - 1)) == LOCK_STALL_SPINS - 1)
+			lockdbg_stall_check(d, spins);
+	}
 	oracle_wait(d->log);
+}
+
+/* The wait loop ended after `spins` turns, before the waiter records its
+ * acquisition: a wait long enough to have been published is withdrawn. */
+static inline void lockdbg_wait_end(uint32_t spins)
+{
+	if (plat_unlikely(spins >= DEADLOCK_CHECK_SPINS))
+		deadlock_wait_end();
 }
 
 static inline uint32_t lockdbg_sat32(uint64_t v)

@@ -62,6 +62,7 @@ __attribute__((noinline)) static void mcs_wait(struct mcs_lock *l, struct mcs_no
 	uint32_t spins = 0;
 	while (AO_load_acquire(&me->locked) == MCS_WAIT)
 		lockdbg_wait(&l->dbg, spins++);
+	lockdbg_wait_end(spins);
 	struct log_obj *o = l->dbg.log;
 	*mcs_holder_node(o) = (AO_t)me;
 	if (!lockdbg_plain() || !lockdbg_got_plain(o, 0, true, mcs_apply))

@@ -54,6 +54,7 @@ __attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
 	do
 		lockdbg_wait(&l->dbg, spins++);
 	while (AO_load_acquire(owner) != t);
+	lockdbg_wait_end(spins);
 	/* (n, t, -) -> (n, t, me) */
 	if (!lockdbg_plain() || !lockdbg_got_plain(l->dbg.log, t, false, tlock_apply))
 		tlock_got(l, t, queued, true);

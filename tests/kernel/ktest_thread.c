@@ -280,16 +280,22 @@ static struct lock dl_a, dl_b, dl_m;
 static struct cond dl_cv;
 static int dl_arrived;
 
+/* Return once n threads have called it (deadlock_pair, deadlock_ring). */
+static void dl_barrier(int n)
+{
+	lock_acquire(&dl_m);
+	if (++dl_arrived == n)
+		cond_broadcast(&dl_cv);
+	while (dl_arrived < n)
+		cond_wait(&dl_cv, &dl_m);
+	lock_release(&dl_m);
+}
+
 static void dl_thread(void *arg)
 {
 	struct lock *first = arg ? &dl_a : &dl_b, *second = arg ? &dl_b : &dl_a;
 	lock_acquire(first);
-	lock_acquire(&dl_m);
-	if (++dl_arrived == 2)
-		cond_broadcast(&dl_cv);
-	while (dl_arrived < 2)
-		cond_wait(&dl_cv, &dl_m);
-	lock_release(&dl_m);
+	dl_barrier(2);
 	lock_acquire(second); /* never: the other thread holds it and wants ours */
 	lock_release(second);
 	lock_release(first);
@@ -310,6 +316,42 @@ KTEST_DEF(deadlock_pair, 2, 1)
 	thread_join(x);
 	thread_join(y);
 	KT_EXPECT(0); /* not reached: the oracle reports the deadlock */
+}
+
+/*
+ * Test-only deadlock of three (test=deadlock_ring, never part of test=all):
+ * thread i on cpu i takes ring.i, then, once all three hold theirs (the
+ * same barrier as deadlock_pair), ring.(i+1 mod 3).  Under hw the waiters
+ * find the cycle of three (lock/deadlock.h) and the run fails.
+ */
+static struct lock ring_l[3];
+
+static void ring_thread(void *arg)
+{
+	int i = (int)(uintptr_t)arg;
+	lock_acquire(&ring_l[i]);
+	dl_barrier(3);
+	lock_acquire(&ring_l[(i + 1) % 3]); /* never: the next thread holds it */
+	lock_release(&ring_l[(i + 1) % 3]);
+	lock_release(&ring_l[i]);
+}
+
+KTEST_DEF(deadlock_ring, 3, 1)
+{
+	static const char *const names[3] = { "ring.0", "ring.1", "ring.2" };
+	struct thread *t[3];
+	for (int i = 0; i < 3; i++)
+		lock_init(&ring_l[i], i == 1 ? LOCK_MCS : LOCK_TICKET, names[i]);
+	lock_init(&dl_m, LOCK_TICKET, "deadlock.barrier");
+	cond_init(&dl_cv, "deadlock barrier");
+	dl_arrived = 0;
+	for (int i = 0; i < 3; i++)
+		t[i] = thread_spawn("ring", i, ring_thread, (void *)(uintptr_t)i);
+	kprintf("# deadlock_ring: threads %u %u %u take ring.0 ring.1 ring.2, then the next\n",
+		t[0]->id, t[1]->id, t[2]->id);
+	for (int i = 0; i < 3; i++)
+		thread_join(t[i]);
+	KT_EXPECT(0); /* not reached: the deadlock is reported */
 }
 
 /* Test-only stall (test=stall_spin): a thread spins on a plain variable
