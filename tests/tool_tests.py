@@ -990,6 +990,47 @@ def reorder_before_window(src, dst, obj, thr, cpu):
         f.write(trace_build(secs))
 
 
+def trace_detect_kernel(res, build, tmp, trc, objs, name):
+    """detect over a kernel recording: no crash, a summary, JSON that parses;
+    then the lock with the most events before its kept window, all of those
+    given to one thread in the order stream: flagged unfair, with the numbers
+    computed here from decode."""
+    st, out, err = run_split([tool(build, "trace"), "detect", trc], 120)
+    sj, js, ej = run_split([tool(build, "trace"), "detect", trc, "--json"], 120)
+    try:
+        doc = json.loads(js)
+    except ValueError as e:
+        doc = {"error": str(e)}
+    m = re.search(r"^detect: (\d+) flagged, (\d+) info$", out, re.M)
+    res.record(name, st in (0, 1) and m is not None and (st == 1) == (int(m.group(1)) > 0) and
+               sj == st and doc.get("flagged") == int(m.group(1)) and
+               len(doc.get("findings", [])) == int(m.group(1)) + int(m.group(2)),
+               f"status {st}/{sj}: {out[-1500:]} {err[-300:]} {ej[-300:]}")
+    locks = [(o["first"], n) for n, o in objs.items() if o["type"] in ("tlock", "mcs") and
+             o["order"] and len({t for _, _, t in actors(o)}) >= 2]
+    if not locks:
+        res.record(name + "-unfair-copy", False, "no lock with 2+ threads in the recording")
+        return
+    first, lock = max(locks)
+    acts = actors(objs[lock])
+    _, cpu, thr = acts[-1]
+    unfair = os.path.join(tmp, "k-unfair.trc")
+    reorder_before_window(trc, unfair, lock, thr, cpu)
+    per = {}
+    for seq, _, t in acts:
+        t = thr if seq < first else t
+        per[t] = per.get(t, 0) + 1
+    flagged = len(acts) >= 100 and max(per.values()) > 4 * min(per.values())
+    st, out, err = run_split([tool(build, "trace"), "detect", unfair], 120)
+    blocks = {f[2]: f for f in detect_blocks(out) if f[1] == "unfair-lock"}
+    want = f"acquisitions {len(acts)} by {len(per)} threads (whole run, order stream): " + \
+        " ".join(f"{t}:{per[t]}" for t in sorted(per))
+    res.record(name + "-unfair-copy", flagged and st == 1 and lock in blocks and
+               want in blocks[lock][3] and blocks[lock][4][1] == lock,
+               f"{lock}: {first} events before the window given to thread {thr}, want "
+               f"{want!r} (flag {flagged}); status {st}: {out[-1500:]} {err[-300:]}")
+
+
 def trace_kernel_recording(res, build, tmp):
     """A kernel run recorded under hw (threads, run queues, channels and their
     locks; kernel-only types load as stand-ins here): stats agrees with decode,
@@ -1033,6 +1074,7 @@ def trace_kernel_recording(res, build, tmp):
     res.record(name + ":timeline", st == 0 and names == set(objs) and len(marks) == 3 * total
                and len(rows) == ncpus and not unnamed,
                f"status {st}: {len(marks)} events for {total}, {len(rows)} rows, tracks {names}")
+    trace_detect_kernel(res, build, tmp, trc, objs, name + ":detect")
     st, out, err = run_split([tool(build, "trace"), "coverage", trc, trc], 60)
     res.record(name + ":coverage", st == 0 and re.search(r"^coverage: \d+ of \d+ pair outcomes",
                                                          out, re.M) is not None,
