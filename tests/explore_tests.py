@@ -173,8 +173,8 @@ def fake_campaigns(res, build):
         campaign = [c for c in calls if "record=1" not in c]
         recorded = [c for c in calls if "record=1" in c]
         trace = re.search(r"^explore: trace: (\S+) ", out, re.M)
-        replay = re.search(r"^replay:  make B=\S+ replay TRACE=(\S+)$", out, re.M)
-        rerun = re.search(r"^re-run:  make B=\S+ qemu SMP=2 ARGS='test=t "
+        replay = re.search(r"^replay:  make (?:B=\S+ )?replay TRACE=(\S+)$", out, re.M)
+        rerun = re.search(r"^re-run:  make (?:B=\S+ )?qemu SMP=2 ARGS='test=t "
                           r"oracle=script:random:17'$", out, re.M)
         slog = re.search(r"^explore: serial log: (\S+)$", out, re.M)
         ok = st == 1 and m and len(campaign) == 15 and \
@@ -259,7 +259,7 @@ def deadlock_once(res, build, out_dir, last):
     slog = re.search(r"^explore: serial log: (\S+)$", out, re.M)
     tr = re.search(r"^explore: trace: (\S+) \(the schedule run again with record=1 failed the "
                    r"same way, digest ([0-9a-f]+); its log: (\S+)\)$", out, re.M)
-    rp = re.search(r"^replay:  (make B=\S+ replay TRACE=(\S+))$", out, re.M)
+    rp = re.search(r"^replay:  (make (?:B=\S+ )?replay TRACE=(\S+))$", out, re.M)
     rerun = re.search(r"^re-run:  (make .*)$", out, re.M)
     first = open(slog.group(1)).read() if slog else ""
     want = PANIC_SIG.search(first)
@@ -308,7 +308,7 @@ def trace_replay_once(res, build, last):
                   r"\(tests/kernel/ktest_proc.c:\d+: name != 0\)$", out, re.M)
     tr = re.search(r"^explore: trace: (\S+) \(the schedule run again with record=1 failed the "
                    r"same way, digest ([0-9a-f]+); its log: (\S+)\)$", out, re.M)
-    rp = re.search(r"^replay:  (make B=\S+ replay TRACE=(\S+))$", out, re.M)
+    rp = re.search(r"^replay:  (make (?:B=\S+ )?replay TRACE=(\S+))$", out, re.M)
     ok = st != 0 and m and tr and rp and rp.group(2) == tr.group(1) and \
         os.path.getsize(os.path.join(ROOT, tr.group(1))) > 0
     res.record(name, bool(ok), f"status {st}: {out[-900:]}")

@@ -54,10 +54,12 @@ static uint32_t hv_tsc_khz(void)
  * an exit, which also made the measurement read about 1% high. Else the
  * shortest of TSC_CAL_RUNS windows of TSC_CAL_MS on the PIT: a vCPU
  * descheduled inside a window only lengthens it (once, on a loaded host,
- * one 10 ms window read 16 GHz for 2.6).
+ * one 10 ms window read 16 GHz for 2.6; later the shortest of three 5 ms
+ * windows did too, with a dozen QEMUs on two host cores: more, shorter
+ * windows make it likelier that one runs undisturbed).
  */
-#define TSC_CAL_MS 5
-#define TSC_CAL_RUNS 3
+#define TSC_CAL_MS 2
+#define TSC_CAL_RUNS 9
 
 void tsc_calibrate(void)
 {
