@@ -13,7 +13,8 @@ import system_tests
 
 SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
 BENCH = re.compile(r"# (.*): (\d+) exit/resume round trips in (\d+) ms: (\d+) per second")
-GUEST_RUN = re.compile(r"^vmm: (\w+): (\d+) exits .* (\d+) ms$", re.M)
+GUEST_RUN = re.compile(r"^vmm: (\w+): (\d+) exits .* (\d+) k TSC cycles$", re.M)
+TSC = re.compile(r"^tsc: (\d+) kHz", re.M)
 HELLO = {"hello": "real-mode guest: hello", "pm": "protected-mode guest: hello"}
 
 
@@ -42,7 +43,10 @@ def vmm_problems(log, guests):
 
 
 def guest_times(log):
-    return ", ".join(f"{g} {ms} ms ({n} exits)" for g, n, ms in GUEST_RUN.findall(log))
+    """The vmm prints TSC cycles (replayable); ms from the boot's TSC rate."""
+    khz = TSC.search(log)
+    return ", ".join(f"{g} {int(kc) * 1000 // int(khz.group(1)) if khz else '?'} ms ({n} exits)"
+                     for g, n, kc in GUEST_RUN.findall(log))
 
 
 def qemu_vmm(res, build, uargs, guests, cpus_differ=False):

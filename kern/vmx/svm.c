@@ -350,9 +350,17 @@ static int svm_run(struct hvm_vm *vm, struct hvm_exit *ex)
 	F32(vm, C_CLEAN) = 0; /* nothing cached: the VMCB is re-read every time */
 	/* The interrupt window stays asked for until it is turned off: a #VMEXIT
 	 * may write V_IRQ back clear (Bochs ryzen did, after a host interrupt
-	 * exit, and the guest spun with IF=1 and no VINTR exit). */
-	if (F32(vm, C_INTERCEPT1) & I1_VINTR)
-		F64(vm, C_VINTR) |= VINTR_V_IRQ | VINTR_IGN_TPR;
+	 * exit, and the guest spun with IF=1 and no VINTR exit).  Not while the
+	 * guest is in an interrupt shadow: the window is shut there anyway, and
+	 * QEMU TCG then took the VINTR exit between `sti` and `hlt` (entered
+	 * again after a host interrupt exit there), so the injected interrupt
+	 * came before the HLT instead of waking it.  The next entry sets it. */
+	if (F32(vm, C_INTERCEPT1) & I1_VINTR) {
+		if (F64(vm, C_INT_SHADOW) & 1)
+			F64(vm, C_VINTR) &= ~VINTR_V_IRQ;
+		else
+			F64(vm, C_VINTR) |= VINTR_V_IRQ | VINTR_IGN_TPR;
+	}
 	cli();
 	__asm__ volatile("clgi" ::: "memory");
 	sti(); /* GIF=0 holds interrupts until the guest runs (V_INTR_MASKING: then they exit) */
