@@ -441,9 +441,11 @@ def stats_expected(ncpus, objs):
         per_cpu = {}
         for _, c, _ in acts:
             per_cpu[c] = per_cpu.get(c, 0) + 1
-        locks[name] = {"acq": o["count"], "timed": len(timed), "per_cpu": per_cpu,
+        locks[name] = {"acq": o["count"], "timed": len(timed),
                        "waited": waited if timed else None,
                        "share": round(100.0 * waited / len(timed), 1) if timed else None}
+        if per_cpu:  # a lock nobody took (lock.vmpages without a VM) has no per-CPU line
+            locks[name]["per_cpu"] = per_cpu
         if timed:
             locks[name].update(wait=pcts([e["wait"] for e in timed]), wait_n=len(timed))
         if holds:
