@@ -124,6 +124,7 @@ static void proc_entry(void *arg)
 {
 	struct proc *p = arg;
 	struct thread *t = sched_current();
+	p->thread = t; /* before any system call reads it (the spawner sets it too, later) */
 	t->container = p->container;
 	cli();
 	t->proc = p;
