@@ -180,8 +180,19 @@ def replay_stop(res, build, trace):
     name = "threads:replay-gdb-stop"
     gst, out = system_tests.under_gdb(build, 4, f"{base} stop=chan.102:5", ["-initrd", trace],
                                       ["kstop", "continue",
-                                       "printf \"STOPPED %s seq %lu\\n\", o->name, seq", "bt"])
-    ok = gst == 0 and "STOPPED chan.102 seq 5" in out and "chan_" in out
+                                       "printf \"STOPPED %s seq %lu\\n\", o->name, seq", "bt",
+                                       "kevent", "klog chan.102 3", "kthreads"])
+    # kevent: the recording's and the appended event 5 have the same CPU and thread; klog:
+    # the object's last events end at seq 5; kthreads: the IPC threads, switched-out ones
+    # with their stacks (through schedule).
+    rec = re.search(r"^  recorded: seq 5: .*?cpu (\d+) thread (\d+)", out, re.M)
+    app = re.search(r"^  appended: seq 5: cpu (\d+) thread (\d+)", out, re.M)
+    ok = gst == 0 and "STOPPED chan.102 seq 5" in out and "chan_" in out and \
+        rec and app and rec.groups() == app.groups() and \
+        re.search(r"^chan.102: type chan, id \d+, 6 events", out, re.M) and \
+        re.search(r"^  seq 5: cpu \d+ thread \d+ \w+\(", out, re.M) and \
+        re.search(r"^thread \d+ ipc\.\S+ cpu \d+ \w+", out, re.M) and \
+        re.search(r"^    #0 0x[0-9a-f]+ schedule$", out, re.M)
     res.record(name, ok, "" if ok else f"gdb status {gst}; output: {res.keep_log(name, out)}")
 
 

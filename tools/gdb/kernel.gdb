@@ -6,6 +6,11 @@
 #   kcpu             this vCPU's per-CPU data (struct cpu at its GS base); also sets $cpu
 #   kcpus            one line per CPU: id, APIC id, state, ticks, interrupts
 #   kbt              backtrace of every CPU
+#   kthreads         every thread, with the kernel stack of each one not on a CPU
+#   klog NAME [N]    an object's log: events, hash, replayed state, last N events
+#   klogs            every registered object
+#   kstop / kevent   stop at a replay's stop=OBJ:SEQ event; show that event and
+#                    what the recording kept of it (tools/gdb/kernel.py)
 #
 # After every stop, $cpu points at the stopped CPU's struct cpu, so
 # `p $cpu->id` or `p *$cpu` work directly. QEMU shows one gdb thread per vCPU,
@@ -19,6 +24,8 @@ set print pretty on
 # The ELF is 64-bit, but the boot code starts in 32-bit mode: without this an
 # i386 guess gives "Remote 'g' packet reply is too long".
 set architecture i386:x86-64
+# klog, klogs, kthreads, kevent: Python, they read the kernel's tables.
+source tools/gdb/kernel.py
 
 define kattach
   if $argc == 1
