@@ -5,7 +5,7 @@ shell session replayed, and the IPC stress between processes at SMP 8.
 import os
 import re
 
-from harness import PASS_STATUS, qemu_cmd, qemu_run
+from harness import PASS_STATUS, qemu_cmd, qemu_run, run_cmd
 
 SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
 DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "syscalls.md")
@@ -123,6 +123,26 @@ def session_replay(res, build, smp=4):
                f"serial log: {res.keep_log(name, log + '=====' + rlog)}")
 
 
+def trace_on_demand(res, build):
+    """The shell's `trace` (a monitor command) writes the recording so far, once per run;
+    the file is a trace the tools accept; without record=1 it says the run does not record."""
+    name = "user:trace-on-demand"
+    trace = os.path.join(res.logdir, "on-demand.trace")
+    if os.path.exists(trace):
+        os.remove(trace)
+    st, log, _ = qemu_run(qemu_cmd(kernel(build), smp=2, args="record=1",
+                                   extra=["-serial", f"file:{trace}"]), 60,
+                          feed=("$ ", "hello x\rtrace\rtrace\rquit\r"))
+    cst, cout = run_cmd([os.path.join(build, "host", "trace"), "check", trace], 60)
+    st2, log2, _ = qemu_run(qemu_cmd(kernel(build), smp=1, args=""), 60,
+                            feed=("$ ", "trace\rquit\r"))
+    ok = st == PASS_STATUS and log.count("trace: saved") == 1 and \
+        "trace: already written" in log and cst == 0 and \
+        st2 == PASS_STATUS and "trace: this run does not record" in log2
+    res.record(name, ok, f"status {st}/{st2}, trace check {cst}: {cout[-200:]}; "
+               f"serial log: {res.keep_log(name, log + log2)}")
+
+
 def stress_smp8(res, build):
     """Processes on 8 CPUs exchange checksummed messages: none lost, duplicated or corrupted."""
     name = "user:ipc-stress:smp8"
@@ -141,4 +161,5 @@ def groups(build):
         ("user:hw-and-script:smp4", lambda res: same_under_oracles(res, build, 4)),
         ("user:session-replay:smp4", lambda res: session_replay(res, build)),
         ("user:ipc-stress:smp8", lambda res: stress_smp8(res, build)),
+        ("user:trace-on-demand", lambda res: trace_on_demand(res, build)),
     ]

@@ -115,6 +115,21 @@ static void stop_arg(void)
  * a user wants to replay.  (The other CPUs are stopped wherever they were:
  * one of them holding the allocator's lock would stop this too, reported as
  * a panic in the hook.) */
+bool kargs_save_trace_now(void)
+{
+	char buf[64];
+	if (!karg("record")) {
+		kprintf("trace: this run does not record (boot with record=1)\n");
+		return false;
+	}
+	if (ktrace_saved()) {
+		kprintf("trace: already written: COM2 holds one trace per run\n");
+		return false;
+	}
+	oracle_format(&boot_oracle, buf, sizeof buf);
+	return ktrace_save(buf);
+}
+
 static void record_at_panic(void)
 {
 	char buf[64];

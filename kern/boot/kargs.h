@@ -15,6 +15,9 @@ bool karg_size(const char *key, unsigned long dflt, unsigned long min, unsigned 
 void kargs_run(void);
 /* End of a run: write a whole-run recording, finish a whole-run replay;
  * false if the recording could not be written. */
-bool kargs_finish(bool session); /* crash=..., test=... */
+bool kargs_finish(bool session);
+/* Write the recording so far now (monitor `trace`): once per run; false if the
+ * run does not record, already wrote it, or the write failed. */
+bool kargs_save_trace_now(void); /* crash=..., test=... */
 
 #endif

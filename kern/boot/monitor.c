@@ -83,6 +83,12 @@ static void cmd_procs(const char *arg)
 	proc_list();
 }
 
+/* The recording so far, written now (a replay of it ends where it ends). */
+static void cmd_trace(const char *arg)
+{
+	kargs_save_trace_now();
+}
+
 static void cmd_syscalls(const char *arg)
 {
 	syscall_table_print();
@@ -145,6 +151,7 @@ static const struct {
 	  cmd_procs },
 	{ "run", "run PROG [ARGS]: run a user program and wait for it", cmd_run },
 	{ "syscalls", "the system-call table: number, name, errors", cmd_syscalls },
+	{ "trace", "write the recording so far to COM2 now (record=1; once per run)", cmd_trace },
 	{ "quit", "leave QEMU", cmd_quit },
 };
 
