@@ -619,6 +619,47 @@ static void check_channels(int me)
 	       R_EQ, 2);
 }
 
+/*
+ * Found in review, each checked here:
+ * - a one-shot receiver (recv, then exit) must not turn a delivered send
+ *   into an error: the send returns the words copied;
+ * - recv into a read-only page (our own text) is E_INVAL_ADDR and the
+ *   message is still there for the next recv;
+ * - a process whose children are stuck (one sending to a sibling that never
+ *   receives) still exits: its children are all killed before it waits.
+ */
+static void check_review_fixes(int me)
+{
+	static uint32_t w = 0x5a5a5a5a;
+	char args[48];
+	struct sysret r;
+	int pid;
+
+	snprintf(args, sizeof(args), "recv1");
+	r = usyscall(SYS_spawn, me, HELLO_QUOTA, (long)args, sys_getcpu(), 0, 0);
+	if (expect("spawn(conform, \"recv1\")", r, E_SUCC, R_PID, 0)) {
+		pid = (int)r.val;
+		expect("send(one-shot receiver, 1 word): delivered",
+		       usyscall(SYS_send, pid, (long)&w, 1, 0, 0, 0), E_SUCC, R_EQ, 1);
+		expect("wait(one-shot receiver): the word it got",
+		       usyscall(SYS_wait, pid, 0, 0, 0, 0, 0), E_SUCC, R_EQ, 0x5a);
+	}
+	r = usyscall(SYS_spawn, me, HELLO_QUOTA, (long)"recvro", (sys_getcpu() + 1) % ncpu, 0, 0);
+	if (expect("spawn(conform, \"recvro\")", r, E_SUCC, R_PID, 0)) {
+		pid = (int)r.val;
+		expect("send(receiver into its text first): delivered once",
+		       usyscall(SYS_send, pid, (long)&w, 1, 0, 0, 0), E_SUCC, R_EQ, 1);
+		expect("wait(receiver into its text first)", usyscall(SYS_wait, pid, 0, 0, 0, 0, 0),
+		       E_SUCC, R_EQ, 0x5a);
+	}
+	r = usyscall(SYS_spawn, me, 4 * HELLO_QUOTA, (long)"stuckkids", sys_getcpu(), 0, 0);
+	if (expect("spawn(conform, \"stuckkids\")", r, E_SUCC, R_PID, 0)) {
+		pid = (int)r.val;
+		expect("wait(a parent whose children are stuck): it exits",
+		       usyscall(SYS_wait, pid, 0, 0, 0, 0, 0), E_SUCC, R_EQ, 0);
+	}
+}
+
 /* The children's roles. */
 static int role(int argc, char **argv)
 {
@@ -631,6 +672,36 @@ static int role(int argc, char **argv)
 	if (strcmp(argv[1], "spin") == 0)
 		for (;;)
 			__asm__ volatile("pause");
+	if (strcmp(argv[1], "recv1") == 0) { /* one message, then gone at once */
+		if (sys_recv(sys_getpid(), words, 1, &n) != E_SUCC || n != 1)
+			return 100;
+		return (int)(words[0] & 0xff);
+	}
+	if (strcmp(argv[1], "recvro") == 0) { /* our text is read-only: refused, not lost */
+		if (sys_recv(sys_getpid(), (void *)(uintptr_t)main, 1, &n) != E_INVAL_ADDR)
+			return 101;
+		if (sys_recv(sys_getpid(), words, 1, &n) != E_SUCC || n != 1)
+			return 102;
+		return (int)(words[0] & 0xff);
+	}
+	if (strcmp(argv[1], "stuckkids") == 0) {
+		/* Child B spins and never receives; child A sends to B; then we
+		 * exit with both alive: both must be killed, A while asleep. */
+		int a = 0, b = 0;
+		char line[32];
+		if (sys_spawn(prog_find("conform"), HELLO_QUOTA, "spin", sys_getcpu(), &b) != E_SUCC)
+			return 103;
+		snprintf(line, sizeof(line), "sendto %d", b);
+		if (sys_spawn(prog_find("conform"), HELLO_QUOTA, line, sys_getcpu(), &a) != E_SUCC)
+			return 104;
+		sys_yield(); /* A runs and blocks in its send */
+		return 0;
+	}
+	if (strcmp(argv[1], "sendto") == 0 && argc == 3 && parse_long(argv[2], &v)) {
+		uint32_t x = 1;
+		sys_send((int)v, &x, 1, &n);
+		return 0;
+	}
 	if (strcmp(argv[1], "echo") == 0 && argc == 3 && parse_long(argv[2], &v)) {
 		/* Exit status: the words our echo delivered (the parent takes 2 of 4), or 100+. */
 		if (sys_recv(sys_getpid(), words, CHAN_WORDS_MAX, &n) != E_SUCC || n != 4)
@@ -640,6 +711,8 @@ static int role(int argc, char **argv)
 	printf("conform: unknown role '%s'\n", argv[1]);
 	return 1;
 }
+
+int main(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -677,6 +750,7 @@ int main(int argc, char **argv)
 	if (me >= 0) {
 		check_children(me);
 		check_channels(me);
+		check_review_fixes(me);
 	} else {
 		expect("prog_find(conform)", (struct sysret){ E_INVAL_ID, 0 }, E_SUCC, R_ANY, 0);
 	}

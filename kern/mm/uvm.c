@@ -127,6 +127,12 @@ uint64_t uvm_page(struct uvm *vm, uint64_t va, bool reserve)
 	return pte ? *pte & PTE_ADDR : 0;
 }
 
+bool uvm_writable(struct uvm *vm, uint64_t va)
+{
+	uint64_t *pte = pte_get(vm, va, true, PTE_UPERM | PTE_NX);
+	return pte && (*pte & PTE_W);
+}
+
 bool uvm_load_page(struct uvm *vm, uint64_t va)
 {
 	return pte_get(vm, va, true, PTE_P | PTE_U | PTE_NX) != 0;

@@ -40,6 +40,8 @@ void uvm_destroy(struct uvm *vm);
  * in range and missing; 0 if va is outside [USER_LO, USER_HI) or the quota
  * is exhausted.  `write`: the page must be writable (every user page is). */
 uint64_t uvm_page(struct uvm *vm, uint64_t va, bool reserve);
+/* The page holding va, reserved if missing, may be written by the program. */
+bool uvm_writable(struct uvm *vm, uint64_t va);
 /* Program loading: reserve a page read-only and not executable, then
  * grant what the segments on it need (a page two segments share gets both). */
 bool uvm_load_page(struct uvm *vm, uint64_t va);

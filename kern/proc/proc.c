@@ -265,11 +265,16 @@ void proc_exit(int status)
 	sti();
 	p->status = status;
 	chan_close((uint32_t)p->pid); /* senders to it fail from now on */
-	/* Children never outlive their parent: each has a waiter. */
+	/* Children never outlive their parent: each has a waiter.  Kill them
+	 * all first, then wait: a child asleep sending to a sibling wakes only
+	 * when that sibling's channel closes (its kill), so killing and
+	 * waiting one by one could wait forever. */
+	for (int i = 1; i < PROC_MAX; i++)
+		if (is_child(&procs[i], p->pid))
+			kill_one(&procs[i]);
 	for (int i = 1; i < PROC_MAX; i++)
 		if (is_child(&procs[i], p->pid)) {
 			int st;
-			kill_one(&procs[i]);
 			proc_wait(i, &st);
 		}
 	hvm_proc_release(p->pid); /* its VM, if it ran one */
@@ -318,6 +323,10 @@ void proc_fault(struct trapframe *tf)
 {
 	struct proc *p = proc_self();
 	sti();
+	/* A kernel entry that may touch shared objects (the clock for rdtsc, the
+	 * container for a page): a preemption point like a system call, so a
+	 * recorded tick preemption is replayed before these events, not after. */
+	sched_preempt_point();
 	uint64_t addr = tf->rip;
 	const char *what = trap_name(tf->trapno);
 	if (tf->trapno == T_GPFLT && emulate_rdtsc(p, tf)) {

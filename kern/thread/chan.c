@@ -174,6 +174,13 @@ int chan_open(uint32_t id)
 		return r;
 	}
 	const struct chan_state *s = big_acquire(&c->big);
+	/* A message its old owner took just before it went still awaits its
+	 * sender's ACK (the sender was woken by the CLOSE): let it finish. */
+	while (s->closed && s->phase != CH_IDLE) {
+		big_unlock(&c->big);
+		sched_yield();
+		s = big_acquire(&c->big);
+	}
 	int r = s->closed ? 0 : -E_INVAL_CHID;
 	if (s->closed) {
 		c->owner = 0;

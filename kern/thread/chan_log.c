@@ -48,14 +48,20 @@ static const char *chan_apply(void *state, const struct log_event *ev)
 		s->sender = 0;
 		return 0;
 	case CH_CLOSE:
-		/* A message still in the slot is dropped: its sender gets an error. */
+		/* A message nobody took is dropped (its sender gets an error); one
+		 * the receiver copied (DONE) stays for its sender to ACK: it was
+		 * delivered. */
 		s->closed = 1;
-		s->phase = CH_IDLE;
-		s->sender = 0;
+		if (s->phase == CH_FULL) {
+			s->phase = CH_IDLE;
+			s->sender = 0;
+		}
 		return 0;
 	case CH_OPEN:
 		if (!s->closed)
 			return "OPEN of a channel that is open";
+		if (s->phase != CH_IDLE)
+			return "OPEN while a delivered message awaits its ACK";
 		s->closed = 0;
 		s->opens++;
 		return 0;

@@ -149,7 +149,7 @@ static int sys_recv(struct proc *p, const uint64_t *a, uint64_t *ret)
 	if (!uvm_range_ok(a[1], n * 4))
 		return E_INVAL_ADDR;
 	for (uint64_t va = a[1] & ~0xfffull; va < a[1] + n * 4; va += 4096)
-		if (!uvm_page(&p->vm, va, true))
+		if (!uvm_writable(&p->vm, va))
 			return E_INVAL_ADDR;
 	int r = chan_recv((uint32_t)p->pid, p->msg, (uint32_t)n);
 	if (r < 0)
