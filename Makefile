@@ -86,7 +86,8 @@ explore: deps
 	@$(MAKE) --no-print-directory $(KERNEL)
 	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/explore.py --build=$(B) --test="$(TEST)" \
 		--runs="$(RUNS)" --smp="$(SMP)" --shard="$(SHARD)" --jobs="$(JOBS)" --depth="$(DEPTH)" \
-		--seed0="$(SEED0)" --args="$(ARGS)" --timeout="$(TIMEOUT)" --shrink="$(SHRINK)"
+		--seed0="$(SEED0)" --args="$(ARGS)" --timeout="$(TIMEOUT)" --shrink="$(SHRINK)" \
+		--from="$(FROM)" --k="$(K)"
 
 qemu: deps
 	@$(MAKE) --no-print-directory $(KERNEL)

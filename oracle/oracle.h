@@ -110,6 +110,11 @@ void oracle_start_base(const struct oracle_spec *spec, unsigned ncpus);
 void oracle_replay_set_stop(const char *name, uint64_t seq);
 void replay_stop(const struct log_obj *o, uint64_t seq, int before);
 
+/* Replay only the first k ordered operations, then let the run go on as
+ * under hw; released: it has let go. */
+void oracle_replay_set_until(uint64_t k);
+bool oracle_replay_released(void);
+
 /* PCT needs the expected number of steps; explore measures and sets it. */
 void oracle_script_set_horizon(uint64_t steps);
 /* Steps (granted event points) of the current script run. */

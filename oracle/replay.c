@@ -32,6 +32,7 @@ struct rp_obj {
 	 * CPUs waiting on other cores never see a half-advanced cursor. */
 	volatile AO_t expect;
 	struct log_order_cursor chk; /* next appended event expected */
+	uint32_t owner;              /* thread whose gated turn is open (replay_until) */
 };
 
 #define EXPECT_VALID (1ull << 63)
@@ -40,6 +41,43 @@ static void publish(struct rp_obj *r)
 {
 	const struct log_order_run *run = log_order_peek(&r->gate);
 	AO_store_release(&r->expect, run ? EXPECT_VALID | (AO_t)run->thread << 8 | run->cpu : 0);
+}
+
+/*
+ * replay_until=K: the first K ordered operations of the run follow the
+ * recording, then the replay lets go and the run goes on as under hw (real
+ * races from a recorded state: make explore FROM=TRACE K=n).  Per object,
+ * `owner` marks the thread whose gated turn is open, so that after()
+ * advances the gate only for operations before() gated.
+ */
+static struct {
+	uint64_t limit; /* 0: replay the whole run */
+	volatile AO_t granted;
+	volatile int released;
+} until;
+
+void oracle_replay_set_until(uint64_t k)
+{
+	until.limit = k;
+}
+
+bool oracle_replay_released(void)
+{
+	return until.released;
+}
+
+static bool let_go(void)
+{
+	if (plat_likely(!until.limit))
+		return false;
+	if (until.released)
+		return true;
+	if (AO_load(&until.granted) < until.limit)
+		return false;
+	if (!__atomic_exchange_n(&until.released, 1, __ATOMIC_SEQ_CST))
+		plat_printf("replay: let go after %lu ordered operations: the run goes on freely\n",
+			    (unsigned long)until.limit);
+	return true;
 }
 
 /* stop=OBJ:SEQ: the event a user wants to stop at (replay-gdb). */
@@ -196,7 +234,7 @@ static void report_end(struct log_obj *o) __attribute__((noreturn));
 
 static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum oracle_op op)
 {
-	if (op != ORACLE_ORDERED)
+	if (op != ORACLE_ORDERED || let_go())
 		return;
 	struct rp_obj *r = resolve(o, o->count);
 	unsigned spins = 0, parks = 0, yields = 0;
@@ -207,6 +245,8 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 			stop_check(o, r->gate_seq, 1);
 			break;
 		}
+		if (let_go())
+			return; /* released while waiting (replay_until) */
 		if (!x) {
 			rp.waiting_obj[cpu] = o;
 			rp.waiting_thread[cpu] = thread;
@@ -233,6 +273,10 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 		}
 	}
 	rp.waiting_obj[cpu] = 0;
+	if (until.limit) {
+		r->owner = thread;
+		AO_fetch_and_add1(&until.granted);
+	}
 }
 
 /* Spinning for a lock: its holder may be a thread of this CPU that yielded
@@ -245,7 +289,7 @@ static void replay_wait(struct log_obj *o, unsigned cpu)
 	const struct rp_obj *r = o->oracle_data;
 	rp.waiting_obj[cpu] = o;
 	rp.waiting_thread[cpu] = plat_thread();
-	if (r && o->count == r->ref->count && r->ref->count > 0)
+	if (r && o->count == r->ref->count && r->ref->count > 0 && !let_go())
 		report_end(o);
 	if (!plat_yield())
 		plat_relax();
@@ -256,6 +300,11 @@ static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 	if (op != ORACLE_ORDERED)
 		return;
 	struct rp_obj *r = o->oracle_data; /* resolved by before() */
+	if (until.limit) {
+		if (!r || r->owner != plat_thread())
+			return; /* not gated (released): no turn to pass on */
+		r->owner = 0;
+	}
 	log_order_next(&r->gate);
 	r->gate_seq++;
 	publish(r);
@@ -267,6 +316,8 @@ static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 static void replay_appended(struct log_obj *o, const struct log_event *e)
 {
 	stop_check(o, e->seq, 0);
+	if (until.released)
+		return; /* the run has left the recording on purpose */
 	struct rp_obj *r = resolve(o, e->seq);
 	const struct log_objrec *ref = r->ref;
 	const struct log_order_run *run = log_order_peek(&r->chk);
@@ -289,6 +340,18 @@ static void replay_appended(struct log_obj *o, const struct log_event *e)
 
 static void replay_finish(void)
 {
+	if (until.limit) {
+		if (!until.released)
+			plat_panic(
+				"replay: replay_until=%lu: the run ended after %lu ordered "
+				"operations, before letting go",
+				(unsigned long)until.limit, (unsigned long)AO_load(&until.granted));
+		plat_printf(
+			"replay: followed the recording for %lu ordered operations, then ran "
+			"freely\n",
+			(unsigned long)until.limit);
+		return;
+	}
 	if (stop.set)
 		plat_panic(
 			"replay: stop=%s:%lu was never reached (no such object, or it has "
@@ -346,7 +409,7 @@ static void replay_stalled(void)
  * (preempt events are not recorded yet, so never). */
 static enum oracle_preempt replay_preempt(unsigned cpu, uint32_t thread, uint64_t kentry)
 {
-	return ORACLE_PREEMPT_NO;
+	return until.released ? ORACLE_PREEMPT_TIMER : ORACLE_PREEMPT_NO;
 }
 
 const struct oracle_ops oracle_replay_ops = {

@@ -172,6 +172,22 @@ def replay_stop(res, build, trace):
         ok = st == PASS_STATUS and want is not None and got == want
         res.record(name, ok, f"status {st}, stopped by {got}, recorded {want}; "
                    f"serial log: {res.keep_log(name, log)}")
+    # replay_until=K: the recording's first K ordered operations, then free (hw): the run
+    # passes and says where it let go; a K the run never reaches fails it. make explore
+    # FROM=TRACE K=n runs such branches (it refuses FROM without a file, K without FROM).
+    name = "threads:replay-until"
+    st, log, _ = qemu_run(qemu_cmd(kernel, smp=4, args=f"{base} replay_until=500",
+                                   extra=["-initrd", trace]), 120)
+    st2, log2, _ = qemu_run(qemu_cmd(kernel, smp=4, args=f"{base} replay_until=100000000",
+                                     extra=["-initrd", trace]), 120)
+    tool = ["python3", "tools/explore.py", "--build", build, "--test", "ipc_stress", "--runs", "1"]
+    st3, _ = run_cmd(tool + ["--from", "/nonexistent.trace", "--k", "5"], 30)
+    st4, _ = run_cmd(tool + ["--k", "5"], 30)
+    ok = st == PASS_STATUS and "replay: let go after 500 ordered operations" in log and \
+        "then ran freely" in log and st2 == FAIL_STATUS and "before letting go" in log2 and \
+        st3 == 2 and st4 == 2
+    res.record(name, ok, f"status {st}/{st2}, explore usage {st3}/{st4}; "
+               f"serial log: {res.keep_log(name, log + log2)}")
     name = "threads:replay-stop-never-reached"
     st, log, _ = qemu_run(qemu_cmd(kernel, smp=4, args=f"{base} stop=chan.101:99999",
                                    extra=["-initrd", trace]), 120)

@@ -45,16 +45,20 @@ SKIP = re.compile(r"^ok \d+ (\S+) # SKIP (.*)$", re.M)
 
 USAGE = """\
 usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEED0=s]
-                    [ARGS="k=v ..."] [TIMEOUT=secs] [SHRINK=ORACLE]
+                    [ARGS="k=v ..."] [TIMEOUT=secs] [SHRINK=ORACLE] [FROM=TRACE K=n]
    or: tools/explore.py --build B --test NAME --runs N [--smp n] [--shard i/n] [--jobs k]
                         [--depth d] [--seed0 s] [--args "k=v ..."] [--timeout secs]
                         [--out DIR] [--list-seeds] [--shrink ORACLE] [--budget runs]
+                        [--from TRACE --k n]
   TEST   an in-kernel test (`make qemu`, then the monitor's `test` command lists them)
   RUNS   number of schedules, 1 or more; run k uses seed SEED0+k (default SEED0=0):
          script:pct:DEPTH:SEED for even seeds (default DEPTH=3), script:random:SEED for odd
   SHARD  i/n, 1 <= i <= n: only the i-th of n disjoint slices of the RUNS runs
   JOBS   QEMU instances at once (default: the number of host cores)
-  SHRINK a failing script:pct:D:S or script:list:... schedule to make smaller"""
+  SHRINK a failing script:pct:D:S or script:list:... schedule to make smaller
+  FROM   a recorded trace: each run replays its first K ordered operations, then runs
+         freely under hw (the neighbourhood of a real-hardware recording); ARGS must
+         repeat the recording's command line (without oracle=/record=)"""
 
 
 class Usage(Exception):
@@ -83,7 +87,7 @@ def posint(name, v, lo, hi=None, default=None):
 def parse_args(argv):
     opts = {"build": "build", "test": "", "runs": "", "smp": "", "shard": "", "jobs": "",
             "depth": "", "seed0": "", "args": "", "timeout": "", "out": "", "shrink": "",
-            "list-seeds": False, "budget": ""}
+            "list-seeds": False, "budget": "", "from": "", "k": ""}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -138,10 +142,28 @@ def parse_args(argv):
     else:
         o["shard"] = (1, 1)
     o["out"] = opts["out"] or os.path.join(o["build"], "explore")
+    # FROM=TRACE K=n: every run replays the recording's first n ordered operations, then
+    # runs freely (the kernel's replay_until): the neighbourhood of a recorded run.
+    o["from"] = opts["from"].strip()
+    o["k"] = 0
+    if o["from"]:
+        if not os.path.isfile(o["from"]):
+            raise Usage(f"FROM={o['from']}: no such trace file")
+        o["k"] = posint("K", opts["k"], 1)
+        o["args"] = (o["args"] + f" replay_until={o['k']}").strip()
+        if o["shrink"]:
+            raise Usage("SHRINK works on script schedules, not on FROM= runs")
+    elif opts["k"].strip():
+        raise Usage("K= needs FROM=TRACE (the recording whose first K operations to replay)")
     return o
 
 
+FROM_K = {}   # set by main: {"k": n} when runs branch from a recording (FROM=)
+
+
 def oracle_for(seed, depth):
+    if FROM_K:
+        return "replay"   # with replay_until=K in ARGS (parse_args)
     return f"script:pct:{depth}:{seed}" if seed % 2 == 0 else f"script:random:{seed}"
 
 
@@ -175,6 +197,8 @@ class Runner:
                "-monitor", "none"]
         if trace:
             cmd += ["-serial", f"file:{trace}"]   # COM2: where record=1 writes the trace
+        if self.o["from"]:
+            cmd += ["-initrd", self.o["from"]]    # the recording the runs branch from
         return cmd + ["-kernel", self.kernel, "-append", cmdline]
 
     def run(self, oracle, record=False, trace=None):
@@ -349,9 +373,11 @@ def campaign(o):
     if not os.path.exists(os.path.join(o["build"], "kernel.elf")):
         raise Usage(f"no kernel {o['build']}/kernel.elf (make B={o['build']} first)")
     jobs = min(o["jobs"], len(seeds))
+    how = (f"from {o['from']}: its first {o['k']} ordered operations, then free (hw)"
+           if o["from"] else f"pct depth {o['depth']} on even seeds, random on odd")
     print(f"explore: test={o['test']}{' ' + o['args'] if o['args'] else ''}, {len(seeds)} "
-          f"runs{shard}, seeds {seeds[0]}..{seeds[-1]} (pct depth {o['depth']} on even seeds, "
-          f"random on odd), SMP={o['smp']}, {jobs} at once", flush=True)
+          f"runs{shard}, seeds {seeds[0]}..{seeds[-1]} ({how}), SMP={o['smp']}, "
+          f"{jobs} at once", flush=True)
     runner = Runner(o)
     prog = Progress(len(seeds))
     results = {}   # seed -> (kind, why, log)
@@ -494,6 +520,8 @@ def shrink(o):
 def main(argv):
     try:
         o = parse_args(argv)
+        if o["from"]:
+            FROM_K["k"] = o["k"]
         return shrink(o) if o["shrink"] else campaign(o)
     except Usage as e:
         usage_error(str(e))

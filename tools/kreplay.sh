@@ -79,7 +79,7 @@ replay)
 	elif [ "$smp" != "$tcpus" ]; then echo "*** replay: warning: SMP=$smp, but the trace was recorded on $tcpus cpus" >&2
 	fi
 	# The recorded command line without its oracle and record keys.
-	rec=$(for w in $tline; do case $w in oracle=* | record=*) ;; *) printf '%s ' "$w" ;; esac; done)
+	rec=$(for w in $tline; do case $w in oracle=* | record=* | replay_until=* | stop=*) ;; *) printf '%s ' "$w" ;; esac; done)
 	if [ -n "${args// /}" ]; then
 		echo "*** replay: warning: ARGS '$args' replace the recorded command line '$rec'" >&2
 		rec=$args

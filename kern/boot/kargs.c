@@ -31,6 +31,9 @@ static const struct cmdline_key known[] = {
 	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
+	{ "replay_until",
+	  "K: under oracle=replay, follow the recording for K ordered operations, then run as under "
+	  "hw (make explore FROM=)" },
 	{ "stop",
 	  "OBJ:SEQ: under oracle=replay, call replay_stop() at that event (make replay-gdb STOP=)" },
 	{ "session", "1: an interactive session (make record: the shell until quit, input included)" },
@@ -152,6 +155,13 @@ static void oracle_boot(void)
 		cons_replay_load(ref);    /* input from the recording, not the UART */
 		uclock_replay_load(ref);  /* time handed to user code, too */
 		stop_arg();
+		if (karg("replay_until")) {
+			unsigned long k;
+			if (!karg_size("replay_until", 0, 1, ~0ul >> 1, &k))
+				panic("replay: replay_until wants a number of ordered operations");
+			oracle_replay_set_until(k);
+			kprintf("replay: the first %lu ordered operations follow the recording\n", k);
+		}
 		oracle_start(&boot_oracle, (unsigned)ncpu_online, ref);
 		whole_replay = true;
 		return;
@@ -258,7 +268,8 @@ bool kargs_finish(bool session)
 	}
 	if (whole_replay) {
 		oracle_finish();
-		kprintf("replay: every object reached its recorded end\n");
+		if (!oracle_replay_released())
+			kprintf("replay: every object reached its recorded end\n");
 	}
 	return true;
 }

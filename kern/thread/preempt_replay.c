@@ -4,6 +4,7 @@
 #include "thread/preempt_replay.h"
 
 #include "lib/kprintf.h"
+#include "oracle/oracle.h"
 #include "thread/runq_log.h"
 
 #define SET_CAP 16384 /* power of two; preemptions a replay can hold */
@@ -61,7 +62,7 @@ bool preempt_replay_load(const struct log_set *ref)
 
 bool preempt_replay_active(void)
 {
-	return active;
+	return active && !oracle_replay_released(); /* replay_until: hw's preemptions after */
 }
 
 bool preempt_replay_at(uint32_t tid, uint64_t point)

@@ -282,7 +282,8 @@ void sched_preempt_user_tick(void)
 	struct cpu *c = thiscpu();
 	struct sched_cpu *s = &scpu[c->id];
 	struct thread *t = s->cur;
-	if (preempt_replay_active() || oracle_cur->preempt) /* only hw preempts on ticks */
+	/* Only hw preempts on ticks (and a replay that has let go: replay_until). */
+	if (preempt_replay_active() || (oracle_cur->preempt && !oracle_replay_released()))
 		return;
 	if (c->ticks - t->slice_start < SCHED_SLICE_TICKS ||
 	    __atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0)
