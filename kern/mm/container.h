@@ -26,8 +26,9 @@
  * tree); ids up to CONTAINER_MAX - 1.  A slot k is free again once its
  * child is destroyed (the parent's log tracks live slots), so a long-lived
  * container (the root, a shell) can have children all its life, at most
- * CONTAINER_MAX_CHILDREN at a time; the id bound limits the tree to three
- * levels below the root in full (kernel -> shell -> program -> its children).
+ * CONTAINER_MAX_CHILDREN at a time; the id bound allows four full levels
+ * below the root (the shell, a program, its children and theirs: conform's
+ * checks run that deep from the shell).
  */
 #ifndef MM_CONTAINER_H
 #define MM_CONTAINER_H
@@ -37,7 +38,7 @@
 
 #include "mm/container_log.h"
 
-#define CONTAINER_MAX 4096
+#define CONTAINER_MAX (1u << 17) /* ids of four full levels below the root (69,904) */
 
 #define CONTAINER_ALL UINT64_MAX /* the root's quota: whatever pages are free */
 
