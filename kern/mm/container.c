@@ -52,6 +52,16 @@ void container_init(void)
 		panic("container: no page for the root container");
 }
 
+bool container_read(uint32_t id, struct container_state *out)
+{
+	struct container *c = get(id);
+	if (!c)
+		return false;
+	*out = *(const struct container_state *)big_acquire(&c->big);
+	big_unlock(&c->big);
+	return true;
+}
+
 const struct container_state *container_get(uint32_t id)
 {
 	struct container *c = get(id);

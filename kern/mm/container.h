@@ -56,7 +56,12 @@ void container_uncharge(uint32_t id, uint64_t pages);
 /* A zeroed page charged to the container, NULL past the quota or out of memory. */
 void *container_alloc_page(uint32_t id);
 void container_free_page(uint32_t id, void *page);
-/* Replayed state, NULL if the id is not a live container. */
+/* A copy of its state taken under its lock (an ordered operation: a replay
+ * reads what the recording read, wherever concurrent changes stood); false
+ * if the id is not a live container. */
+bool container_read(uint32_t id, struct container_state *out);
+/* Replayed state, NULL if the id is not a live container (unlocked: for
+ * tests and displays, not for what a program sees). */
 const struct container_state *container_get(uint32_t id);
 /* Print the live containers (monitor `containers`). */
 void container_list(void);

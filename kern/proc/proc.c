@@ -277,6 +277,7 @@ void proc_exit(int status)
 			int st;
 			proc_wait(i, &st);
 		}
+	p->exiting = 1;           /* its container is about to go: proc_info stops reading it */
 	hvm_proc_release(p->pid); /* its VM, if it ran one */
 	cli();
 	t->cr3 = 0;
@@ -378,10 +379,10 @@ int proc_info(int slot, struct proc_info *out)
 	out->parent = p->parent;
 	const struct thread *t = p->thread;
 	out->state = p->state == PS_ZOMBIE ? 3 : t && t->state == TS_SLEEP ? 2 : 1;
-	const struct container_state *c = container_get(p->container);
-	if (c && p->state == PS_LIVE) {
-		out->quota = c->quota;
-		out->usage = c->usage;
+	struct container_state c;
+	if (p->state == PS_LIVE && !p->exiting && container_read(p->container, &c)) {
+		out->quota = c.quota;
+		out->usage = c.usage;
 	}
 	out->syscalls = p->syscalls;
 	strlcpy(out->name, p->name, sizeof out->name);

@@ -36,6 +36,7 @@ struct proc {
 	int cpu;
 	int status;
 	volatile int killed;
+	volatile int exiting; /* in proc_exit: its address space and container are going */
 	uint32_t container;
 	struct thread *thread;
 	struct uvm vm;

@@ -173,8 +173,8 @@ static int sys_nocall(struct proc *p, const uint64_t *a, uint64_t *ret)
 
 static int sys_get_quota(struct proc *p, const uint64_t *a, uint64_t *ret)
 {
-	const struct container_state *c = container_get(p->container);
-	*ret = c ? c->quota - c->usage - c->childq : 0;
+	struct container_state c;
+	*ret = container_read(p->container, &c) ? c.quota - c.usage - c.childq : 0;
 	return E_SUCC;
 }
 
