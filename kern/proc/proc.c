@@ -379,10 +379,15 @@ int proc_info(int slot, struct proc_info *out)
 	out->parent = p->parent;
 	const struct thread *t = p->thread;
 	out->state = p->state == PS_ZOMBIE ? 3 : t && t->state == TS_SLEEP ? 2 : 1;
-	struct container_state c;
-	if (p->state == PS_LIVE && !p->exiting && container_read(p->container, &c)) {
-		out->quota = c.quota;
-		out->usage = c.usage;
+	/* Unlocked, and no event: whether another process is still live is a
+	 * matter of timing, and an ordered operation taken or not on that
+	 * account would make a replay diverge.  (So the figures are a moment's
+	 * view; get_quota, on the caller's own container, is exact.) */
+	const struct container_state *c =
+		p->state == PS_LIVE && !p->exiting ? container_get(p->container) : 0;
+	if (c) {
+		out->quota = c->quota;
+		out->usage = c->usage;
 	}
 	out->syscalls = p->syscalls;
 	strlcpy(out->name, p->name, sizeof out->name);
