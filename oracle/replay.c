@@ -99,13 +99,13 @@ void oracle_replay_set_stop(const char *name, uint64_t seq)
  * thread that performs event `seq` of `o`, before it (`before`: the turn for
  * an ordered operation, nothing of the event done yet) or, for an event no
  * ordered operation announces (one appended under a lock), right after it
- * is appended.  Without gdb it only says so.
+ * is appended.  Without gdb it only says so.  (Extern and noinline, with a
+ * side effect: the compiler keeps it as a function of its own to break in.)
  */
 __attribute__((noinline)) void replay_stop(const struct log_obj *o, uint64_t seq, int before)
 {
 	plat_printf("replay: stop at %s seq %lu (%s the event) on cpu %u thread %u\n", o->name,
 		    (unsigned long)seq, before ? "before" : "just after", plat_cpu(), plat_thread());
-	__asm__ volatile("" ::: "memory");
 }
 
 static void stop_check(const struct log_obj *o, uint64_t seq, int before)
