@@ -232,6 +232,24 @@ bool sched_turn_yield(void)
 	return true;
 }
 
+/* Preempt the current thread t at its point t->kentries: PREEMPT on the
+ * run queue (ordered) and on preempt.cpuN (what a replay reads back), then
+ * switch. */
+static void preempt(struct sched_cpu *s, struct thread *t)
+{
+	rq_turn(&s->rq);
+	uint64_t f = read_rflags();
+	cli();
+	spin_acquire(&s->rq.lock);
+	rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
+	log_append(s->rq.preempts, RQ_PREEMPT, t->id, t->kentries); /* under the same lock */
+	spin_release(&s->rq.lock);
+	rq_done(&s->rq);
+	schedule();
+	if (f & RFLAGS_IF)
+		sti();
+}
+
 void sched_preempt_point(void)
 {
 	struct cpu *c = thiscpu();
@@ -256,17 +274,7 @@ void sched_preempt_point(void)
 			return;
 		}
 	}
-	rq_turn(&s->rq);
-	uint64_t f = read_rflags();
-	cli();
-	spin_acquire(&s->rq.lock);
-	rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
-	log_append(s->rq.preempts, RQ_PREEMPT, t->id, t->kentries); /* under the same lock */
-	spin_release(&s->rq.lock);
-	rq_done(&s->rq);
-	schedule();
-	if (f & RFLAGS_IF)
-		sti();
+	preempt(s, t);
 }
 
 /*
@@ -289,17 +297,7 @@ void sched_preempt_user_tick(void)
 	    __atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0)
 		return;
 	t->kentries++;
-	rq_turn(&s->rq);
-	uint64_t f = read_rflags();
-	cli();
-	spin_acquire(&s->rq.lock);
-	rq_log(&s->rq, RQ_PREEMPT, t->id, t->kentries);
-	log_append(s->rq.preempts, RQ_PREEMPT, t->id, t->kentries);
-	spin_release(&s->rq.lock);
-	rq_done(&s->rq);
-	schedule();
-	if (f & RFLAGS_IF)
-		sti();
+	preempt(s, t);
 }
 
 void sched_sleep_prepare(const char *what)
