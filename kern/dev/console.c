@@ -123,9 +123,7 @@ static struct spinlock out_lk = SPINLOCK_INIT("console.out");
 
 void cons_write(const char *buf, size_t n)
 {
-	uint64_t h = 0;
-	for (size_t i = 0; i < n; i++)
-		h = log_mix(h, (uint8_t)buf[i]);
+	uint64_t h = log_hash_bytes((const uint8_t *)buf, n);
 	oracle_before(out_log, ORACLE_ORDERED);
 	/* out_lk orders the output and the events alike (hw has no oracle to
 	 * do it) and serializes the appends; the console lock is let go before

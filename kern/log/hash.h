@@ -65,6 +65,15 @@ static inline uint64_t log_hash_words(const uint32_t *p, uint32_t n)
 	return h;
 }
 
+/* The same for bytes (a process's console output). */
+static inline uint64_t log_hash_bytes(const uint8_t *p, uint64_t n)
+{
+	uint64_t h = log_mix(0xbb67ae8584caa73bull, n);
+	for (uint64_t i = 0; i < n; i++)
+		h = log_mix(h, p[i]);
+	return h;
+}
+
 static inline uint64_t log_hash_event(uint64_t prev, const struct log_event *e)
 {
 	return log_hash_fields(prev, e->seq, e->thread, e->cpu, e->type, e->arg0, e->arg1);

@@ -200,11 +200,17 @@ bool uvm_copyout(struct uvm *vm, uint64_t uva, const void *src, size_t n)
 
 bool uvm_copyinstr(struct uvm *vm, char *dst, uint64_t uva, size_t max)
 {
-	for (size_t i = 0; i < max; i++) {
-		if (!uvm_copyin(vm, &dst[i], uva + i, 1))
+	/* A page at a time: bytes after the NUL on the same page are read too,
+	 * harmlessly (the page is the string's). */
+	for (size_t i = 0; i < max;) {
+		size_t len = PGSIZE - ((uva + i) & (PGSIZE - 1));
+		if (len > max - i)
+			len = max - i;
+		if (!uvm_copyin(vm, dst + i, uva + i, len))
 			return false;
-		if (!dst[i])
+		if (memchr(dst + i, 0, len))
 			return true;
+		i += len;
 	}
 	return false;
 }
