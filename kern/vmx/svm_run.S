@@ -12,6 +12,8 @@
  * on the stack, the guest's in *g (struct hvm_gprs: rax rbx rcx rdx rsi rdi
  * rbp r8..r15, 8 bytes each).
  */
+#include "vmx/guest_regs.h"
+
 	.text
 	.globl svm_vmrun
 	.type svm_vmrun, @function
@@ -37,14 +39,7 @@ svm_vmrun:
 	mov 8*3(%rsi), %rdx
 	mov 8*5(%rsi), %rdi
 	mov 8*6(%rsi), %rbp
-	mov 8*7(%rsi), %r8
-	mov 8*8(%rsi), %r9
-	mov 8*9(%rsi), %r10
-	mov 8*10(%rsi), %r11
-	mov 8*11(%rsi), %r12
-	mov 8*12(%rsi), %r13
-	mov 8*13(%rsi), %r14
-	mov 8*14(%rsi), %r15
+	GUEST_LOAD_R8_R15 %rsi
 	mov 8*4(%rsi), %rsi
 
 	vmrun			/* %rax: the VMCB; back here at #VMEXIT with GIF=0 */
@@ -57,14 +52,7 @@ svm_vmrun:
 	popq 8*4(%rsi)
 	mov %rdi, 8*5(%rsi)
 	mov %rbp, 8*6(%rsi)
-	mov %r8, 8*7(%rsi)
-	mov %r9, 8*8(%rsi)
-	mov %r10, 8*9(%rsi)
-	mov %r11, 8*10(%rsi)
-	mov %r12, 8*11(%rsi)
-	mov %r13, 8*12(%rsi)
-	mov %r14, 8*13(%rsi)
-	mov %r15, 8*14(%rsi)
+	GUEST_STORE_R8_R15 %rsi
 
 	mov 8(%rsp), %rax
 	vmsave			/* the guest's FS, GS, TR, ... back into its VMCB */

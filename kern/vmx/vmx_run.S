@@ -13,6 +13,8 @@
  */
 #define HOST_RSP 0x6c14
 
+#include "vmx/guest_regs.h"
+
 	.text
 	.globl vmx_enter, vmx_exit_point
 	.type vmx_enter, @function
@@ -36,14 +38,7 @@ vmx_enter:
 	mov 8*3(%rdi), %rdx
 	mov 8*4(%rdi), %rsi
 	mov 8*6(%rdi), %rbp
-	mov 8*7(%rdi), %r8
-	mov 8*8(%rdi), %r9
-	mov 8*9(%rdi), %r10
-	mov 8*10(%rdi), %r11
-	mov 8*11(%rdi), %r12
-	mov 8*12(%rdi), %r13
-	mov 8*13(%rdi), %r14
-	mov 8*14(%rdi), %r15
+	GUEST_LOAD_R8_R15 %rdi
 	mov 8*5(%rdi), %rdi
 	jne 1f
 	vmlaunch
@@ -65,14 +60,7 @@ vmx_exit_point:
 	mov %rsi, 8*4(%rdi)
 	popq 8*5(%rdi)
 	mov %rbp, 8*6(%rdi)
-	mov %r8, 8*7(%rdi)
-	mov %r9, 8*8(%rdi)
-	mov %r10, 8*9(%rdi)
-	mov %r11, 8*10(%rdi)
-	mov %r12, 8*11(%rdi)
-	mov %r13, 8*12(%rdi)
-	mov %r14, 8*13(%rdi)
-	mov %r15, 8*14(%rdi)
+	GUEST_STORE_R8_R15 %rdi
 	add $8, %rsp
 	xor %eax, %eax
 3:	pop %r15
