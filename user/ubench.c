@@ -85,11 +85,11 @@ static bool ipc(const char *what, int cpu, long rounds)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9'))
+	if (argc > 1 && (strcmp(argv[1], "yield") == 0 || strcmp(argv[1], "echo") == 0))
 		return child_main(argc, argv);
 	long rounds = 2000;
-	if (argc > 1 && (!parse_long(argv[1], &rounds) || rounds < 1)) {
-		printf("usage: ubench [ROUNDS]\n");
+	if (argc > 2 || (argc > 1 && (!parse_long(argv[1], &rounds) || rounds < 1))) {
+		printf("usage: ubench [ROUNDS]   (ROUNDS: a number, 1 or more; default 2000)\n");
 		return 2;
 	}
 	per_ms = sys_get_tsc_per_ms();
