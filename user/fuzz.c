@@ -396,7 +396,7 @@ int main(int argc, char **argv)
 	if ((argc > 1 && (!parse_long(argv[1], &calls) || calls < 0)) ||
 	    (argc > 2 && !parse_long(argv[2], &seed)) || argc > 3) {
 		printf("usage: fuzz [CALLS] [SEED]\n");
-		return 1;
+		return 2;
 	}
 	srand64((uint64_t)seed);
 	self = sys_getpid();

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	if ((argc > 1 && (!parse_long(argv[1], &rounds) || rounds < 1)) ||
 	    (argc > 2 && !parse_long(argv[2], &cpu)) || argc > 3) {
 		printf("usage: ping [ROUNDS] [CPU]\n");
-		return 1;
+		return 2;
 	}
 	prog = prog_find(argv[0]);
 	if (prog < 0)

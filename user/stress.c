@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 	if ((argc > 1 && (!parse_long(argv[1], &workers) || workers < 1 || workers > WORKERS_MAX)) ||
 	    (argc > 2 && (!parse_long(argv[2], &msgs) || msgs < 0)) || argc > 3) {
 		printf("usage: stress [WORKERS (1..%d)] [MSGS]\n", WORKERS_MAX);
-		return 1;
+		return 2;
 	}
 	prog = prog_find(argv[0]);
 	if (prog < 0)
