@@ -23,7 +23,7 @@ QEMU     ?= qemu-system-x86_64
 # Debian package that provides each external program: `make deps` installs the missing ones.
 DEPS_PKGS := qemu-system-x86 grub-pc-bin grub-common xorriso mtools libatomic-ops-dev \
              libck-dev libcmocka-dev python3 gdb gcc make binutils pkg-config \
-             bochs bochsbios vgabios bochs-term clang-format
+             bochs bochsbios vgabios bochs-term clang-format librsvg2-bin
 
 # Warnings are errors everywhere; these are the ones STYLE.md asks for.
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \

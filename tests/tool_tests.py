@@ -652,6 +652,95 @@ def trace_timeline_html(res, build, tmp):
                f"status {st}: " + "\n".join(problems[:10]))
 
 
+def png_rgba(data):
+    """Decode an 8-bit RGBA, non-interlaced PNG (what rsvg-convert writes):
+    (width, height, rows of bytes)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        n, tag = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if tag == b"IHDR":
+            w, h, depth, ctype, _, _, lace = struct.unpack(">IIBBBBB", body)
+            if (depth, ctype, lace) != (8, 6, 0):
+                raise ValueError(f"PNG depth {depth} color type {ctype} interlace {lace}")
+        elif tag == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, bpp, stride = zlib.decompress(idat), 4, w * 4
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, rows
+
+
+def trace_timeline_rendered(res, build, tmp):
+    """The HTML page's SVG rendered by a real renderer (rsvg-convert, librsvg):
+    the picture has the SVG's size, and on every CPU's row the columns the
+    renderer colored are the columns the SVG's marks cover (within 10% and a
+    few pixels of anti-aliasing), one row per CPU of the run."""
+    name = "tools:trace-timeline-rendered"
+    trc = os.path.join(tmp, "r.trc")
+    page, svg, png = (os.path.join(tmp, "r." + x) for x in ("html", "svg", "png"))
+    run_cmd([tool(build, "trace"), "record", "counter4-mcs", "script:pct:3:4", trc], 60)
+    st, out, err = run_split([tool(build, "trace"), "timeline", trc, "--html", page])
+    try:
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        with open(svg, "w", encoding="utf-8") as f:
+            f.write(text[text.index("<svg"):text.index("</svg>") + 6])
+        r = subprocess.run(["rsvg-convert", svg, "-o", png], capture_output=True, text=True,
+                           timeout=60)
+        with open(png, "rb") as f:
+            w, h, pix = png_rgba(f.read())
+        root = xml.etree.ElementTree.parse(svg).getroot()
+    except (OSError, ValueError, subprocess.SubprocessError, zlib.error,
+            xml.etree.ElementTree.ParseError) as e:
+        res.record(name, False, f"status {st}: {e} {err[-300:]}")
+        return
+    ns, problems = "{http://www.w3.org/2000/svg}", []
+    if r.returncode != 0 or (w, h) != (int(root.get("width")), int(root.get("height"))):
+        problems.append(f"rsvg-convert {r.returncode} {r.stderr[-200:]}: {w}x{h}, svg "
+                        f"{root.get('width')}x{root.get('height')}")
+    rows = [g for g in root.iter(ns + "g") if g.get("class") == "cpu"]
+    for g in rows:
+        rects = list(g.iter(ns + "rect"))
+        row = [x for x in rects if x.get("class") == "row"][0]
+        x0, x1 = int(row.get("x")), int(row.get("x")) + int(row.get("width"))
+        want = set()
+        for m in rects:
+            if m.get("class") == "ev":
+                mx, mw = float(m.get("x")), float(m.get("width"))
+                want.update(range(int(mx + 0.5), int(mx + mw + 0.5)))
+                ymid = int(float(m.get("y")) + float(m.get("height")) / 2)
+        line = pix[ymid] if want and ymid < h else b""
+        got = {x for x in range(x0, x1) if line and
+               max(line[4 * x:4 * x + 3]) - min(line[4 * x:4 * x + 3]) > 40}
+        if not want or abs(len(got) - len(want)) > len(want) // 10 + 4 or \
+                len(got & want) < len(want) * 9 // 10:
+            problems.append(f"row {g.get('id')}: {len(got)} colored columns, the marks "
+                            f"cover {len(want)} ({len(got & want)} in common)")
+    if len(rows) != 4:
+        problems.append(f"{len(rows)} cpu rows, the run has 4 cpus")
+    res.record(name, st == 0 and not problems, f"status {st}: " + "\n".join(problems[:10]))
+
+
 def coverage_expected(build, paths):
     """The pair-outcome measure of docs/trace-tools.md, from decode's order lines."""
     runs = []
@@ -1103,6 +1192,7 @@ def groups(build):
             ("tools:trace-stats", with_tmp(trace_stats, build)),
             ("tools:trace-timeline-json", with_tmp(trace_timeline_json, build)),
             ("tools:trace-timeline-html", with_tmp(trace_timeline_html, build)),
+            ("tools:trace-timeline-rendered", with_tmp(trace_timeline_rendered, build)),
             ("tools:trace-coverage", with_tmp(trace_coverage, build)),
             ("tools:trace-malformed", with_tmp(trace_new_bad_files, build)),
             ("tools:trace-detect", with_tmp(trace_detect, build)),
