@@ -2,9 +2,10 @@
  * oracle.c - the oracle string, choosing the implementation, and `hw`.
  *
  * Grammar (the same in the kernel's ARGS and on the host's --oracle=):
- *   hw | replay | script:rr | script:random:SEED | script:pct:DEPTH:SEED
+ *   hw | replay | script:rr | script:random:SEED | script:pct:DEPTH:SEED[@STEP,...]
  *   | script:list:CPU[,CPU]...
- * SEED, DEPTH, CPU are decimal; DEPTH >= 1; CPU < PLAT_MAX_CPUS.
+ * SEED, DEPTH, CPU, STEP are decimal; DEPTH >= 1; CPU < PLAT_MAX_CPUS;
+ * STEP >= 1, at most DEPTH-1 of them (`@` alone: no change point).
  */
 #include "oracle/impl.h"
 #include "log/str.h"
@@ -51,6 +52,27 @@ static const char *parse_list(const char *s, struct oracle_spec *o)
 	}
 }
 
+/* pct's explicit change points: STEP[,STEP]... or nothing. */
+static const char *parse_at(const char *s, struct oracle_spec *o)
+{
+	o->pct_at = true;
+	o->nat = 0;
+	while (*s) {
+		uint64_t v;
+		s = parse_u64(s, &v);
+		if (!s || v == 0 || (*s && *s != ','))
+			return "oracle: script:pct:DEPTH:SEED@STEP,... wants steps >= 1 separated by "
+			       "commas";
+		if (o->nat + 1 >= o->depth)
+			return "oracle: script:pct:DEPTH:SEED@STEP,... takes at most DEPTH-1 steps";
+		o->at[o->nat++] = v;
+		if (*s == ',' && !*++s)
+			return "oracle: script:pct:DEPTH:SEED@STEP,... wants steps >= 1 separated by "
+			       "commas";
+	}
+	return 0;
+}
+
 static const char *parse_script(const char *s, struct oracle_spec *o)
 {
 	const char *r;
@@ -71,7 +93,9 @@ static const char *parse_script(const char *s, struct oracle_spec *o)
 			return "oracle: script:pct:DEPTH:SEED wants DEPTH 1..64";
 		o->depth = (uint32_t)v;
 		r = parse_u64(r + 1, &o->seed);
-		return r && !*r ? 0 : "oracle: script:pct:DEPTH:SEED wants a decimal SEED";
+		if (!r || (*r && *r != '@'))
+			return "oracle: script:pct:DEPTH:SEED wants a decimal SEED";
+		return *r ? parse_at(r + 1, o) : 0;
 	}
 	if ((r = log_strprefix(s, "list:"))) {
 		o->sched = OSCHED_LIST;
@@ -150,6 +174,13 @@ void oracle_format(const struct oracle_spec *s, char *buf, unsigned len)
 		put_u(&b, s->depth);
 		put_s(&b, ":");
 		put_u(&b, s->seed);
+		if (s->pct_at)
+			put_s(&b, "@");
+		for (uint32_t i = 0; s->pct_at && i < s->nat; i++) {
+			if (i)
+				put_s(&b, ",");
+			put_u(&b, s->at[i]);
+		}
 		break;
 	case OSCHED_LIST:
 		put_s(&b, "list:");

@@ -10,6 +10,9 @@
  *   script:rr               deterministic: event points are serialized and
  *   script:random:SEED        the next CPU is picked by the schedule
  *   script:pct:DEPTH:SEED     (PCT: Burckhardt et al., ASPLOS'10)
+ *   script:pct:DEPTH:SEED@S1,S2,...  the same priorities, change points at
+ *                             the listed steps instead of random ones (the
+ *                             preemption decisions, for shrinking)
  *   script:list:0,1,1,0       explicit CPU sequence, then round robin
  *   replay                  a recorded log set is enforced per object;
  *                             unrelated objects proceed in parallel
@@ -79,12 +82,16 @@ struct oracle_ops {
 enum oracle_kind { ORACLE_HW, ORACLE_SCRIPT, ORACLE_REPLAY };
 enum oracle_sched { OSCHED_RR, OSCHED_RANDOM, OSCHED_PCT, OSCHED_LIST };
 #define ORACLE_LIST_MAX 4096
+#define ORACLE_PCT_MAX_CHANGES 63 /* depth 64 */
 
 struct oracle_spec {
 	enum oracle_kind kind;
 	enum oracle_sched sched;
 	uint64_t seed;
 	uint32_t depth; /* pct */
+	bool pct_at;    /* pct: change points given (at[0..nat-1]), not drawn */
+	uint32_t nat;
+	uint64_t at[ORACLE_PCT_MAX_CHANGES];
 	uint32_t nlist; /* list */
 	uint8_t list[ORACLE_LIST_MAX];
 };
@@ -119,6 +126,13 @@ bool oracle_replay_released(void);
 void oracle_script_set_horizon(uint64_t steps);
 /* Steps (granted event points) of the current script run. */
 uint64_t oracle_script_steps(void);
+/* The current script run's pct change points (the steps where the running
+ * actor's priority drops), into at[0..max-1]; returns how many (0 unless pct). */
+unsigned oracle_script_changes(uint64_t *at, unsigned max);
+/* Decisions since boot, over every restart of the schedule: steps, and
+ * steps that went to another CPU than the step before (context switches
+ * the schedule made). */
+void oracle_script_totals(uint64_t *steps, uint64_t *switches);
 
 extern const struct oracle_ops *oracle_cur;
 extern const struct oracle_ops oracle_hw_ops;

@@ -44,6 +44,13 @@ void sched_init(struct sched *s, const struct oracle_spec *spec, unsigned ncpus,
 	s->nchange = d - 1;
 	for (uint32_t k = 0; k < s->nchange; k++)
 		s->change[k] = 1 + rnd(s) % horizon;
+	/* Given change points replace the drawn ones; the priorities above
+	 * are the seed's either way, so SEED@(its own points) is SEED. */
+	if (spec->pct_at) {
+		s->nchange = spec->nat;
+		for (uint32_t k = 0; k < s->nchange; k++)
+			s->change[k] = spec->at[k];
+	}
 }
 
 static unsigned pick_rr(struct sched *s, const uint8_t *el, unsigned n)

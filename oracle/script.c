@@ -43,6 +43,9 @@ static struct {
 	uint32_t thread[PLAT_MAX_CPUS]; /* the thread that stopped there (reports) */
 	volatile AO_t grant[PLAT_MAX_CPUS];
 	struct sched sched;
+	/* Since boot, over restarts (oracle_script_totals). */
+	uint64_t total_steps, total_switches;
+	unsigned last_cpu;
 } sc;
 
 void oracle_script_set_horizon(uint64_t steps)
@@ -53,6 +56,25 @@ void oracle_script_set_horizon(uint64_t steps)
 uint64_t oracle_script_steps(void)
 {
 	return sc.steps;
+}
+
+unsigned oracle_script_changes(uint64_t *at, unsigned max)
+{
+	unsigned n = 0;
+	olock_acquire(&sc.lock);
+	if (sc.sched.kind == OSCHED_PCT)
+		for (; n < sc.sched.nchange && n < max; n++)
+			at[n] = sc.sched.change[n];
+	olock_release(&sc.lock);
+	return n;
+}
+
+/* Without the lock: also read on the panic path, where a stopped CPU may
+ * hold it; only a report. */
+void oracle_script_totals(uint64_t *steps, uint64_t *switches)
+{
+	*steps = AO_load((volatile AO_t *)&sc.total_steps);
+	*switches = AO_load((volatile AO_t *)&sc.total_switches);
 }
 
 void oracle_script_start(const struct oracle_spec *spec, unsigned ncpus)
@@ -171,6 +193,8 @@ static void decide(void)
 		return; /* everyone idle: the run is over */
 	}
 	unsigned c = sched_pick(&sc.sched, el, n, ++sc.steps);
+	sc.total_switches += sc.total_steps++ && c != sc.last_cpu;
+	sc.last_cpu = c;
 	sc.status[c] = S_RUN;
 	sc.running++;
 	AO_store_release(&sc.grant[c], 1);

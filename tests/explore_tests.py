@@ -40,14 +40,25 @@ def env(k):
     return [int(x) for x in os.environ.get(k, "").split(",") if x]
 
 
-fail = False
+fail, d = False, 0
 if parts[1] in ("pct", "random"):
-    seed = int(parts[-1])
+    seed = int(parts[-1].split("@")[0])
     if seed in env("FAKE_HANG"):
         time.sleep(60)
     fail = seed in env("FAKE_FAIL")
-    if parts[1] == "pct" and os.environ.get("FAKE_PCT_MIN"):
-        fail = int(parts[2]) >= int(os.environ["FAKE_PCT_MIN"])
+    if parts[1] == "pct":
+        # change points: 10k+seed for k < depth, unless given after '@'
+        depth = int(parts[2])
+        at = parts[3].split("@")[1] if "@" in parts[3] else None
+        points = [int(x) for x in at.split(",") if x] if at is not None else \
+            [10 * k + seed for k in range(1, depth)]
+        print("oracle: pct change points: script:pct:%d:%d@%s"
+              % (depth, seed, ",".join(map(str, points))))
+        print("script: 500 steps, %d cpu switches" % (2 * len(points)))
+        if os.environ.get("FAKE_PCT_MIN"):
+            fail = depth >= int(os.environ["FAKE_PCT_MIN"])
+        if os.environ.get("FAKE_PCT_NEEDS"):
+            fail = int(os.environ["FAKE_PCT_NEEDS"]) in points
     d = seed % int(os.environ.get("FAKE_DIGESTS", "1000000"))
 elif parts[1] == "list":
     cpus = parts[2].split(",")
@@ -216,7 +227,19 @@ def fake_campaigns(res, build):
         st, out, calls = fk.run(["--test", "t", "--jobs", "2", "--shrink", "script:pct:7:5"],
                                 FAKE_PCT_MIN=3)
         m = re.search(r"smallest schedule that fails the same way: (\S+)$", out, re.M)
-        ok = st == 1 and m and m.group(1) == "script:pct:3:5"
+        # depth 3 fails whatever its change points: none are needed
+        ok = st == 1 and m and m.group(1) == "script:pct:3:5@" and \
+            "no change points at all still fails" in out
+        res.record(name, bool(ok), f"status {st}: {out[-600:]}")
+
+        name = "explore:fake:shrink-pct-change-points"
+        st, out, calls = fk.run(["--test", "t", "--jobs", "2", "--shrink", "script:pct:7:5"],
+                                FAKE_PCT_NEEDS=35)
+        # Depth 4 is the smallest whose change points (15,25,35) include 35; delta debugging
+        # over them keeps exactly 35, and no candidate that passes.
+        m = re.search(r"smallest schedule that fails the same way: (\S+)$", out, re.M)
+        ok = st == 1 and m and m.group(1) == "script:pct:4:5@35" and \
+            "explore: shrink: script:pct:4:5@35 makes 2 cpu switches" in out
         res.record(name, bool(ok), f"status {st}: {out[-600:]}")
 
 

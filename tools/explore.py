@@ -442,19 +442,55 @@ def campaign(o):
 # ---- shrinking -------------------------------------------------------------------------------
 
 def parse_schedule(s):
-    m = re.fullmatch(r"script:pct:([0-9]+):([0-9]+)", s)
+    m = re.fullmatch(r"script:pct:([0-9]+):([0-9]+)(@(?:[0-9]+(?:,[0-9]+)*)?)?", s)
     if m:
-        return "pct", (int(m.group(1)), int(m.group(2)))
+        at = None if m.group(3) is None else [int(x) for x in m.group(3)[1:].split(",") if x]
+        return "pct", (int(m.group(1)), int(m.group(2)), at)
     m = re.fullmatch(r"script:list:([0-9]+(?:,[0-9]+)*)", s)
     if m:
         return "list", [int(x) for x in m.group(1).split(",")]
-    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED or script:list:CPU,CPU,...")
+    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...] or script:list:CPU,CPU,...")
+
+
+CHANGES = re.compile(r"^oracle: pct change points: (\S+)\s*$", re.M)
+SWITCHES = re.compile(r"^script: (\d+) steps, (\d+) cpu switches\s*$", re.M)
+
+
+def switches(log):
+    """The cpu switches the schedule made (the kernel's last word on it), or a big number."""
+    m = SWITCHES.findall(log)
+    return int(m[-1][1]) if m else 1 << 62
+
+
+def delta_debug(cur, fails_same, render, units):
+    """Delta debugging (ddmin's complements) over the decisions `cur`: drop one of n
+    chunks, n = 2, 4, ... up to single entries, keeping a candidate only if it fails
+    the same way.  The empty schedule is tried first."""
+    if cur and fails_same([render([])]) is not None:
+        print(f"explore: shrink: no {units[1]} at all still fails", flush=True)
+        return []
+    n = 2
+    while len(cur) >= 2:
+        size = -(-len(cur) // n)
+        comps = [cur[:s] + cur[s + size:] for s in range(0, len(cur), size)]
+        j = fails_same([render(c) for c in comps])
+        if j is not None:
+            cur = comps[j]
+            n = max(n - 1, 2)
+            print(f"explore: shrink: {len(cur)} {units[len(cur) != 1]} still fail", flush=True)
+            continue
+        if n >= len(cur):
+            break
+        n = min(len(cur), 2 * n)
+    return cur
 
 
 def shrink(o):
     kind, val = parse_schedule(o["shrink"])
     if kind == "pct" and not 1 <= val[0] <= 64:
         raise Usage(f"SHRINK={o['shrink']}: DEPTH wants 1..64")
+    if kind == "pct" and val[2] is not None and len(val[2]) > val[0] - 1:
+        raise Usage(f"SHRINK={o['shrink']}: at most DEPTH-1 change points")
     if not os.path.exists(os.path.join(o["build"], "kernel.elf")):
         raise Usage(f"no kernel {o['build']}/kernel.elf (make B={o['build']} first)")
     runner = Runner(o)
@@ -467,9 +503,11 @@ def shrink(o):
         return 2
     print(f"explore: shrink: {o['shrink']} fails: {why}", flush=True)
     tried = [1]
+    logs = {o["shrink"]: log}
 
     def fails_same(oracles):
-        """Run candidates JOBS at a time; the index of the first that fails the same way."""
+        """Run candidates JOBS at a time; of the first batch with a candidate that fails
+        the same way, the index of the one that made the fewest cpu switches."""
         oracles = oracles[:max(0, o["budget"] - tried[0])]
         for lo in range(0, len(oracles), o["jobs"]):
             batch = oracles[lo:lo + o["jobs"]]
@@ -477,40 +515,44 @@ def shrink(o):
 
             def one(j):
                 s, lg, _ = runner.run(batch[j])
-                out[j] = verdict(s, lg)
+                out[j] = verdict(s, lg) + (lg,)
             ts = [threading.Thread(target=one, args=(j,)) for j in range(len(batch))]
             for t in ts:
                 t.start()
             for t in ts:
                 t.join()
             tried[0] += len(batch)
-            for j, (kk, w) in enumerate(out):
-                if kk == "fail" and w == why:
-                    return lo + j
+            same = [j for j, (kk, w, _) in enumerate(out) if kk == "fail" and w == why]
+            if same:
+                j = min(same, key=lambda j: (switches(out[j][2]), j))
+                logs[batch[j]] = out[j][2]
+                return lo + j
         return None
 
     if kind == "pct":
-        depth, seed = val
-        cands = [f"script:pct:{d}:{seed}" for d in range(1, depth)]
-        j = fails_same(cands)
-        best = cands[j] if j is not None else o["shrink"]
+        # Fewer preemptions first: a smaller depth with the same seed (a search: another
+        # depth is another schedule), then delta debugging over the change points of the
+        # schedule that failed, which the kernel prints (oracle: pct change points: ...).
+        depth, seed, at = val
+        best = o["shrink"]
+        if at is None:
+            cands = [f"script:pct:{d}:{seed}" for d in range(1, depth)]
+            j = fails_same(cands)
+            best = cands[j] if j is not None else best
+        m = CHANGES.search(logs.get(best, ""))
+        if m and parse_schedule(m.group(1))[1][2]:
+            d, sd, points = parse_schedule(m.group(1))[1]
+
+            def render(c):
+                return f"script:pct:{d}:{sd}@" + ",".join(map(str, c))
+            best = render(delta_debug(points, fails_same, render,
+                                      ("change point", "change points")))
     else:
-        cur = val
-        n = 2
-        while len(cur) >= 2 and tried[0] < o["budget"]:
-            size = -(-len(cur) // n)
-            comps = [cur[:s] + cur[s + size:] for s in range(0, len(cur), size)]
-            j = fails_same(["script:list:" + ",".join(map(str, c)) for c in comps])
-            if j is not None:
-                cur = comps[j]
-                n = max(n - 1, 2)
-                what = f"{len(cur)} entr" + ("ies" if len(cur) != 1 else "y")
-                print(f"explore: shrink: {what} still fail", flush=True)
-                continue
-            if n >= len(cur):
-                break
-            n = min(len(cur), 2 * n)
-        best = "script:list:" + ",".join(map(str, cur))
+        def render(c):  # an empty list is round robin from the start
+            return "script:list:" + ",".join(map(str, c)) if c else "script:rr"
+        best = render(delta_debug(val, fails_same, render, ("entry", "entries")))
+    if best in logs and SWITCHES.search(logs[best]):
+        print(f"explore: shrink: {best} makes {switches(logs[best])} cpu switches")
     print(f"explore: shrink: {tried[0]} runs; smallest schedule that fails the same way: {best}")
     for i, c in enumerate(rerun_commands(o, None, best)):
         print(("re-run:  " if i == 0 else "     or: ") + c)

@@ -145,7 +145,7 @@ static void record_at_panic(void)
 
 static void oracle_boot(void)
 {
-	char buf[64];
+	char buf[1280]; /* a pct schedule with 63 change points */
 	if (boot_oracle.kind == ORACLE_REPLAY && !lock_test_only()) {
 		const struct log_set *ref = ktrace_load();
 		if (!ref)
@@ -175,6 +175,15 @@ static void oracle_boot(void)
 	oracle_format(&boot_oracle, buf, sizeof buf);
 	kprintf("oracle: %s governs the kernel\n", buf);
 	oracle_start_base(&boot_oracle, (unsigned)ncpu_online);
+	if (boot_oracle.sched == OSCHED_PCT) {
+		/* Its preemption decisions, as a schedule of their own: what
+		 * explore's shrinker takes apart. */
+		struct oracle_spec at = boot_oracle;
+		at.pct_at = true;
+		at.nat = oracle_script_changes(at.at, ORACLE_PCT_MAX_CHANGES);
+		oracle_format(&at, buf, sizeof buf);
+		kprintf("oracle: pct change points: %s\n", buf);
+	}
 }
 
 const char *karg(const char *key)

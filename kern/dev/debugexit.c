@@ -1,13 +1,20 @@
 #include "dev/debugexit.h"
 
 #include "dev/serial.h"
+#include "lib/kprintf.h"
 #include "log/log.h"
+#include "oracle/oracle.h"
 #include "x86.h"
 
 /* Every run ends here (test verdict, monitor quit, panic): the summary of
  * every object's log is its last word. */
 void debug_exit(int code)
 {
+	uint64_t steps, switches;
+	oracle_script_totals(&steps, &switches);
+	if (steps) /* what explore's shrinker weighs schedules by */
+		kprintf("script: %lu steps, %lu cpu switches\n", (unsigned long)steps,
+			(unsigned long)switches);
 	log_summary();
 	serial_drain(); /* the last line must reach the log before the machine goes */
 	outl(0xf4, (uint32_t)code);

@@ -20,6 +20,8 @@ static void test_parse_accepts_and_formats(void **st)
 			     "script:rr",
 			     "script:random:7",
 			     "script:pct:3:12345",
+			     "script:pct:4:12345@7,19,3",
+			     "script:pct:3:1@",
 			     "script:list:0,1,1,0",
 			     "script:random:18446744073709551615" };
 	struct oracle_spec s;
@@ -52,6 +54,13 @@ static void test_parse_rejects_with_message(void **st)
 		{ "script:pct:0:1", "DEPTH 1..64" },
 		{ "script:pct:3", "DEPTH" },
 		{ "script:pct:3:", "SEED" },
+		{ "script:pct:3:1@0", "steps >= 1" },
+		{ "script:pct:3:1@1,,2", "steps >= 1" },
+		{ "script:pct:3:1@1,", "steps >= 1" },
+		{ "script:pct:3:1@x", "steps >= 1" },
+		{ "script:pct:3:1@1,2,3", "at most DEPTH-1" },
+		{ "script:pct:1:1@1", "at most DEPTH-1" },
+		{ "script:pct:3:1x@1", "SEED" },
 		{ "script:list:", "CPU numbers" },
 		{ "script:list:0,,1", "CPU numbers" },
 		{ "script:list:0,64", "out of range" },
@@ -112,6 +121,30 @@ static void test_script_on_pthreads_matches_coop(void **st)
 		snprintf(s, sizeof s, "script:pct:2:%u", seed);
 		assert_int_equal(digest_of(s, &cfg, HOST_THREADS), digest_of(s, &cfg, HOST_COOP));
 	}
+}
+
+/* A pct schedule's own change points, given explicitly, are the same
+ * schedule (what explore's shrinker starts from); other points, or none,
+ * make other runs. */
+static void test_pct_given_change_points(void **st)
+{
+	const struct scen_cfg cfg = scenario_find("counter3")->cfg;
+	unsigned differ = 0;
+	for (unsigned seed = 1; seed <= 20; seed++) {
+		char s[64], at[1280];
+		struct oracle_spec spec;
+		snprintf(s, sizeof s, "script:pct:4:%u", seed);
+		uint64_t d = digest_of(s, &cfg, HOST_COOP);
+		assert_null(oracle_parse(s, &spec));
+		spec.pct_at = true;
+		spec.nat = oracle_script_changes(spec.at, ORACLE_PCT_MAX_CHANGES);
+		assert_int_equal(spec.nat, 3);
+		oracle_format(&spec, at, sizeof at);
+		assert_int_equal(digest_of(at, &cfg, HOST_COOP), d);
+		snprintf(s, sizeof s, "script:pct:4:%u@", seed);
+		differ += digest_of(s, &cfg, HOST_COOP) != d;
+	}
+	assert_true(differ >= 5);
 }
 
 static void test_list_schedule_orders_first_acquisition(void **st)
@@ -211,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_with_message),
 		cmocka_unit_test(test_same_seed_identical_100),
 		cmocka_unit_test(test_script_on_pthreads_matches_coop),
+		cmocka_unit_test(test_pct_given_change_points),
 		cmocka_unit_test(test_list_schedule_orders_first_acquisition),
 		cmocka_unit_test(test_hw_record_replays_identically),
 		cmocka_unit_test(test_altered_event_first_divergence),
