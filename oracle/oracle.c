@@ -225,6 +225,11 @@ void oracle_start_base(const struct oracle_spec *spec, unsigned ncpus)
 	oracle_start(spec, ncpus, 0);
 }
 
+bool oracle_base_is_script(void)
+{
+	return base_set;
+}
+
 void oracle_stop(void)
 {
 	if (base_set)

@@ -106,6 +106,8 @@ void oracle_format(const struct oracle_spec *s, char *buf, unsigned len);
  * `ref` is the recording for replay (ignored otherwise).
  */
 void oracle_start(const struct oracle_spec *spec, unsigned ncpus, const struct log_set *ref);
+/* Did the run start a script oracle as its base (oracle_start_base)? */
+bool oracle_base_is_script(void);
 /* End of run; returns to the base oracle (hw unless oracle_start_base set one). */
 void oracle_stop(void);
 /* The oracle for the whole run (the kernel's oracle=script:...): started

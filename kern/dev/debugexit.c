@@ -12,7 +12,7 @@ void debug_exit(int code)
 {
 	uint64_t steps, switches;
 	oracle_script_totals(&steps, &switches);
-	if (steps) /* what explore's shrinker weighs schedules by */
+	if (oracle_base_is_script()) /* what explore's shrinker weighs schedules by */
 		kprintf("script: %lu steps, %lu cpu switches\n", (unsigned long)steps,
 			(unsigned long)switches);
 	log_summary();
