@@ -862,7 +862,7 @@ def chain_hash(prev, seq, thread, cpu, typ, arg0, arg1):
     return h ^ (h >> 31)
 
 
-STATE_LEN = {"mcs": 16, "tlock": 16, "runq": 56}
+STATE_LEN = {"mcs": 16, "tlock": 16, "runq": 64}
 
 
 def synth_trace(path, ncpus, objects):
@@ -1000,7 +1000,8 @@ def trace_detect(res, build, tmp):
     res.record("tools:trace-detect-wake-not-asleep-is-info",
                len(info) == 1 and info[0][1:3] == ("wake-not-asleep", "runq.cpu0") and
                "thread 6 woke thread 7 1500 times while it was not asleep" in info[0][3] and
-               info[0][4] == (trc("starve"), "runq.cpu0", 3) and "SLEEP(tid)" in out,
+               info[0][4] == (trc("starve"), "runq.cpu0", 3) and
+               "SLEEP after a WAKE that found the thread awake" in out,
                f"{info} {out[-600:]}")
     st, out, err, found = detect(trc("acted"))
     res.record("tools:trace-detect-thread-acting-after-wakeup-not-flagged",
@@ -1022,6 +1023,34 @@ def trace_detect(res, build, tmp):
                starved[0]["replay"] == f"make replay TRACE={trc('starve')} STOP=runq.cpu0:2"
                and doc["flagged"] == 1 and doc["info"] == 1 and "SLEEP" in doc["note"],
                f"status {st}: {out[-1200:]} {err[-300:]}")
+
+    # Lost wakeup: thread 6 wakes thread 7 while 7 is awake (WAKE arg1 bit 32), then 7
+    # sleeps (SLEEP, type 6, on object id 2: lock.a), and nothing wakes it again.  The
+    # control: 7 sleeps first, then the same wakeup finds it asleep, twice over (a wakeup
+    # that reached its sleeper, right before the next sleep, is no lost one).
+    def sleeper(lost):
+        wake = {"cpu": 1, "thr": 6, "type": 1, "arg0": 7, "arg1": 6 | (1 << 32 if lost else 0),
+                "ts": 200}
+        sleep = {"cpu": 0, "thr": 7, "type": 6, "arg0": 7, "arg1": 2, "ts": 300}
+        rq = [{"cpu": 0, "thr": 1, "type": 0, "arg0": 7, "ts": 100},
+              {"cpu": 0, "thr": 7, "type": 2, "arg0": 7, "arg1": 1, "ts": 150}]
+        rq += [wake, sleep] if lost else [sleep, wake, dict(sleep, ts=400), dict(wake, ts=500)]
+        return [("runq.cpu0", "runq", rq), ("lock.a", "mcs", lock_events([(0, 7)], ts0=50))]
+    synth_trace(trc("lost"), 2, sleeper(True))
+    synth_trace(trc("slept"), 2, sleeper(False))
+    st, out, err, found = detect(trc("lost"))
+    flags = [f for f in found if f[0] == "FLAG"]
+    res.record("tools:trace-detect-lost-wakeup-flagged",
+               st == 1 and len(flags) == 1 and flags[0][1:3] == ("lost-wakeup", "runq.cpu0") and
+               "lost wakeup: thread 7 sleeps on lock.a since runq.cpu0 seq 3; the wakeup at seq 2 "
+               "(by thread 6) found it awake and did not reach it" in flags[0][3] and
+               "it sleeps at the end of the recording" in flags[0][3] and
+               flags[0][4] == (trc("lost"), "runq.cpu0", 3),
+               f"status {st}: {out[-1200:]} {err[-300:]}")
+    st, out, err, found = detect(trc("slept"))
+    res.record("tools:trace-detect-sleep-then-wakeup-not-flagged",
+               st == 0 and not found and "0 flagged, 0 info" in out,
+               f"status {st}: {out[-800:]} {err[-300:]}")
 
     run_cmd([tool(build, "trace"), "record", "--threads", "counter4-mcs", "hw", trc("hw")], 60)
     st, out, err, found = detect(trc("hw"))

@@ -14,8 +14,9 @@
  *   trace coverage FILE...          interleavings a set of runs covered
  *                                   (trace_coverage.c)
  *   trace detect FILE [--fair=RATIO] [--json]
- *                                   unfair locks, starved threads, wakeups
- *                                   of threads not asleep (trace_detect.c)
+ *                                   unfair locks, starved threads, lost
+ *                                   wakeups, wakeups of threads not asleep
+ *                                   (trace_detect.c)
  *   trace check FILE                validate; exit 1 with the loader's message
  *   trace record [--threads] SCENARIO ORACLE OUT
  *                                   run a host scenario, save its logs
@@ -58,7 +59,8 @@ static const char details[] =
 	"  detect   bug detectors: a lock whose busiest thread took more than RATIO (whole\n"
 	"           number, default 4) times its least busy one's acquisitions (2+ threads,\n"
 	"           100+ acquisitions); a thread made ready on a run queue that never acted\n"
-	"           again while others on its CPU made 1000+ events; wakeups of threads not\n"
+	"           again while others on its CPU made 1000+ events; a lost wakeup (a SLEEP\n"
+	"           right after a WAKE that found the thread awake); wakeups of threads not\n"
 	"           asleep (info).  Each finding with a make replay ... STOP=OBJ:SEQ; exit 1\n"
 	"           if anything was flagged.  --json: one JSON document\n"
 	"  check    validate; a trace without objects or events is not valid\n"

@@ -11,12 +11,16 @@
  *                 sleeper, MIGRATE_IN) that performed no event anywhere
  *                 afterwards while other threads of that CPU performed more
  *                 than STARVE_EVENTS
+ *   lost-wakeup   a SLEEP(tid) on a run queue right after a WAKE of that
+ *                 thread that found it awake (with no event of the thread
+ *                 in between but its preemptions): that wakeup was spent
+ *                 before the sleep it was meant for, and none reaches it
  *   wake-not-asleep (info) WAKEs whose target was not asleep (arg1 bit 32),
  *                 per waker and target
  *
  * Across objects a trace orders events only by their time stamps, so
- * "after" is what the logs prove (see happens()); a lost wakeup cannot be
- * told from these logs at all: no event says that a thread went to sleep.
+ * "after" is what the logs prove (see happens()); a wakeup and the sleep it
+ * misses are on one run queue (the sleeper's), so their order is known.
  *
  * Exit status: 0 nothing flagged (info only), 1 a finding, 2 usage / file.
  */
@@ -27,9 +31,9 @@
 #include "tools/trace_tool.h"
 
 #define FAIR_DEFAULT 4
-#define FAIR_MIN_ACQ 100             /* a lock with fewer acquisitions is not judged */
-#define STARVE_EVENTS 1000           /* others' events after the wakeup: more than this */
-#define WAKE_NOT_ASLEEP (1ull << 32) /* a WAKE's arg1: sched_wakeup, kern/thread/sched.c */
+#define FAIR_MIN_ACQ 100                   /* a lock with fewer acquisitions is not judged */
+#define STARVE_EVENTS 1000                 /* others' events after the wakeup: more than this */
+#define WAKE_NOT_ASLEEP RQ_WAKE_NOT_ASLEEP /* a WAKE's arg1: sched_wakeup, kern/thread/sched.c */
 
 struct detect {
 	const char *path;
@@ -378,7 +382,74 @@ static void starvation(struct detect *d)
 	free(last);
 }
 
-/* ---- 3. wakeups of threads that were not asleep ---- */
+/* ---- 3. lost wakeups ---- */
+
+static const char *obj_name(const struct detect *d, uint64_t id)
+{
+	const struct log_set *s = &d->t->set;
+	for (uint32_t i = 0; i < s->nobjs; i++)
+		if (s->objs[i].id == id)
+			return s->objs[i].name;
+	return id == RQ_SLEEP_NO_OBJ ? "no object (join)" : "an object gone by the end";
+}
+
+/* The WAKE of thread t that came last before events[k] of run queue r and
+ * found t awake, if no other event of t's (but a PREEMPT) lies between. */
+static const struct log_event *spent_wake(const struct log_objrec *r, uint32_t k, uint64_t t)
+{
+	while (k-- > 0) {
+		const struct log_event *p = &r->events[k];
+		if (p->arg0 != t || p->type == RQ_PREEMPT)
+			continue;
+		return p->type == RQ_WAKE && (p->arg1 & WAKE_NOT_ASLEEP) ? p : 0;
+	}
+	return 0;
+}
+
+static void lost_wakeups(struct detect *d)
+{
+	const struct log_set *s = &d->t->set;
+	for (uint32_t i = 0; i < s->nobjs; i++) {
+		const struct log_objrec *r = &s->objs[i];
+		for (uint32_t k = 0; !strcmp(r->type->name, "runq") && k < r->nevents; k++) {
+			const struct log_event *e = &r->events[k], *w;
+			if (e->type != RQ_SLEEP || !(w = spent_wake(r, k, e->arg0)))
+				continue;
+			const struct log_event *later = 0;
+			for (uint32_t j = k + 1; j < r->nevents && !later; j++)
+				if (r->events[j].type == RQ_WAKE && r->events[j].arg0 == e->arg0 &&
+				    !(r->events[j].arg1 & WAKE_NOT_ASLEEP))
+					later = &r->events[j];
+			const char *on = obj_name(d, (uint32_t)e->arg1);
+			block_begin(d, "lost-wakeup", true, r->name, e->seq);
+			field(d, "thread", e->arg0);
+			field(d, "sleep_seq", e->seq);
+			field(d, "wake_seq", w->seq);
+			field(d, "waker", (uint32_t)w->arg1);
+			field(d, "woken_later", later != 0);
+			if (d->json) {
+				printf(", \"sleeps_on\": ");
+				json_str(on);
+			} else {
+				printf("  lost wakeup: thread %lu sleeps on %s since %s seq %lu; the wakeup "
+				       "at seq %lu (by thread %u) found it awake and did not reach it\n",
+				       (unsigned long)e->arg0, on, r->name, (unsigned long)e->seq,
+				       (unsigned long)w->seq, (uint32_t)w->arg1);
+				if (later)
+					printf("  woken again at seq %lu by thread %u\n",
+					       (unsigned long)later->seq, (uint32_t)later->arg1);
+				else
+					printf("  no later wakeup of it in the kept window: it sleeps at the "
+					       "end of the recording%s\n",
+					       e->arg1 & RQ_SLEEP_LOST ? " (the kernel reported it)"
+								       : "");
+			}
+			block_end(d, r->name, e->seq);
+		}
+	}
+}
+
+/* ---- 4. wakeups of threads that were not asleep ---- */
 
 struct pair {
 	uint32_t waker, target, obj;
@@ -423,7 +494,7 @@ static void wakeups(struct detect *d)
 		if (!d->json)
 			printf("  thread %u woke thread %u %lu times while it was not asleep (kept "
 			       "windows; first at %s seq %lu); harmless unless the target then slept "
-			       "for good, which the logs cannot show (no SLEEP event)\n",
+			       "(lost-wakeup above)\n",
 			       g.waker, g.target, (unsigned long)g.n, obj, (unsigned long)g.first);
 		block_end(d, obj, g.first);
 		k = j;
@@ -432,9 +503,9 @@ static void wakeups(struct detect *d)
 }
 
 static const char lost_note[] =
-	"lost wakeups are not detected: a run queue logs WAKE (arg1 bit 32: the target was not "
-	"asleep) but nothing when a thread goes to sleep; a SLEEP(tid) event on runq.cpuN in "
-	"sched_block would order each sleep against the wakes of the same run queue";
+	"lost wakeups are found in the run queues' kept windows only (SLEEP after a WAKE that "
+	"found the thread awake); deadlocks and mutual-exclusion violations are reported by the "
+	"kernel when they form (the recording ends there; make replay shows them again)";
 
 int cmd_detect(int argc, char **argv)
 {
@@ -473,6 +544,7 @@ int cmd_detect(int argc, char **argv)
 		if (trace_is_lock(&d.t->set.objs[i]))
 			lock_fairness(&d, i);
 	starvation(&d);
+	lost_wakeups(&d);
 	wakeups(&d);
 	if (d.json) {
 		printf("%s], \"flagged\": %u, \"info\": %u, \"note\": ", d.blocks ? "\n  " : "",

@@ -204,6 +204,9 @@ static void print_report(void)
 			(unsigned long)(pre * 1000 / rep.hz), DEADLOCK_CHECK_SPINS, rep.m[0].cpu,
 			rep.spins);
 	}
+	if (log_record_order && rep.m[0].waits->count)
+		plat_printf("deadlock: replay: make replay TRACE=<this run's trace> STOP=%s:%lu\n",
+			    lock_name(rep.m[0].waits), (unsigned long)(rep.m[0].waits->count - 1));
 	for (unsigned i = 0; i < n; i++) {
 		plat_printf("deadlock: stack of thread %u (cpu %u), waiting for %s:\n",
 			    rep.m[i].thread, rep.m[i].cpu, lock_name(rep.m[i].waits));

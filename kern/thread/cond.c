@@ -20,7 +20,7 @@ void cond_wait(struct cond *cv, struct lock *l)
 	else
 		cv->head = t;
 	cv->tail = t;
-	sched_sleep_prepare(cv->name);
+	sched_sleep_prepare_on(cv->name, lock_dbg(l)->log);
 	lock_release(l);
 	sched_block();
 	lock_acquire(l);

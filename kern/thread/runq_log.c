@@ -4,8 +4,8 @@
  */
 #include "thread/runq_log.h"
 
-static const char *const runq_events[] = { "SPAWN",      "WAKE",        "PREEMPT",
-					   "MIGRATE_IN", "MIGRATE_OUT", "EXIT" };
+static const char *const runq_events[] = { "SPAWN",       "WAKE", "PREEMPT", "MIGRATE_IN",
+					   "MIGRATE_OUT", "EXIT", "SLEEP" };
 
 static const char *runq_apply(void *state, const struct log_event *ev)
 {
@@ -32,6 +32,9 @@ static const char *runq_apply(void *state, const struct log_event *ev)
 	case RQ_WAKE:
 		s->wakes++;
 		return 0;
+	case RQ_SLEEP:
+		s->sleeps++;
+		return ev->arg0 == ev->thread ? 0 : "a thread put to sleep by another";
 	case RQ_PREEMPT:
 		s->preempts++;
 		return ev->arg0 == ev->thread ? 0 : "a thread preempted by another";

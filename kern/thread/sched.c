@@ -300,17 +300,74 @@ void sched_preempt_user_tick(void)
 	preempt(s, t);
 }
 
-void sched_sleep_prepare(const char *what)
+/*
+ * SLEEP(tid, obj | lost) on this CPU's run queue: t is about to sleep on
+ * `obj` (the lock guarding its condition; RQ_SLEEP_NO_OBJ if none).  A
+ * wakeup already spent on t (sched_wakeup found it awake, after it had
+ * queued itself where wakers look) will never reach this sleep: a lost
+ * wakeup, reported here, where it forms, with the panic (and the trace).
+ */
+static void log_sleep(struct thread *t)
+{
+	struct sched_cpu *s = &scpu[thiscpu()->id];
+	rq_turn(&s->rq);
+	uint64_t f = read_rflags();
+	cli();
+	spin_acquire(&s->rq.lock);
+	uint64_t spent = t->wake_spent;
+	t->wake_spent = 0;
+	uint64_t obj = t->wait_obj ? t->wait_obj->id : RQ_SLEEP_NO_OBJ;
+	uint64_t seq = log_append(s->rq.log, RQ_SLEEP, t->id, obj | (spent ? RQ_SLEEP_LOST : 0))->seq;
+	spin_release(&s->rq.lock);
+	if (__builtin_expect(spent != 0, 0)) {
+		const char *on = t->wait_obj ? t->wait_obj->name : "-";
+		kprintf("lost wakeup: thread %u (%s) sleeps on '%s' (%s) since %s seq %lu; the wakeup "
+			"at runq.cpu%d seq %lu by thread %u found it awake and did not reach it\n",
+			t->id, t->name, t->wait_what ? t->wait_what : "-", on, s->rqname,
+			(unsigned long)seq, t->wake_spent_cpu, (unsigned long)(spent - 1),
+			t->wake_spent_by);
+		if (log_record_order)
+			kprintf("lost wakeup: replay: make replay TRACE=<this run's trace> STOP=%s:%lu\n",
+				s->rqname, (unsigned long)seq);
+		panic("lost wakeup: thread %u sleeps on %s since %s seq %lu; the wakeup at "
+		      "runq.cpu%d seq %lu did not reach it",
+		      t->id, on, s->rqname, (unsigned long)seq, t->wake_spent_cpu,
+		      (unsigned long)(spent - 1));
+	}
+	rq_done(&s->rq);
+	if (f & RFLAGS_IF)
+		sti();
+}
+
+void sched_sleep_prepare_on(const char *what, const struct log_obj *obj)
 {
 	struct thread *t = sched_current();
+	struct cpu *c = thiscpu();
 	t->wait_what = what;
+	t->wait_obj = obj;
+	/* SLEEP is an event point (a wakeup may come while it waits for its
+	 * turn), so only where the caller may wait for one: not under a raw
+	 * spinlock (thread_join): there sched_block logs it. */
+	t->sleep_logged = c->ncli == 0 && c->intr_depth == 0;
+	if (t->sleep_logged)
+		log_sleep(t);
 	__atomic_store_n(&t->state, TS_SLEEP, __ATOMIC_SEQ_CST);
+}
+
+void sched_sleep_prepare(const char *what)
+{
+	sched_sleep_prepare_on(what, 0);
 }
 
 void sched_block(void)
 {
+	struct thread *t = sched_current();
+	if (!t->sleep_logged)
+		log_sleep(t);
+	t->sleep_logged = false;
 	schedule_irqsave();
-	sched_current()->wait_what = 0;
+	t->wait_what = 0;
+	t->wait_obj = 0;
 }
 
 /* Wake the CPU that owns a newly READY thread: the oracle learns it now
@@ -341,7 +398,14 @@ bool sched_wakeup(struct thread *t)
 	}
 	/* Logged either way (arg1 says which), so the event count per wakeup
 	 * call does not depend on timing. */
-	rq_log(rq, RQ_WAKE, t->id, thiscpu()->tid | (uint64_t)!asleep << 32);
+	uint64_t seq = log_append(rq->log, RQ_WAKE, t->id,
+				  thiscpu()->tid | (asleep ? 0 : RQ_WAKE_NOT_ASLEEP))
+			       ->seq;
+	if (!asleep && !t->idle) { /* spent: a sleep that follows never gets it (log_sleep) */
+		t->wake_spent = seq + 1;
+		t->wake_spent_by = thiscpu()->tid;
+		t->wake_spent_cpu = cpu;
+	}
 	spin_release(&rq->lock);
 	rq_done(rq);
 	if (asleep)

@@ -11,6 +11,10 @@
  *   PREEMPT(tid, point)   tid was preempted at its point-th preemption point
  *   MIGRATE_IN(tid, from) / MIGRATE_OUT(tid, to)
  *   EXIT(tid)             the thread ended
+ *   SLEEP(tid, obj|lost)  tid is about to sleep on logged object `obj` (the
+ *                         lock guarding its condition; RQ_SLEEP_NO_OBJ: none);
+ *                         lost (bit 32): a WAKE had already found it awake,
+ *                         so no wakeup reaches this sleep (reported: panic)
  *
  * Local dispatch order (FIFO, yield) follows from those events and is not
  * logged.  Appends happen under the queue's raw spinlock, which is below
@@ -64,6 +68,8 @@ void sched_preempt_user_tick(void);
 /* Mark the caller SLEEP on `what` (ps shows it); call before releasing the
  * lock that protects the condition, then sched_block(). */
 void sched_sleep_prepare(const char *what);
+/* The same, naming the logged lock that guards the condition (SLEEP's obj). */
+void sched_sleep_prepare_on(const char *what, const struct log_obj *obj);
 /* Switch away unless a wakeup came since sched_sleep_prepare(). */
 void sched_block(void);
 /* SLEEP -> READY on t's CPU; false if t was not asleep. */

@@ -33,6 +33,7 @@ enum thread_state { TS_FREE, TS_READY, TS_RUN, TS_SLEEP, TS_DEAD };
 
 struct waitq;
 struct proc;
+struct log_obj;
 
 struct thread {
 	uint64_t rsp; /* saved by ctx_switch while not running */
@@ -55,6 +56,16 @@ struct thread {
 	uint8_t *stack;        /* NULL: runs on a boot stack */
 	struct proc *proc;     /* the user process this thread runs, NULL for a kernel thread */
 	uint64_t cr3;          /* its page table (0: the kernel's) */
+	/* Sleeping (sched.c): the logged lock that guards what it sleeps on
+	 * (SLEEP's object); a WAKE that found it not asleep, as seq + 1 on
+	 * runq.cpu<wake_spent_cpu> (0: none since its last SLEEP), by thread
+	 * wake_spent_by: the next SLEEP is a lost wakeup; and whether
+	 * sched_sleep_prepare logged SLEEP already (else sched_block does). */
+	const struct log_obj *wait_obj;
+	uint64_t wake_spent;
+	uint32_t wake_spent_by;
+	int wake_spent_cpu;
+	bool sleep_logged;
 	char name[THREAD_NAME_MAX];
 };
 
