@@ -135,6 +135,8 @@ unsigned oracle_script_changes(uint64_t *at, unsigned max);
  * steps that went to another CPU than the step before (context switches
  * the schedule made). */
 void oracle_script_totals(uint64_t *steps, uint64_t *switches);
+/* Under script: print the run's picks as `script: schedule: N picks: script:list:...`. */
+void oracle_script_print_schedule(void);
 
 extern const struct oracle_ops *oracle_cur;
 extern const struct oracle_ops oracle_hw_ops;

@@ -107,5 +107,8 @@ unsigned sched_pick(struct sched *s, const uint8_t *el, unsigned n, uint64_t ste
 		break;
 	}
 	s->last = c;
+	if (s->nhist < ORACLE_LIST_MAX)
+		s->hist[s->nhist] = (uint8_t)c;
+	s->nhist++;
 	return c;
 }

@@ -22,6 +22,10 @@ struct sched {
 	/* list */
 	const uint8_t *list;
 	uint32_t nlist, pos;
+	/* every pick so far, as a list schedule would name it (the first
+	 * ORACLE_LIST_MAX; nhist counts them all) */
+	uint8_t hist[ORACLE_LIST_MAX];
+	uint64_t nhist;
 };
 
 /* horizon: expected number of steps of the run (pct spreads its d-1

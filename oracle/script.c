@@ -117,9 +117,37 @@ static void report_cpus(void)
 	}
 }
 
+/* From the first blocked CPU, follow "waits on a lock held by": a cycle
+ * back to it is printed as the deadlock cycle (locks only: their log
+ * object knows its holder). */
+static void report_cycle(void)
+{
+	unsigned path[PLAT_MAX_CPUS], n = 0, c = 0;
+	while (c < sc.ncpus && sc.status[c] != S_BLOCKED)
+		c++;
+	while (c < sc.ncpus && sc.status[c] == S_BLOCKED && n < sc.ncpus) {
+		path[n++] = c;
+		unsigned h = sc.blocked_on[c]->holder;
+		if (h == 0 || h - 1 == path[0])
+			break;
+		c = h - 1;
+	}
+	if (n == 0 || sc.blocked_on[path[n - 1]]->holder != path[0] + 1)
+		return;
+	plat_printf("script: deadlock cycle of %u: cpu %u (thread %u)", n, path[0],
+		    sc.thread[path[0]]);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned h = path[(i + 1) % n];
+		plat_printf(" waits for %s, held by cpu %u (thread %u)%s",
+			    sc.blocked_on[path[i]]->name, h, sc.thread[h],
+			    i + 1 < n ? ", which" : "\n");
+	}
+}
+
 static void report_deadlock(void)
 {
 	report_cpus();
+	report_cycle();
 	for (unsigned c = 0; c < sc.ncpus; c++)
 		if (sc.status[c] == S_BLOCKED)
 			plat_panic(
@@ -331,3 +359,27 @@ const struct oracle_ops oracle_script_ops = {
 	.cpu_wake = script_wake,
 	.stalled = script_stalled,
 };
+
+/*
+ * A failed run's schedule as a list (debug_exit): under any script
+ * schedule, the CPUs picked, in order, as `script:list:...` would pick them,
+ * so that explore can shrink a random schedule's failure by delta debugging
+ * the list.  (Preemption decisions draw on the schedule's seed: a list run
+ * preempts elsewhere where a thread shares its CPU; explore checks that the
+ * list fails the same way before it shrinks it.)
+ */
+void oracle_script_print_schedule(void)
+{
+	if (oracle_cur != &oracle_script_ops)
+		return;
+	const struct sched *s = &sc.sched;
+	if (s->nhist > ORACLE_LIST_MAX) {
+		plat_printf("script: schedule: %lu picks, too many for a list\n",
+			    (unsigned long)s->nhist);
+		return;
+	}
+	plat_printf("script: schedule: %lu picks: script:list:", (unsigned long)s->nhist);
+	for (uint64_t i = 0; i < s->nhist; i++)
+		plat_printf(i ? ",%u" : "%u", s->hist[i]);
+	plat_printf("\n");
+}

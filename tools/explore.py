@@ -17,9 +17,10 @@ panic, a timeout, or a KTAP total with failures), saves its serial log, runs
 the same schedule again with record=1 and COM2 on a file to get its trace, and
 prints the replay command and the command that re-runs that schedule.
 
---shrink ORACLE: ORACLE (script:pct:D:S or script:list:...) must fail; try
-smaller schedules (lower PCT depths, shorter lists) and keep a candidate only
-if it fails the same way; print the smallest.
+--shrink ORACLE: ORACLE (script:pct:D:S, script:random:S or script:list:...)
+must fail; try smaller schedules (lower PCT depths, shorter lists; a random
+schedule becomes the list of its picks, which a failed script run prints) and
+keep a candidate only if it fails the same way; print the smallest.
 
 Exit status: 0 every run passed (or --list-seeds), 1 a run failed, 2 usage.
 Standard library only.  See docs/explore.md.
@@ -42,6 +43,9 @@ NOT_OK = re.compile(r"^not ok \d+ (\S+).*$", re.M)
 FAIL_LINE = re.compile(r"^\s*# FAIL (.*?)(?: \(cpu \d+\))?\s*$", re.M)
 PANIC = re.compile(r"^\*\*\* panic on cpu \d+: (.*)$", re.M)
 SKIP = re.compile(r"^ok \d+ (\S+) # SKIP (.*)$", re.M)
+# A failed script run's picks, as a list schedule (the kernel's debug_exit).
+SCHEDULE = re.compile(r"^script: schedule: (\d+) picks: (script:list:[0-9,]+)\s*$", re.M)
+LIST_MAX = 200   # entries: the oracle= value must fit the kernel command line
 
 USAGE = """\
 usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEED0=s]
@@ -55,7 +59,8 @@ usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEE
          script:pct:DEPTH:SEED for even seeds (default DEPTH=3), script:random:SEED for odd
   SHARD  i/n, 1 <= i <= n: only the i-th of n disjoint slices of the RUNS runs
   JOBS   QEMU instances at once (default: the number of host cores)
-  SHRINK a failing script:pct:D:S or script:list:... schedule to make smaller
+  SHRINK a failing script:pct:D:S, script:random:S or script:list:... schedule to make
+         smaller (a random one through the list of its picks, which a failed run prints)
   FROM   a recorded trace: each run replays its first K ordered operations, then runs
          freely under hw (the neighbourhood of a real-hardware recording); ARGS must
          repeat the recording's command line (without oracle=/record=)"""
@@ -357,6 +362,9 @@ def save_failure(o, runner, seed, oracle, why, log):
             os.remove(trace)
     for i, c in enumerate(rerun_commands(o, seed, oracle)):
         print(("re-run:  " if i == 0 else "     or: ") + c)
+    if oracle.startswith("script:"):
+        extra = " " + make_var("ARGS", o["args"]) if o["args"] else ""
+        print(f"shrink:  make {b}explore TEST={o['test']} SMP={o['smp']} SHRINK={oracle}{extra}")
 
 
 def campaign(o):
@@ -449,7 +457,11 @@ def parse_schedule(s):
     m = re.fullmatch(r"script:list:([0-9]+(?:,[0-9]+)*)", s)
     if m:
         return "list", [int(x) for x in m.group(1).split(",")]
-    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...] or script:list:CPU,CPU,...")
+    m = re.fullmatch(r"script:random:([0-9]+)", s)
+    if m:
+        return "random", int(m.group(1))
+    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...], script:random:SEED or "
+                "script:list:CPU,CPU,...")
 
 
 CHANGES = re.compile(r"^oracle: pct change points: (\S+)\s*$", re.M)
@@ -504,6 +516,28 @@ def shrink(o):
     print(f"explore: shrink: {o['shrink']} fails: {why}", flush=True)
     tried = [1]
     logs = {o["shrink"]: log}
+    if kind == "random":
+        # The kernel printed the run's picks as a list: the same schedule, which delta
+        # debugging can cut (if it fails the same way: preemptions draw on the seed).
+        m = SCHEDULE.search(log)
+        lst = [int(x) for x in m.group(2)[len("script:list:"):].split(",")] if m else []
+        if not m or len(lst) > LIST_MAX:
+            print("explore: shrink: " + (f"its {len(lst)} picks are too many for a list "
+                                         f"(max {LIST_MAX})" if m else
+                                         "the run printed no 'script: schedule:' list") +
+                  f"; smallest schedule that fails the same way: {o['shrink']}")
+            return 1
+        st, log2, _ = runner.run(m.group(2))
+        tried[0] += 1
+        k2, why2 = verdict(st, log2)
+        if k2 != "fail" or why2 != why:
+            print(f"explore: shrink: its {len(lst)} picks as a list end otherwise ({why2 or k2})"
+                  f"; smallest schedule that fails the same way: {o['shrink']}")
+            return 1
+        print(f"explore: shrink: as a list of its {len(lst)} picks it fails the same way: "
+              f"{m.group(2)}", flush=True)
+        kind, val = "list", lst
+        logs[m.group(2)] = log2
 
     def fails_same(oracles):
         """Run candidates JOBS at a time; of the first batch with a candidate that fails
@@ -550,7 +584,9 @@ def shrink(o):
     else:
         def render(c):  # an empty list is round robin from the start
             return "script:list:" + ",".join(map(str, c)) if c else "script:rr"
-        best = render(delta_debug(val, fails_same, render, ("entry", "entries")))
+        cur = delta_debug(val, fails_same, render, ("entry", "entries"))
+        best = render(cur)
+        print(f"explore: shrink: {len(cur)} of {len(val)} entries", flush=True)
     if best in logs and SWITCHES.search(logs[best]):
         print(f"explore: shrink: {best} makes {switches(logs[best])} cpu switches")
     print(f"explore: shrink: {tried[0]} runs; smallest schedule that fails the same way: {best}")

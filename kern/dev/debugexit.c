@@ -15,6 +15,8 @@ void debug_exit(int code)
 	if (oracle_base_is_script()) /* what explore's shrinker weighs schedules by */
 		kprintf("script: %lu steps, %lu cpu switches\n", (unsigned long)steps,
 			(unsigned long)switches);
+	if (code != EXIT_PASS)
+		oracle_script_print_schedule(); /* explore shrinks a failing schedule from it */
 	log_summary();
 	serial_drain(); /* the last line must reach the log before the machine goes */
 	outl(0xf4, (uint32_t)code);
