@@ -25,6 +25,29 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) \
 # --param=min-pagesize=0: gcc 12 falsely warns on fixed low-memory reads (EBDA pointer at 0x40e)
 # -I$(B)/aoinc: only libatomic_ops' headers from /usr/include, nothing else of the host's
 
+# Seeded bugs, for testing make explore and the detectors (docs/explore.md "Seeded
+# bugs"): BUGS=lost_wakeup,lock_order,chan_unlocked compiles the named ones in
+# (-DBUG_LOST_WAKEUP ...) and names them in SEEDED_BUGS.  Only in a build directory of
+# their own: the list is kept in $(B)/bugs.list, so later makes of that B (make explore,
+# make replay) keep it without repeating BUGS=, and any other B (the default build)
+# has none; a change of the list rebuilds the kernel.
+comma := ,
+empty :=
+space := $(empty) $(empty)
+BUG_NAMES := lost_wakeup lock_order chan_unlocked
+BUGS_FILE := $(B)/bugs.list
+BUGS ?= $(shell cat $(BUGS_FILE) 2>/dev/null)
+BUG_LIST := $(sort $(subst $(comma), ,$(BUGS)))
+$(foreach b,$(BUG_LIST),$(if $(filter $(b),$(BUG_NAMES)),,$(error BUGS=$(BUGS): no seeded bug '$(b)'; there are: $(BUG_NAMES))))
+BUG_DEF_lost_wakeup := -DBUG_LOST_WAKEUP
+BUG_DEF_lock_order := -DBUG_LOCK_ORDER
+BUG_DEF_chan_unlocked := -DBUG_CHAN_UNLOCKED
+KCFLAGS += $(foreach b,$(BUG_LIST),$(BUG_DEF_$(b))) \
+	$(if $(BUG_LIST),-DSEEDED_BUGS='"$(subst $(space),$(comma),$(BUG_LIST))"')
+# Rewritten only when the list changes (make compares time stamps).
+$(shell mkdir -p $(B) && { [ -f $(BUGS_FILE) ] && [ "$$(cat $(BUGS_FILE))" = "$(BUG_LIST)" ] || \
+	echo "$(BUG_LIST)" > $(BUGS_FILE); })
+
 KLDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments -T kern/boot/kernel.ld
 
@@ -42,7 +65,7 @@ $(B)/aoinc/.stamp:
 	ln -sfn /usr/include/atomic_ops $(B)/aoinc/atomic_ops
 	@touch $@
 
-$(B)/kern/%.c.o: %.c $(B)/aoinc/.stamp
+$(B)/kern/%.c.o: %.c $(B)/aoinc/.stamp $(BUGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 

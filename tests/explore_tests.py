@@ -5,7 +5,9 @@ failing seed, time-outs, and shrinking that keeps only candidates failing the sa
 against the real kernel: a passing campaign, an unknown test, the explicit deadlock_pair
 test (stopped at the first run, its log and trace kept, the printed replay command stops
 where the recorded run deadlocked, the re-run command fails the same way) and a failing
-test (no panic) whose trace the printed `make replay` replays to the same failure."""
+test (no panic) whose trace the printed `make replay` replays to the same failure; the
+seeded bugs of a BUGS= build (found, named by their detector, replayed, shrunk) and their
+absence from the normal build."""
 import os
 import re
 import shlex
@@ -361,8 +363,140 @@ def qemu_shrink(res, build):
                f"status {st}: {out[-600:]}")
 
 
+# The seeded bugs (docs/explore.md "Seeded bugs"): (BUGS name, test, seed0, the failure's
+# signature as explore prints it).  In the BUGS build seed0 passes and seed0 + 1 (a random
+# schedule) fails; in the normal build both pass.
+BUGS = "lost_wakeup,lock_order,chan_unlocked"
+SEEDED = [
+    ("lost_wakeup", "bug_lost_wakeup", 0,
+     r"panic: lost wakeup: thread N sleeps on bug\.lw\.N since runq\.cpuN seq N; the wakeup at "
+     r"runq\.cpuN seq N did not reach it"),
+    ("lock_order", "bug_lock_order", 0,
+     r"panic: script: deadlock after N steps: cpu N \(thread N\) waits on bug\.lo\.[ab] forever"),
+    ("chan_unlocked", "bug_chan_race", 2,
+     r"panic: mutual-exclusion violation: chan\.N: SEND by thread N \(cpu N\) without holding "
+     r"its lock lock\.chan\.N"),
+]
+REPLAYS = 2   # CI; by hand: see docs/explore.md
+PANIC_LINE = re.compile(r"^\*\*\* panic on cpu \d+: (.*)$", re.M)
+
+
+def seeded_normal(res, build):
+    """The normal build has no seeded bug, and the bug workloads pass there under the very
+    schedules that fail in the BUGS build."""
+    with open(os.path.join(build, "kernel.elf"), "rb") as f:
+        image = f.read()
+    listed = open(os.path.join(build, "bugs.list")).read().strip() \
+        if os.path.exists(os.path.join(build, "bugs.list")) else ""
+    res.record("explore:bugs:normal-build-has-none",
+               b"# seeded bugs" not in image and listed == "",
+               f"bugs.list {listed!r}, '# seeded bugs' in the image: {b'# seeded bugs' in image}")
+    for bug, test, seed0, _ in SEEDED:
+        st, out = explore(["--build", build, "--test", test, "--runs", "2", "--smp", "2",
+                           "--jobs", "2", "--seed0", str(seed0)])
+        res.record(f"explore:bugs:{test}-passes-in-normal-build",
+                   st == 0 and f"explore: all 2 runs of {test} passed" in out,
+                   f"status {st}: {out[-600:]}")
+
+
+def seeded_bugs(res, build):
+    bb = os.path.join(build, "bugs")
+    st, out = run_cmd(["make", "--no-print-directory", "-j2", f"B={bb}", f"BUGS={BUGS}",
+                       os.path.join(bb, "kernel.elf"), os.path.join(bb, "host", "trace")],
+                      timeout=900, cwd=ROOT)
+    with open(os.path.join(bb, "kernel.elf"), "rb") as f:
+        image = f.read() if st == 0 else b""
+    res.record("explore:bugs:build", st == 0 and b"# seeded bugs" in image,
+               f"status {st}: {out[-800:]}")
+    if st != 0:
+        return
+    with tempfile.TemporaryDirectory() as out_dir:
+        for bug, test, seed0, sig in SEEDED:
+            seeded_one(res, bb, out_dir, bug, test, seed0, sig)
+
+
+def seeded_one(res, bb, out_dir, bug, test, seed0, sig):
+    """make explore finds the bug (seed0 passes, seed0 + 1 fails), its trace replays it
+    REPLAYS times with the recorded digest and the detector's report, the shrunk schedule is
+    no longer and fails the same way, and the report names the kind."""
+    name = f"explore:bugs:{bug}"
+    st, out = explore(["--build", bb, "--test", test, "--runs", "4", "--smp", "2", "--jobs", "1",
+                       "--seed0", str(seed0), "--out", out_dir])
+    m = re.search(rf"^explore: FAIL after 2 runs: seed {seed0 + 1}, "
+                  rf"oracle=(script:random:{seed0 + 1}): ({sig})$", out, re.M)
+    tr = re.search(r"^explore: trace: (\S+) \(the schedule run again with record=1 failed the "
+                   r"same way, digest ([0-9a-f]+); its log: (\S+)\)$", out, re.M)
+    rp = re.search(r"^replay:  (make B=\S+ replay TRACE=(\S+))$", out, re.M)
+    sh = re.search(r"^shrink:  make B=\S+ explore .* SHRINK=(\S+)$", out, re.M)
+    ok = st == 1 and m and tr and rp and sh and rp.group(2) == tr.group(1)
+    res.record(f"{name}-found-by-explore", bool(ok), f"status {st}: {out[-900:]}")
+    if not ok:
+        return
+    oracle, why, trace, digest = m.group(1), m.group(2), tr.group(1), tr.group(2)
+    rlog = open(tr.group(3)).read()
+    panic = PANIC_LINE.search(rlog).group(1)
+
+    # The detector names the kind, in the kernel (and for a lost wakeup in trace detect).
+    if bug == "lost_wakeup":
+        k = re.search(r"since (runq\.cpu\d+) seq (\d+)", panic)
+        st2, det = run_cmd([os.path.join(bb, "host", "trace"), "detect", trace], timeout=60)
+        ok = k and st2 == 1 and re.search(r"^FLAG lost-wakeup " + k.group(1) + "$", det, re.M) \
+            and f"replay: make replay TRACE={trace} STOP={k.group(1)}:{k.group(2)}" in det and \
+            "lost wakeup: replay: make replay TRACE=" in rlog
+        res.record(f"{name}-detector-names-lost-wakeup", bool(ok), f"{panic}\n{det[-900:]}")
+    elif bug == "lock_order":
+        ok = re.search(r"^script: deadlock cycle of 2: cpu 0 \(thread \d+\) waits for bug\.lo\.b, "
+                       r"held by cpu 1 \(thread \d+\), which waits for bug\.lo\.a, held by cpu 0 ",
+                       rlog, re.M)
+        res.record(f"{name}-detector-names-deadlock-cycle", bool(ok), rlog[-900:])
+    else:
+        ok = panic.startswith("mutual-exclusion violation: chan.") and \
+            "mutual-exclusion violation: replay: make replay TRACE=" in rlog
+        res.record(f"{name}-detector-names-mutual-exclusion-violation", bool(ok), rlog[-900:])
+
+    # The saved trace replays the failure, every time.
+    outs = []
+    for _ in range(REPLAYS):
+        st2, o2 = run_cmd(shlex.split(rp.group(1)), timeout=300, cwd=ROOT)
+        outs.append((st2, o2.replace("\r\n", "\n")))
+    def replayed(st2, o2):
+        if st2 == 0 or "oracle: replay governs the kernel" not in o2 or \
+                DIGEST.findall(o2) != [digest]:
+            return False
+        if bug == "lock_order":   # the recording ends in the cycle: the replay stops there
+            waits = set(re.findall(r"^script:\s+cpu (\d+) thread (\d+) waits on (\S+)$",
+                                   rlog, re.M))
+            got = set(re.findall(r"^  waiting: cpu (\d+) thread (\d+) for (\S+)$", o2, re.M))
+            return "the recording ends here" in o2 and len(waits) == 2 and got == waits
+        p2 = PANIC_LINE.search(o2)
+        return p2 is not None and p2.group(1) == panic   # the detector fires again, the same
+    res.record(f"{name}-trace-replays-it-{REPLAYS}-times",
+               all(replayed(*x) for x in outs),
+               f"recorded digest {digest}, panic {panic!r}: " +
+               " | ".join(f"status {x[0]}: {x[1][-500:]}" for x in outs))
+
+    # Shrinking: a schedule no longer than the failing one that fails the same way.
+    st3, o3 = explore(["--build", bb, "--test", test, "--smp", "2", "--jobs", "2",
+                       "--budget", "12", "--shrink", sh.group(1)])
+    n = re.search(r"^explore: shrink: as a list of its (\d+) picks it fails the same way", o3,
+                  re.M)
+    best = re.search(r"smallest schedule that fails the same way: script:list:([0-9,]+)$", o3,
+                     re.M)
+    ok = st3 == 1 and sh.group(1) == oracle and n and best and \
+        len(best.group(1).split(",")) <= int(n.group(1))
+    res.record(f"{name}-shrunk-no-longer", bool(ok), f"status {st3}: {o3[-900:]}")
+    if not ok:
+        return
+    st4, o4 = explore(["--build", bb, "--test", test, "--smp", "2", "--budget", "1",
+                       "--shrink", "script:list:" + best.group(1)])
+    res.record(f"{name}-shrunk-still-fails-the-same-way",
+               st4 == 1 and f"explore: shrink: script:list:{best.group(1)} fails: {why}" in o4,
+               f"want {why!r}; status {st4}: {o4[-600:]}")
+
+
 def groups(build):
     return [("explore:args", lambda res: (usage_errors(res, build), shards_cover(res, build))),
             ("explore:fake", lambda res: fake_campaigns(res, build)),
             ("explore:qemu", lambda res: (qemu_pass(res, build), qemu_deadlock(res, build),
-                                          qemu_trace_replay(res, build), qemu_shrink(res, build)))]
+                                          qemu_trace_replay(res, build), qemu_shrink(res, build))),
+            ("explore:bugs", lambda res: (seeded_normal(res, build), seeded_bugs(res, build)))]

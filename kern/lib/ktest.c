@@ -46,6 +46,10 @@ int ktest_run_only(const char *spec)
 	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
 		total += selected(spec, t);
 	kprintf("KTAP version 1\n1..%d\n", total);
+#ifdef SEEDED_BUGS
+	/* make BUGS=... (kern/kern.mk): a kernel for testing explore and the detectors */
+	kprintf("# seeded bugs: %s\n", SEEDED_BUGS);
+#endif
 	if (total == 0)
 		kprintf("# no test matches '%s'\n", spec);
 	int n = 0;

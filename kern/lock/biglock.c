@@ -27,11 +27,37 @@ const void *big_acquire(struct biglock *b)
 	return log_state(b->obj);
 }
 
+/* An event pushed by a thread that does not hold the object's lock: its
+ * update is outside the critical section, where another thread may be. */
+__attribute__((cold, noreturn)) static void outside(struct biglock *b, uint8_t type)
+{
+	struct log_obj *l = lock_dbg(&b->lock)->log;
+	const struct lock_state *ls = log_state(l);
+	uint32_t h = l->holder;
+	if (h)
+		plat_printf(
+			"mutual-exclusion violation: %s: thread %u (cpu %u) is in its critical "
+			"section, holding %s since that lock's seq %lu\n",
+			b->obj->name, ls->last_thread, h - 1, l->name,
+			(unsigned long)(ls->acquisitions - 1));
+	/* The replay stops at the object's last event, or its lock's if it has none. */
+	const struct log_obj *at = b->obj->count ? b->obj : l;
+	if (log_record_order && at->count)
+		plat_printf(
+			"mutual-exclusion violation: replay: make replay TRACE=<this run's "
+			"trace> STOP=%s:%lu\n",
+			at->name, (unsigned long)(at->count - 1));
+	plat_panic(
+		"mutual-exclusion violation: %s: %s by thread %u (cpu %u) without holding "
+		"its lock %s",
+		b->obj->name, log_type_event_name(b->obj->type, type), plat_thread(), plat_cpu(),
+		l->name);
+}
+
 const void *big_push(struct biglock *b, uint8_t type, uint64_t arg0, uint64_t arg1)
 {
 	if (plat_unlikely(!lock_held(&b->lock)))
-		plat_panic("big lock %s: push by cpu %u without holding it", b->obj->name,
-			   plat_cpu());
+		outside(b, type);
 	log_append(b->obj, type, arg0, arg1);
 	return log_state(b->obj);
 }

@@ -89,8 +89,20 @@ int chan_send(uint32_t id, const uint32_t *buf, uint32_t n)
 		big_unlock(&c->big);
 		return -E_INVAL_PID;
 	}
+#ifdef BUG_CHAN_UNLOCKED
+	/* The seeded bug (BUGS=chan_unlocked, docs/explore.md): "a receiver
+	 * already waits, so the slot is ours": the message is published after
+	 * the lock is let go, outside the channel's critical section. */
+	bool unlocked = c->receiver.head != 0;
+	if (unlocked)
+		big_unlock(&c->big);
+#endif
 	c->buf = buf;
 	big_push(&c->big, CH_SEND, n | (uint64_t)me << 32, log_hash_words(buf, n));
+#ifdef BUG_CHAN_UNLOCKED
+	if (unlocked)
+		s = big_acquire(&c->big);
+#endif
 	cond_signal(&c->receiver);
 	/* Release-and-sleep until the receiver copied (or the channel died). */
 	while (!(s->phase == CH_DONE && s->sender == me) && !s->closed && s->opens == opens)

@@ -42,7 +42,8 @@ static void test_push_without_lock_panics(void **st)
 	log_reset();
 	big_init(&b, LOCK_MCS, &counter_log_type, "ctr.x", 0);
 	assert_true(host_try(push_unlocked, &b, msg, sizeof msg));
-	assert_non_null(strstr(msg, "without holding it"));
+	assert_non_null(strstr(msg, "mutual-exclusion violation: ctr.x: ADD by thread"));
+	assert_non_null(strstr(msg, "without holding its lock lock.ctr.x"));
 }
 
 static void big_init_long(void *p)
