@@ -460,8 +460,10 @@ def parse_schedule(s):
     m = re.fullmatch(r"script:random:([0-9]+)", s)
     if m:
         return "random", int(m.group(1))
-    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...], script:random:SEED or "
-                "script:list:CPU,CPU,...")
+    if s == "script:rr":   # what an empty list runs (a list shrunk to nothing)
+        return "list", []
+    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...], script:random:SEED, "
+                "script:list:CPU,CPU,... or script:rr")
 
 
 CHANGES = re.compile(r"^oracle: pct change points: (\S+)\s*$", re.M)
