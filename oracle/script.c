@@ -142,6 +142,10 @@ static void report_cycle(void)
 			    sc.blocked_on[path[i]]->name, h, sc.thread[h],
 			    i + 1 < n ? ", which" : "\n");
 	}
+	const struct log_obj *o = sc.blocked_on[path[0]];
+	if (log_record_order && o->count) /* the lock's last acquisition: its holder's */
+		plat_printf("script: replay: make replay TRACE=<this run's trace> STOP=%s:%lu\n",
+			    o->name, (unsigned long)(o->count - 1));
 }
 
 static void report_deadlock(void)

@@ -447,7 +447,7 @@ def seeded_one(res, bb, out_dir, bug, test, seed0, sig):
     elif bug == "lock_order":
         ok = re.search(r"^script: deadlock cycle of 2: cpu 0 \(thread \d+\) waits for bug\.lo\.b, "
                        r"held by cpu 1 \(thread \d+\), which waits for bug\.lo\.a, held by cpu 0 ",
-                       rlog, re.M)
+                       rlog, re.M) and "script: replay: make replay TRACE=" in rlog
         res.record(f"{name}-detector-names-deadlock-cycle", bool(ok), rlog[-900:])
     else:
         ok = panic.startswith("mutual-exclusion violation: chan.") and \
