@@ -1,0 +1,68 @@
+# tools/fuzz.mk - coverage-guided fuzzing of the trace loader with libFuzzer
+# (tools/fuzz/trace_fuzz.c; docs/trace-format.md, "Fuzzing the loader").
+#
+#   make fuzz [FUZZ_RUNS=N] [FUZZ_SECONDS=S]   a campaign: N inputs (default 10^6)
+#                                   or S seconds, from the seeds and what earlier
+#                                   campaigns kept in $(B)/fuzz/corpus
+#   make fuzz-build                 the fuzzer and its seed corpus only
+#
+# The portable core is compiled a second time, with clang and ASan + UBSan +
+# libFuzzer's coverage, under $(B)/fuzz/obj/; the normal gcc build is not
+# touched.  Seeds are real traces: host scenarios recorded by build/host/trace
+# (gcc-built) at build time, a small kernel recording and the regression
+# corpus (tests/data/trace-fuzz/: every input a campaign found a bug with).
+
+FUZZ_CC     ?= clang
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikern -Ihost -I. -MMD -MP $(FUZZ_SAN)
+FUZZ_SRC    := $(filter %.c,$(HOST_LIB_SRC)) tools/fuzz/trace_fuzz.c
+FUZZ_OBJS   := $(FUZZ_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_BIN    := $(B)/fuzz/trace_fuzz
+FUZZ_SEEDS  := $(B)/fuzz/seeds
+FUZZ_DICT   := tools/fuzz/trace.dict
+FUZZ_REGRESS := tests/data/trace-fuzz
+
+# The campaign's limits: a real trace fits in max_len (the largest seed, a
+# kernel recording of 18 objects, is 10 KB); the loader must answer each input
+# within -timeout seconds and -rss_limit_mb of memory, else libFuzzer reports
+# it as a hang or a memory hog.
+FUZZ_RUNS    ?= 1000000
+FUZZ_SECONDS ?= 0
+FUZZ_FLAGS   := -max_len=16384 -timeout=5 -rss_limit_mb=1024 -dict=$(FUZZ_DICT) \
+                -print_final_stats=1
+
+$(FUZZ_OBJS): $(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(B)/fuzz/obj/kern/lib/ctx_switch.o: kern/lib/ctx_switch.S
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c $< -o $@
+
+# The host platform (plat_host.c and the cooperative scheduler it calls) is
+# linked whole, though the loader uses only its allocator and panic.
+$(FUZZ_BIN): $(FUZZ_OBJS) $(B)/fuzz/obj/kern/lib/ctx_switch.o
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(HOST_LDLIBS)
+
+# Host scenarios as `trace record` saves them (with the order stream): ticket
+# and MCS locks under scripted schedules, and one hw recording on pthreads.
+FUZZ_RECORD := counter2:script:random:3 counter2-mcs:script:pct:2:5 counter3:script:rr
+
+$(FUZZ_SEEDS)/.stamp: $(B)/host/trace $(wildcard tests/data/trace-seeds/* $(FUZZ_REGRESS)/*)
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@set -e; for s in $(FUZZ_RECORD); do \
+	  $(B)/host/trace record $${s%%:*} $${s#*:} $(@D)/$${s%%:*}.trc >/dev/null; done
+	$(B)/host/trace record --threads counter2 hw $(@D)/counter2-hw.trc >/dev/null
+	cp tests/data/trace-seeds/* $(@D)/
+	cp $(FUZZ_REGRESS)/* $(@D)/ 2>/dev/null || true
+	@touch $@
+
+.PHONY: fuzz fuzz-build
+fuzz-build: deps $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
+
+fuzz: fuzz-build
+	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/crashes
+	$(FUZZ_BIN) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(B)/fuzz/crashes/ $(B)/fuzz/corpus $(FUZZ_SEEDS)
+
+-include $(FUZZ_OBJS:.o=.d)
