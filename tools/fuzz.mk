@@ -1,9 +1,10 @@
 # tools/fuzz.mk - coverage-guided fuzzing of the trace loader with libFuzzer
 # (tools/fuzz/trace_fuzz.c; docs/trace-format.md, "Fuzzing the loader").
 #
-#   make fuzz [FUZZ_RUNS=N] [FUZZ_SECONDS=S]   a campaign: N inputs (default 10^6)
-#                                   or S seconds, from the seeds and what earlier
-#                                   campaigns kept in $(B)/fuzz/corpus
+#   make fuzz [FUZZ_RUNS=N] [FUZZ_SECONDS=S] [FUZZ_SEED=N] [FUZZ_CORPUS=DIR]
+#                                   a campaign: N inputs (default 10^6) or S
+#                                   seconds, from the seeds and what earlier
+#                                   campaigns kept in FUZZ_CORPUS ($(B)/fuzz/corpus)
 #   make fuzz-build                 the fuzzer and its seed corpus only
 #
 # The portable core is compiled a second time, with clang and ASan + UBSan +
@@ -25,9 +26,11 @@ FUZZ_REGRESS := tests/data/trace-fuzz
 # The campaign's limits: a real trace fits in max_len (the largest seed, a
 # kernel recording of 18 objects, is 10 KB); the loader must answer each input
 # within -timeout seconds and -rss_limit_mb of memory, else libFuzzer reports
-# it as a hang or a memory hog.
+# it as a hang or a memory hog.  FUZZ_SEED=0: libFuzzer picks one (and prints it).
 FUZZ_RUNS    ?= 1000000
 FUZZ_SECONDS ?= 0
+FUZZ_SEED    ?= 0
+FUZZ_CORPUS  ?= $(B)/fuzz/corpus
 FUZZ_FLAGS   := -max_len=16384 -timeout=5 -rss_limit_mb=1024 -dict=$(FUZZ_DICT) \
                 -print_final_stats=1
 
@@ -61,8 +64,8 @@ $(FUZZ_SEEDS)/.stamp: $(B)/host/trace $(wildcard tests/data/trace-seeds/* $(FUZZ
 fuzz-build: deps $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
 
 fuzz: fuzz-build
-	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/crashes
-	$(FUZZ_BIN) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
-	  -artifact_prefix=$(B)/fuzz/crashes/ $(B)/fuzz/corpus $(FUZZ_SEEDS)
+	@mkdir -p $(FUZZ_CORPUS) $(B)/fuzz/crashes
+	$(FUZZ_BIN) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
+	  -artifact_prefix=$(B)/fuzz/crashes/ $(FUZZ_CORPUS) $(FUZZ_SEEDS)
 
 -include $(FUZZ_OBJS:.o=.d)

@@ -1,0 +1,68 @@
+"""The trace loader under libFuzzer (tools/fuzz.mk, tools/fuzz/trace_fuzz.c): the regression
+corpus (tests/data/trace-fuzz/, every input a campaign found a bug with) replays cleanly through
+the sanitized harness and through `trace check`, and a bounded campaign from the real seeds
+finds nothing.  The long campaign (10^6 inputs) is `make fuzz`: docs/trace-format.md."""
+import glob
+import os
+import re
+import shutil
+import tempfile
+
+from harness import run_cmd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGRESS = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "trace-fuzz", "*")))
+CI_RUNS = 50000     # ~5 s at the measured rate; the limit below bounds a slow machine
+CI_SECONDS = 30
+
+
+def make(build, *args, timeout=900):
+    return run_cmd(["make", "--no-print-directory", f"B={build}", *args], timeout=timeout,
+                   cwd=ROOT)
+
+
+def clean_run(out):
+    """No crash, leak, sanitizer report, timeout or memory blow-up in libFuzzer's output."""
+    return not re.search(r"^(==\d+==ERROR|SUMMARY: |trace_fuzz: |ERROR: libFuzzer)", out, re.M)
+
+
+def fuzz_trace(res, build):
+    name = "tools:trace-fuzz"
+    if not shutil.which("clang"):
+        res.skip(name, "needs clang with libFuzzer (make deps installs clang and "
+                 "libclang-rt-14-dev)")
+        return
+    st, out = make(build, "fuzz-build")
+    if st != 0:
+        res.record(name + ":build", False, f"status {st}: {out[-800:]}")
+        return
+    fuzzer = os.path.join(build, "fuzz", "trace_fuzz")
+    trace = os.path.join(build, "host", "trace")
+
+    # The regression corpus: once each through the harness (sanitized loader, every
+    # property), and through the real tool: a message and exit 1, or a valid trace.
+    st, out = run_cmd([fuzzer, *REGRESS], timeout=120)
+    res.record(name + ":regression-corpus", bool(REGRESS) and st == 0 and clean_run(out) and
+               f"Running {len(REGRESS)} inputs" in out,
+               f"status {st}, {len(REGRESS)} files: {out[-1500:]}")
+    bad = []
+    for f in REGRESS:
+        st, out = run_cmd([trace, "check", f], timeout=30)
+        if not (st == 0 or (st == 1 and out.startswith(f + ": ") and len(out.splitlines()) == 1)):
+            bad.append(f"{os.path.basename(f)}: status {st}: {out[-300:]}")
+    res.record(name + ":regression-corpus-trace-check", not bad, "\n".join(bad))
+
+    # A bounded campaign from the seeds, in a corpus of its own, seeded for repeatability.
+    with tempfile.TemporaryDirectory() as corpus:
+        st, out = make(build, "fuzz", f"FUZZ_RUNS={CI_RUNS}", f"FUZZ_SECONDS={CI_SECONDS}",
+                       "FUZZ_SEED=1", f"FUZZ_CORPUS={corpus}", timeout=CI_SECONDS + 120)
+    m = re.search(r"^stat::number_of_executed_units: *(\d+)", out, re.M)
+    runs = int(m.group(1)) if m else 0
+    crash = re.search(r"Test unit written to (\S+)", out)
+    res.record(name + ":campaign", st == 0 and clean_run(out) and runs >= CI_RUNS // 2,
+               f"status {st}, {runs} runs" + (f", reproducer {crash.group(1)}" if crash else "")
+               + f": {out[-2500:]}")
+
+
+def groups(build):
+    return [("tools:trace-fuzz", lambda res: fuzz_trace(res, build))]
