@@ -7,16 +7,20 @@
 #                                   campaigns kept in FUZZ_CORPUS ($(B)/fuzz/corpus)
 #   make fuzz-build                 the fuzzer and its seed corpus only
 #
-# The portable core is compiled a second time, with clang and ASan + UBSan +
-# libFuzzer's coverage, under $(B)/fuzz/obj/; the normal gcc build is not
-# touched.  Seeds are real traces: host scenarios recorded by build/host/trace
+# The loader's part of the portable core is compiled a second time, with
+# clang and ASan + UBSan + libFuzzer's coverage, under $(B)/fuzz/obj/; the
+# normal gcc build is not touched.  Seeds are real traces: host scenarios recorded by build/host/trace
 # (gcc-built) at build time, a small kernel recording and the regression
 # corpus (tests/data/trace-fuzz/: every input a campaign found a bug with).
 
 FUZZ_CC     ?= clang
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikern -Ihost -I. -MMD -MP $(FUZZ_SAN)
-FUZZ_SRC    := $(filter %.c,$(HOST_LIB_SRC)) tools/fuzz/trace_fuzz.c
+# What the loader runs: kern/log and every type row (each object's apply,
+# check and digest), as in the host tools.  The rest of the core comes
+# uninstrumented from the gcc-built libcore.a.
+FUZZ_SRC    := $(filter kern/log/%.c kern/lock/lock_type.c %_log.c,$(HOST_CORE_SRC)) \
+               tools/fuzz/trace_fuzz.c
 FUZZ_OBJS   := $(FUZZ_SRC:%.c=$(B)/fuzz/obj/%.o)
 FUZZ_BIN    := $(B)/fuzz/trace_fuzz
 FUZZ_SEEDS  := $(B)/fuzz/seeds
@@ -38,13 +42,10 @@ $(FUZZ_OBJS): $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(B)/fuzz/obj/kern/lib/ctx_switch.o: kern/lib/ctx_switch.S
-	@mkdir -p $(@D)
-	$(FUZZ_CC) -c $< -o $@
-
-# The host platform (plat_host.c and the cooperative scheduler it calls) is
-# linked whole, though the loader uses only its allocator and panic.
-$(FUZZ_BIN): $(FUZZ_OBJS) $(B)/fuzz/obj/kern/lib/ctx_switch.o
+# The instrumented objects come first, so the archive's plain copies of the
+# same files are never pulled in (no --whole-archive: every type row is in
+# FUZZ_SRC already).
+$(FUZZ_BIN): $(FUZZ_OBJS) $(B)/host/libcore.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(HOST_LDLIBS)
 
 # Host scenarios as `trace record` saves them (with the order stream): ticket
