@@ -7,8 +7,9 @@
  * loader", has the commands and the numbers.
  *
  * An input is a trace file, as `trace check` would read it.  For each one:
- *   - rejected: the loader must give a message and leave nothing
- *     allocated (counted here, and LeakSanitizer checks the rest);
+ *   - rejected: the loader must give a message, at a byte offset inside
+ *     the file, and leave nothing allocated (counted here, and
+ *     LeakSanitizer checks the rest);
  *   - accepted: what a consumer does with a loaded set must work: the text
  *     form (every line printable ASCII: one line stays one line), and
  *     trace_save, whose file must load again and save to the same bytes
@@ -133,6 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		if (!err.msg[0])
 			broken("rejected without a message", 0);
+		if (err.offset > size)
+			broken("the message points past the end of the file", err.msg);
 		if (set.objs || set.nobjs)
 			broken("rejected with the object table left in the set", err.msg);
 	}
