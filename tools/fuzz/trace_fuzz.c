@@ -10,6 +10,8 @@
  *   - rejected: the loader must give a message, at a byte offset inside
  *     the file, and leave nothing allocated (counted here, and
  *     LeakSanitizer checks the rest);
+ *   - accepted, then loaded again with one allocation refused (the first,
+ *     the last, one between): rejected as above, saying "out of memory";
  *   - accepted: what a consumer does with a loaded set must work: the text
  *     form (every line printable ASCII: one line stays one line), and
  *     trace_save, whose file must load again and save to the same bytes
@@ -18,11 +20,13 @@
  * A broken rule aborts with the reason, so libFuzzer keeps the input.
  *
  * A mutation breaks the checksums, so almost every input would stop at the
- * first CRC.  The custom mutator therefore reseals (trace_reseal) half of
- * the mutated files, recomputing every checksum, length and section count
- * whose framing survived: those reach the parsers behind the checksums,
- * the other half keep testing the checks in front.  The input stored (and
- * saved as a crash) is the file exactly as loaded.
+ * first CRC.  The custom mutator therefore reseals (trace_reseal) three
+ * quarters of the mutated files, recomputing every checksum, length and
+ * section count whose framing survived: those reach the parsers behind the
+ * checksums, the other quarter keeps testing the checks in front.  A third
+ * of the resealed ones then get one header field or the whole-file
+ * checksum changed under a recomputed checksum (unseal_one).  The input
+ * stored (and saved as a crash) is the file exactly as loaded.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,10 +39,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max, unsigned int seed);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static long live; /* the loader's blocks not given back yet */
+static long live;                      /* the loader's blocks not given back yet */
+static unsigned long nallocs, fail_at; /* allocations so far; the one to refuse */
 
 static void *fz_alloc(void *ctx, size_t n)
 {
+	if (++nallocs == fail_at)
+		return 0;
 	n = (n + 63) & ~(size_t)63;
 	void *p = aligned_alloc(64, n ? n : 64);
 	if (p) {
@@ -70,11 +77,56 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * A resealed file with one thing made inconsistent behind a right
+ * checksum, for the checks that only such a file reaches: a header field
+ * (section count, length, version, flags) under a recomputed header
+ * checksum, or the whole-file checksum in END under a recomputed END one.
+ */
+static void unseal_one(uint8_t *f, size_t len, unsigned r)
+{
+	static const uint8_t end_tag[4] = { 'E', 'N', 'D', '!' };
+	unsigned bit = 1u << (r >> 8 & 7);
+	switch (r & 3) {
+	case 0: /* a bit of the header after the magic */
+		f[8 + (r >> 2 & 63) % 20] ^= (uint8_t)bit;
+		break;
+	case 1: /* file_len = the real length (trailing bytes after END) */
+		for (unsigned i = 0; i < 8; i++)
+			f[16 + i] = (uint8_t)((uint64_t)len >> (8 * i));
+		break;
+	case 2: /* the whole-file checksum, if END is last */
+		if (len < 32 + 24 || memcmp(f + len - 24, end_tag, 4))
+			return;
+		f[len - 8 + (r >> 2 & 3)] ^= (uint8_t)bit;
+		put32(f + len - 4, trace_crc32(0, f + len - 24, 20));
+		return;
+	default: /* the section count, one off */
+		put32(f + 12, (uint32_t)(f[12] | f[13] << 8 | f[14] << 16 | (uint32_t)f[15] << 24) +
+				      (r & 4 ? 1 : ~0u));
+	}
+	put32(f + 28, trace_crc32(0, f, 28));
+}
+
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max, unsigned int seed)
 {
 	size = LLVMFuzzerMutate(data, size, max);
-	if (seed & 1)
+	switch (seed & 3) {
+	case 0: /* as mutated: the checks in front of the checksums */
+		break;
+	case 3: /* resealed, then one inconsistency behind a right checksum */
+		if (trace_reseal(data, size))
+			unseal_one(data, size, seed >> 2);
+		break;
+	default: /* resealed: the parsers behind the checksums */
 		trace_reseal(data, size);
+	}
 	return size;
 }
 
@@ -123,23 +175,59 @@ static void consume(const struct log_set *set, const struct trace_meta *m, const
 	free(b);
 }
 
+/* A rejection: a message about a place in the file, nothing left. */
+static void check_rejected(const struct log_set *set, const struct trace_err *err, size_t size)
+{
+	if (!err->msg[0])
+		broken("rejected without a message", 0);
+	if (err->offset > size)
+		broken("the message points past the end of the file", err->msg);
+	if (set->objs || set->nobjs)
+		broken("rejected with the object table left in the set", err->msg);
+	if (live)
+		broken(live > 0 ? "blocks left allocated" : "a block freed twice", err->msg);
+}
+
+/* Allocation k refused, in a load that succeeds with all of them: a
+ * rejection like any other, which says why. */
+static void load_short_of_memory(const uint8_t *data, size_t size, unsigned long k)
+{
+	struct log_set set;
+	struct trace_meta meta;
+	struct trace_err err;
+	nallocs = 0;
+	fail_at = k;
+	bool ok = trace_load(data, size, &set, &meta, &fz_mem, &err);
+	fail_at = 0;
+	if (ok)
+		broken("loaded with an allocation refused", 0);
+	check_rejected(&set, &err, size);
+	if (!strstr(err.msg, "out of memory"))
+		broken("an allocation was refused and the message does not say so", err.msg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct log_set set;
 	struct trace_meta meta;
 	struct trace_err err;
-	if (trace_load(data, size, &set, &meta, &fz_mem, &err)) {
-		consume(&set, &meta, data, size);
-		trace_release(&set, &fz_mem);
-	} else {
-		if (!err.msg[0])
-			broken("rejected without a message", 0);
-		if (err.offset > size)
-			broken("the message points past the end of the file", err.msg);
-		if (set.objs || set.nobjs)
-			broken("rejected with the object table left in the set", err.msg);
+	nallocs = 0;
+	if (!trace_load(data, size, &set, &meta, &fz_mem, &err)) {
+		check_rejected(&set, &err, size);
+		return 0;
 	}
+	unsigned long n = nallocs;
+	consume(&set, &meta, data, size);
+	trace_release(&set, &fz_mem);
 	if (live)
-		broken(live > 0 ? "blocks left allocated" : "a block freed twice", err.msg);
+		broken(live > 0 ? "blocks left allocated" : "a block freed twice", 0);
+	/* Out of memory at the first allocation, the last, and one between
+	 * that the input chooses (the cleanup of each stage). */
+	if (n)
+		load_short_of_memory(data, size, 1);
+	if (n > 1)
+		load_short_of_memory(data, size, n);
+	if (n > 2)
+		load_short_of_memory(data, size, 2 + size % (n - 2));
 	return 0;
 }
