@@ -42,12 +42,17 @@ def fuzz_trace(res, build):
     fuzzer = os.path.join(build, "fuzz", "trace_fuzz")
     trace = os.path.join(build, "host", "trace")
 
-    # The regression corpus: once each through the harness (sanitized loader, every
-    # property), and through the real tool: a message and exit 1, or a valid trace.
-    st, out = run_cmd([fuzzer, *REGRESS], timeout=120)
-    res.record(name + ":regression-corpus", bool(REGRESS) and st == 0 and clean_run(out) and
-               f"Running {len(REGRESS)} inputs" in out,
-               f"status {st}, {len(REGRESS)} files: {out[-1500:]}")
+    # The regression corpus and the seeds (real recordings): once each through the
+    # harnesses (sanitized loader, every property; the trace tool's commands on what
+    # loads), and the regression corpus through the real tool: a message and exit 1, or a
+    # valid trace.
+    seeds = sorted(glob.glob(os.path.join(build, "fuzz", "seeds", "*.trc")))
+    for binary in (fuzzer, fuzzer + "_tools"):
+        st, out = run_cmd([binary, *REGRESS, *seeds], timeout=120)
+        res.record(f"{name}:regression-corpus:{os.path.basename(binary)}",
+                   bool(REGRESS) and st == 0 and clean_run(out) and
+                   f"Running {len(REGRESS) + len(seeds)} inputs" in out,
+                   f"status {st}, {len(REGRESS) + len(seeds)} files: {out[-1500:]}")
     bad = []
     for f in REGRESS:
         st, out = run_cmd([trace, "check", f], timeout=30)

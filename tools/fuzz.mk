@@ -5,7 +5,10 @@
 #                                   a campaign: N inputs (default 10^6) or S
 #                                   seconds, from the seeds and what earlier
 #                                   campaigns kept in FUZZ_CORPUS ($(B)/fuzz/corpus)
-#   make fuzz-build                 the fuzzer and its seed corpus only
+#   make fuzz-tools [same options]  the same with trace_fuzz_tools: every command
+#                                   of the trace tool on each accepted input too
+#                                   (slower; its corpus is FUZZ_CORPUS-tools)
+#   make fuzz-build                 the fuzzers and the seed corpus only
 #
 # The loader's part of the portable core is compiled a second time, with
 # clang and ASan + UBSan + libFuzzer's coverage, under $(B)/fuzz/obj/; the
@@ -19,10 +22,15 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikern -Ihost -I. -MMD -MP $(FUZZ_SAN)
 # What the loader runs: kern/log and every type row (each object's apply,
 # check and digest), as in the host tools.  The rest of the core comes
 # uninstrumented from the gcc-built libcore.a.
-FUZZ_SRC    := $(filter kern/log/%.c kern/lock/lock_type.c %_log.c,$(HOST_CORE_SRC)) \
-               tools/fuzz/trace_fuzz.c
+# trace_fuzz_tools also has the trace tool's commands (tools/trace*.c, its
+# main renamed for the harness to call) and the harness built with
+# -DTRACE_FUZZ_TOOLS.
+FUZZ_CORE   := $(filter kern/log/%.c kern/lock/lock_type.c %_log.c,$(HOST_CORE_SRC))
+FUZZ_TOOLS  := $(wildcard tools/trace*.c)
+FUZZ_SRC    := $(FUZZ_CORE) $(FUZZ_TOOLS) tools/fuzz/trace_fuzz.c
 FUZZ_OBJS   := $(FUZZ_SRC:%.c=$(B)/fuzz/obj/%.o)
 FUZZ_BIN    := $(B)/fuzz/trace_fuzz
+FUZZ_TBIN   := $(B)/fuzz/trace_fuzz_tools
 FUZZ_SEEDS  := $(B)/fuzz/seeds
 FUZZ_DICT   := tools/fuzz/trace.dict
 FUZZ_REGRESS := tests/data/trace-fuzz
@@ -42,10 +50,20 @@ $(FUZZ_OBJS): $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+$(B)/fuzz/obj/tools/trace.o: FUZZ_CFLAGS += -Dmain=trace_main -Wno-missing-prototypes
+
+$(B)/fuzz/obj/tools/fuzz/trace_fuzz_tools.o: tools/fuzz/trace_fuzz.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DTRACE_FUZZ_TOOLS -fsanitize=fuzzer-no-link -c $< -o $@
+
 # The instrumented objects come first, so the archive's plain copies of the
 # same files are never pulled in (no --whole-archive: every type row is in
-# FUZZ_SRC already).
-$(FUZZ_BIN): $(FUZZ_OBJS) $(B)/host/libcore.a
+# FUZZ_CORE already).
+$(FUZZ_BIN): $(FUZZ_CORE:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/tools/fuzz/trace_fuzz.o \
+	     $(B)/host/libcore.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(HOST_LDLIBS)
+$(FUZZ_TBIN): $(FUZZ_CORE:%.c=$(B)/fuzz/obj/%.o) $(FUZZ_TOOLS:%.c=$(B)/fuzz/obj/%.o) \
+	      $(B)/fuzz/obj/tools/fuzz/trace_fuzz_tools.o $(B)/host/libcore.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(HOST_LDLIBS)
 
 # Host scenarios as `trace record` saves them (with the order stream): ticket
@@ -61,12 +79,13 @@ $(FUZZ_SEEDS)/.stamp: $(B)/host/trace $(wildcard tests/data/trace-seeds/* $(FUZZ
 	cp $(FUZZ_REGRESS)/* $(@D)/ 2>/dev/null || true
 	@touch $@
 
-.PHONY: fuzz fuzz-build
-fuzz-build: deps $(FUZZ_BIN) $(FUZZ_SEEDS)/.stamp
+.PHONY: fuzz fuzz-build fuzz-tools
+fuzz-build: deps $(FUZZ_BIN) $(FUZZ_TBIN) $(FUZZ_SEEDS)/.stamp
 
-fuzz: fuzz-build
-	@mkdir -p $(FUZZ_CORPUS) $(B)/fuzz/crashes
-	$(FUZZ_BIN) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
-	  -artifact_prefix=$(B)/fuzz/crashes/ $(FUZZ_CORPUS) $(FUZZ_SEEDS)
+fuzz fuzz-tools: fuzz-build
+	@mkdir -p $(FUZZ_CORPUS)$(if $(filter fuzz-tools,$@),-tools) $(B)/fuzz/crashes
+	$(if $(filter fuzz-tools,$@),$(FUZZ_TBIN),$(FUZZ_BIN)) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) \
+	  -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -artifact_prefix=$(B)/fuzz/crashes/ \
+	  $(FUZZ_CORPUS)$(if $(filter fuzz-tools,$@),-tools) $(FUZZ_SEEDS)
 
 -include $(FUZZ_OBJS:.o=.d)

@@ -1,22 +1,24 @@
 /*
  * trace_fuzz - coverage-guided (libFuzzer) harness for the trace loader,
  * trace_load() in kern/log/trace.c.  Built by tools/fuzz.mk with clang,
- * -fsanitize=fuzzer,address,undefined, over a sanitized copy of the whole
- * portable core (every type row the host tools link, so kernel traces
- * replay their events here too).  docs/trace-format.md, "Fuzzing the
- * loader", has the commands and the numbers.
+ * -fsanitize=fuzzer,address,undefined, over a sanitized copy of the loader's
+ * part of the portable core (kern/log and every type row the host tools
+ * link, so kernel traces replay their events here too).
+ * docs/trace-format.md, "Fuzzing the loader", has the commands and numbers.
  *
  * An input is a trace file, as `trace check` would read it.  For each one:
  *   - rejected: the loader must give a message, at a byte offset inside
  *     the file, and leave nothing allocated (counted here, and
  *     LeakSanitizer checks the rest);
- *   - accepted, then loaded again with one allocation refused (the first,
- *     the last, one between): rejected as above, saying "out of memory";
  *   - accepted: what a consumer does with a loaded set must work: the text
  *     form (every line printable ASCII: one line stays one line), and
  *     trace_save, whose file must load again and save to the same bytes
  *     (and to the input's own bytes when it is of this loader's version:
- *     nothing the loader accepts is lost or changed); then it is released.
+ *     nothing the loader accepts is lost or changed); then it is released;
+ *     then loaded again with one allocation refused (the first, the last,
+ *     one between), it must be rejected as above, saying "out of memory".
+ * trace_fuzz_tools (the same file, -DTRACE_FUZZ_TOOLS) also runs every
+ * command of the trace tool on each accepted input (run_tools).
  * A broken rule aborts with the reason, so libFuzzer keeps the input.
  *
  * A mutation breaks the checksums, so almost every input would stop at the
@@ -28,12 +30,18 @@
  * checksum changed under a recomputed checksum (unseal_one).  The input
  * stored (and saved as a crash) is the file exactly as loaded.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sanitizer/lsan_interface.h>
+#include <sys/mman.h>
 #include "log/trace.h"
 
+/* tools/trace.c's main, renamed in trace_fuzz_tools (tools/fuzz.mk). */
+int trace_main(int argc, char **argv);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max, unsigned int seed);
@@ -175,6 +183,61 @@ static void consume(const struct log_set *set, const struct trace_meta *m, const
 	free(b);
 }
 
+#ifdef TRACE_FUZZ_TOOLS
+/*
+ * trace_fuzz_tools: the trace tool's commands on an accepted file, as a
+ * user runs them.  Each must return (never exit: a valid file is no usage
+ * error) with a status its page allows, and a file is the same as itself.
+ * The commands keep what they load until the program exits, so their
+ * blocks are no leaks here; a campaign's memory grows with them, and they
+ * make it several times slower: hence a target of its own.
+ */
+static void run_tools(const uint8_t *data, size_t size)
+{
+	static const struct {
+		int maxst; /* highest exit status allowed */
+		const char *argv[8];
+	} runs[] = {
+		{ 0, { "decode", "F" } },
+		{ 1, { "check", "F" } }, /* 1: valid but empty */
+		{ 0, { "stats", "F" } },
+		{ 1, { "detect", "F" } }, /* 1: something flagged */
+		{ 1, { "detect", "F", "--json" } },
+		{ 0, { "timeline", "F", "--json", "/dev/null", "--html", "/dev/./null" } },
+		{ 0, { "timeline", "F", "--html", "/dev/null", "--clock=seq", "--max-events=50" } },
+		{ 0, { "coverage", "F", "F" } },
+		{ 0, { "diff", "F", "F" } }, /* a file is the same as itself */
+	};
+	static char path[64]; /* the input, in memory, as a file name */
+	static int fd = -1;
+	if (fd < 0) {
+		fd = memfd_create("trace_fuzz", 0);
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		/* The commands' output (libFuzzer reports on stderr). */
+		if (fd < 0 || !freopen("/dev/null", "w", stdout))
+			broken("no memfd or /dev/null", 0);
+	}
+	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
+		broken("cannot write the input for the tools", 0);
+	__lsan_disable();
+	for (unsigned i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+		char *argv[10] = { "trace" };
+		int argc = 1;
+		for (const char *const *a = runs[i].argv; *a; a++)
+			argv[argc++] = (char *)(strcmp(*a, "F") ? *a : path);
+		int st = trace_main(argc, argv);
+		fflush(stdout);
+		if (st < 0 || st > runs[i].maxst)
+			broken("a trace command failed on an accepted file", runs[i].argv[0]);
+	}
+	__lsan_enable();
+}
+#else
+static void run_tools(const uint8_t *data, size_t size)
+{
+}
+#endif
+
 /* A rejection: a message about a place in the file, nothing left. */
 static void check_rejected(const struct log_set *set, const struct trace_err *err, size_t size)
 {
@@ -221,6 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	trace_release(&set, &fz_mem);
 	if (live)
 		broken(live > 0 ? "blocks left allocated" : "a block freed twice", 0);
+	run_tools(data, size);
 	/* Out of memory at the first allocation, the last, and one between
 	 * that the input chooses (the cleanup of each stage). */
 	if (n)
