@@ -1,6 +1,7 @@
 """The trace loader under libFuzzer (tools/fuzz.mk, tools/fuzz/trace_fuzz.c): the regression
-corpus (tests/data/trace-fuzz/, every input a campaign found a bug with) replays cleanly through
-the sanitized harness and through `trace check`, and a bounded campaign from the real seeds
+corpus (tests/data/trace-fuzz/, every input a campaign found a bug with) and the seeds replay
+cleanly through both sanitized harnesses (the second also runs the trace tool's commands on what
+loads), the regression corpus through `trace check`, and a bounded campaign from the real seeds
 finds nothing.  The long campaign (10^6 inputs) is `make fuzz`: docs/trace-format.md."""
 import glob
 import os

@@ -14,9 +14,10 @@
 #
 # The loader's part of the portable core is compiled a second time, with
 # clang and ASan + UBSan + libFuzzer's coverage, under $(B)/fuzz/obj/; the
-# normal gcc build is not touched.  Seeds are real traces: host scenarios recorded by build/host/trace
-# (gcc-built) at build time, a small kernel recording and the regression
-# corpus (tests/data/trace-fuzz/: every input a campaign found a bug with).
+# normal gcc build is not touched.  Seeds are real traces: host scenarios
+# recorded by build/host/trace (gcc-built) at build time, a small kernel
+# recording (tests/data/trace-seeds/) and the regression corpus
+# (tests/data/trace-fuzz/: every input a campaign found a bug with).
 
 FUZZ_CC     ?= clang
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
