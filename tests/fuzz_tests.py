@@ -13,6 +13,7 @@ from harness import run_cmd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGRESS = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "trace-fuzz", "*")))
+KERNEL_SEEDS = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "trace-seeds", "*")))
 # ~10 s at the rate measured here (about 20000 inputs/s on one core); the time limit bounds a
 # slow machine.  Fewer runs missed a removed bounds check (docs/trace-format.md).
 CI_RUNS = 200000
@@ -60,6 +61,11 @@ def fuzz_trace(res, build):
         if not (st == 0 or (st == 1 and out.startswith(f + ": ") and len(out.splitlines()) == 1)):
             bad.append(f"{os.path.basename(f)}: status {st}: {out[-300:]}")
     res.record(name + ":regression-corpus-trace-check", not bad, "\n".join(bad))
+    # The kernel seed must stay a valid trace, or the campaign starts from a rejected file:
+    # record it again when kernel types change (docs/trace-format.md says how).
+    for f in KERNEL_SEEDS:
+        st, out = run_cmd([trace, "check", f], timeout=30)
+        res.record(f"{name}:seed-valid:{os.path.basename(f)}", st == 0, f"status {st}: {out}")
 
     # A bounded campaign from the seeds, in a corpus of its own, seeded for repeatability.
     with tempfile.TemporaryDirectory() as corpus:
