@@ -8,6 +8,7 @@
 #   make test            everything, ends with "N passed, N failed"
 #   make bench           lock benchmark table
 #   make record / make replay [TRACE=FILE] / make replay-gdb   kernel record and replay
+#   make fuzz [FUZZ_RUNS=N]   libFuzzer campaign on the trace loader (tools/fuzz.mk)
 #   make compile_commands.json
 #
 # Each directory contributes a fragment (kern/kern.mk, host/host.mk,
@@ -23,7 +24,8 @@ QEMU     ?= qemu-system-x86_64
 # Debian package that provides each external program: `make deps` installs the missing ones.
 DEPS_PKGS := qemu-system-x86 grub-pc-bin grub-common xorriso mtools libatomic-ops-dev \
              libck-dev libcmocka-dev python3 gdb gcc make binutils pkg-config \
-             bochs bochsbios vgabios bochs-term clang-format librsvg2-bin
+             bochs bochsbios vgabios bochs-term clang-format librsvg2-bin \
+             clang libclang-rt-14-dev llvm
 
 # Warnings are errors everywhere; these are the ones STYLE.md asks for.
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wundef \

@@ -16,6 +16,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Results  # noqa: E402
 import explore_tests  # noqa: E402
+import fuzz_tests  # noqa: E402
 import gdbstub_tests  # noqa: E402
 import host_tests  # noqa: E402
 import hvm_tests  # noqa: E402
@@ -36,6 +37,7 @@ def main():
 
     res = Results(args.build, args.only)
     groups = host_tests.groups(args.build) + tool_tests.groups(args.build) + \
+        fuzz_tests.groups(args.build) + \
         kernel_tests.groups(args.build) + system_tests.groups(args.build) + \
         thread_tests.groups(args.build) + user_tests.groups(args.build) + \
         explore_tests.groups(args.build) + gdbstub_tests.groups(args.build) + \

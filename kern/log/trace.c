@@ -575,8 +575,10 @@ static bool load_objrec(struct ld *l, struct rd *r, uint32_t i)
 	if (seen_before(l, l->seen_names, log_hash_name(o->name), i, true))
 		return fail(l, at, "object %u: name %s used twice", i, o->name);
 	at = r->off;
-	if (!get_str(r, tname, sizeof tname, 1))
-		return fail(l, at, "object %s: bad type name", o->name);
+	/* Printable too: an unknown type's name is kept and printed. */
+	if (!get_str(r, tname, sizeof tname, 1) || !name_ok(tname))
+		return fail(l, at, "object %s: type name missing or not printable without spaces",
+			    o->name);
 	o->type = log_type_find(tname);
 	if (!o->type && !trace_unknown_types_ok)
 		return fail(l, at, "object %s: unknown object type '%s'", o->name, tname);

@@ -1,0 +1,83 @@
+"""The trace loader under libFuzzer (tools/fuzz.mk, tools/fuzz/trace_fuzz.c): the regression
+corpus (tests/data/trace-fuzz/, every input a campaign found a bug with) and the seeds replay
+cleanly through both sanitized harnesses (the second also runs the trace tool's commands on what
+loads), the regression corpus through `trace check`, and a bounded campaign from the real seeds
+finds nothing.  The long campaign (10^6 inputs) is `make fuzz`: docs/trace-format.md."""
+import glob
+import os
+import re
+import shutil
+import tempfile
+
+from harness import run_cmd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGRESS = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "trace-fuzz", "*")))
+KERNEL_SEEDS = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "trace-seeds", "*")))
+# ~10 s at the rate measured here (about 20000 inputs/s on one core); the time limit bounds a
+# slow machine.  Fewer runs missed a removed bounds check (docs/trace-format.md).
+CI_RUNS = 200000
+CI_SECONDS = 30
+MIN_RUNS = 20000    # what even a loaded machine must get through in CI_SECONDS
+
+
+def make(build, *args, timeout=900):
+    return run_cmd(["make", "-j2", "--no-print-directory", f"B={build}", *args], timeout=timeout,
+                   cwd=ROOT)
+
+
+def clean_run(out):
+    """No crash, leak, sanitizer report, timeout or memory blow-up in libFuzzer's output."""
+    return not re.search(r"^(==\d+==ERROR|SUMMARY: |trace_fuzz: |ERROR: libFuzzer)", out, re.M)
+
+
+def fuzz_trace(res, build):
+    name = "tools:trace-fuzz"
+    if not shutil.which("clang"):
+        res.skip(name, "needs clang with libFuzzer (make deps installs clang and "
+                 "libclang-rt-14-dev)")
+        return
+    st, out = make(build, "fuzz-build")
+    if st != 0:
+        res.record(name + ":build", False, f"status {st}: {out[-800:]}")
+        return
+    fuzzer = os.path.join(build, "fuzz", "trace_fuzz")
+    trace = os.path.join(build, "host", "trace")
+
+    # The regression corpus and the seeds (real recordings): once each through the
+    # harnesses (sanitized loader, every property; the trace tool's commands on what
+    # loads), and the regression corpus through the real tool: a message and exit 1, or a
+    # valid trace.
+    seeds = sorted(glob.glob(os.path.join(build, "fuzz", "seeds", "*.trc")))
+    for binary in (fuzzer, fuzzer + "_tools"):
+        st, out = run_cmd([binary, *REGRESS, *seeds], timeout=120)
+        res.record(f"{name}:regression-corpus:{os.path.basename(binary)}",
+                   bool(REGRESS) and st == 0 and clean_run(out) and
+                   f"Running {len(REGRESS) + len(seeds)} inputs" in out,
+                   f"status {st}, {len(REGRESS) + len(seeds)} files: {out[-1500:]}")
+    bad = []
+    for f in REGRESS:
+        st, out = run_cmd([trace, "check", f], timeout=30)
+        if not (st == 0 or (st == 1 and out.startswith(f + ": ") and len(out.splitlines()) == 1)):
+            bad.append(f"{os.path.basename(f)}: status {st}: {out[-300:]}")
+    res.record(name + ":regression-corpus-trace-check", not bad, "\n".join(bad))
+    # The kernel seed must stay a valid trace, or the campaign starts from a rejected file:
+    # record it again when kernel types change (docs/trace-format.md says how).
+    for f in KERNEL_SEEDS:
+        st, out = run_cmd([trace, "check", f], timeout=30)
+        res.record(f"{name}:seed-valid:{os.path.basename(f)}", st == 0, f"status {st}: {out}")
+
+    # A bounded campaign from the seeds, in a corpus of its own, seeded for repeatability.
+    with tempfile.TemporaryDirectory() as corpus:
+        st, out = make(build, "fuzz", f"FUZZ_RUNS={CI_RUNS}", f"FUZZ_SECONDS={CI_SECONDS}",
+                       "FUZZ_SEED=1", f"FUZZ_CORPUS={corpus}", timeout=CI_SECONDS + 120)
+    m = re.search(r"^stat::number_of_executed_units: *(\d+)", out, re.M)
+    runs = int(m.group(1)) if m else 0
+    crash = re.search(r"Test unit written to (\S+)", out)
+    res.record(name + ":campaign", st == 0 and clean_run(out) and runs >= MIN_RUNS,
+               f"status {st}, {runs} runs" + (f", reproducer {crash.group(1)}" if crash else "")
+               + f": {out[-2500:]}")
+
+
+def groups(build):
+    return [("tools:trace-fuzz", lambda res: fuzz_trace(res, build))]
