@@ -307,7 +307,7 @@ void sched_preempt_user_tick(void)
  * queued itself where wakers look) will never reach this sleep: a lost
  * wakeup, reported here, where it forms, with the panic (and the trace).
  */
-static void log_sleep(struct thread *t)
+static void log_sleep(struct thread *t, bool set_state)
 {
 	struct sched_cpu *s = &scpu[thiscpu()->id];
 	rq_turn(&s->rq);
@@ -318,6 +318,12 @@ static void log_sleep(struct thread *t)
 	t->wake_spent = 0;
 	uint64_t obj = t->wait_obj ? t->wait_obj->id : RQ_SLEEP_NO_OBJ;
 	uint64_t seq = log_append(s->rq.log, RQ_SLEEP, t->id, obj | (spent ? RQ_SLEEP_LOST : 0))->seq;
+	/* SLEEP in the same hold of the queue lock as the event: a waker (which
+	 * takes this lock) sees it exactly when its WAKE comes after the SLEEP
+	 * in the log, so a replay that keeps the log's order keeps what the
+	 * waker saw. */
+	if (set_state)
+		__atomic_store_n(&t->state, TS_SLEEP, __ATOMIC_SEQ_CST);
 	spin_release(&s->rq.lock);
 	if (__builtin_expect(spent != 0, 0)) {
 		const char *on = t->wait_obj ? t->wait_obj->name : "-";
@@ -350,8 +356,9 @@ void sched_sleep_prepare_on(const char *what, const struct log_obj *obj)
 	 * spinlock (thread_join): there sched_block logs it. */
 	t->sleep_logged = c->ncli == 0 && c->intr_depth == 0;
 	if (t->sleep_logged)
-		log_sleep(t);
-	__atomic_store_n(&t->state, TS_SLEEP, __ATOMIC_SEQ_CST);
+		log_sleep(t, true);
+	else
+		__atomic_store_n(&t->state, TS_SLEEP, __ATOMIC_SEQ_CST);
 }
 
 void sched_sleep_prepare(const char *what)
@@ -363,7 +370,7 @@ void sched_block(void)
 {
 	struct thread *t = sched_current();
 	if (!t->sleep_logged)
-		log_sleep(t);
+		log_sleep(t, false); /* SLEEP set by the prepare, under the caller's lock */
 	t->sleep_logged = false;
 	schedule_irqsave();
 	t->wait_what = 0;
