@@ -5,8 +5,10 @@
  * performed each event.  An ORDERED operation (ticket draw, tail swap) may
  * proceed only when the next recorded event of that object is this CPU's;
  * other objects are not constrained, so unrelated objects replay in
- * parallel.  Every appended event is compared with the recording (who, and
- * inside the kept window also type, arguments and chain hash); the first
+ * parallel.  Every appended event is compared with the recording (who, its
+ * short hash, the low bits of its chained hash, when the recording has them
+ * (trace format 3.1), and inside the kept window also type, arguments and
+ * chain hash); the first
  * difference stops the run with a report naming object, seq, expected and
  * actual event.
  *
@@ -32,6 +34,7 @@ struct rp_obj {
 	 * CPUs waiting on other cores never see a half-advanced cursor. */
 	volatile AO_t expect;
 	struct log_order_cursor chk; /* next appended event expected */
+	struct log_sh_cursor sh;     /* its short hash */
 	uint32_t owner;              /* thread whose gated turn is open (replay_until) */
 };
 
@@ -197,9 +200,12 @@ static struct rp_obj *resolve(struct log_obj *o, uint64_t start)
 		r->ref = x;
 		log_order_begin(&r->gate, x->order);
 		log_order_begin(&r->chk, x->order);
+		log_sh_begin(&r->sh, x->shash);
+		uint16_t skip;
 		for (r->gate_seq = 0; r->gate_seq < start; r->gate_seq++) {
 			log_order_next(&r->gate);
 			log_order_next(&r->chk);
+			log_sh_next(&r->sh, &skip);
 		}
 		publish(r);
 		AO_store_release((volatile AO_t *)&o->oracle_data, (AO_t)r);
@@ -231,6 +237,22 @@ static void report(const char *what, const struct log_obj *o, uint64_t seq,
 }
 
 static void report_end(struct log_obj *o) __attribute__((noreturn));
+
+/* The event's short hash is not the recorded one: it, or one before it that
+ * nothing else compared (before the kept window only who performed each
+ * event is known), differs in content. */
+static void report_short(const struct log_obj *o, const struct log_event *e, uint16_t want)
+{
+	plat_printf(
+		"replay: first divergence: %s seq %lu: event differs: expected hash %04x, "
+		"actual %04x, cpu %u thread %u\n",
+		o->name, (unsigned long)e->seq, want, log_short_hash(e->hash), e->cpu, e->thread);
+	plat_printf("  actual:   cpu %u thread %u %s(%lx, %lx) hash %016lx\n", e->cpu, e->thread,
+		    log_type_event_name(o->type, e->type), (unsigned long)e->arg0,
+		    (unsigned long)e->arg1, (unsigned long)e->hash);
+	plat_panic("replay: divergence at %s seq %lu: short hash %04x, recorded %04x", o->name,
+		   (unsigned long)e->seq, log_short_hash(e->hash), want);
+}
 
 static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum oracle_op op)
 {
@@ -335,6 +357,9 @@ static void replay_appended(struct log_obj *o, const struct log_event *e)
 		struct log_event x = { .cpu = run->cpu, .thread = run->thread, .type = e->type };
 		report("performed by another cpu/thread", o, e->seq, &x, e);
 	}
+	uint16_t sh;
+	if (ref->shash && log_sh_next(&r->sh, &sh) && sh != log_short_hash(e->hash))
+		report_short(o, e, sh);
 	log_order_next(&r->chk);
 }
 

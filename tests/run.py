@@ -21,6 +21,7 @@ import gdbstub_tests  # noqa: E402
 import host_tests  # noqa: E402
 import hvm_tests  # noqa: E402
 import kernel_tests  # noqa: E402
+import stream_tests  # noqa: E402
 import system_tests  # noqa: E402
 import thread_tests  # noqa: E402
 import tool_tests  # noqa: E402
@@ -41,7 +42,7 @@ def main():
         kernel_tests.groups(args.build) + system_tests.groups(args.build) + \
         thread_tests.groups(args.build) + user_tests.groups(args.build) + \
         explore_tests.groups(args.build) + gdbstub_tests.groups(args.build) + \
-        hvm_tests.groups(args.build)
+        hvm_tests.groups(args.build) + stream_tests.groups(args.build)
     if args.list:
         for name, _ in groups:
             print(name)

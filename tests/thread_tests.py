@@ -319,6 +319,30 @@ def groups_workflow(build):
     return [("threads:record-replay-workflow", lambda res: record_replay_workflow(res, build))]
 
 
+def test_lines(text):
+    """What a replay's console must repeat of the recorded run's."""
+    return [ln for ln in text.splitlines()
+            if ln.startswith(("# ipc_stress", "# threads", "ok ", "not ok"))]
+
+
+def replays_same(res, name, kernel, args, trace, log, recorded, times):
+    """Replay `trace` (recorded by a run of `args` at SMP 4 whose console was `log` and
+    digest `recorded`) `times` times: each must reach every object's recorded end with
+    that digest and test output.  On the first that does not, record the failure."""
+    for i in range(times):
+        st, rlog, _ = qemu_run(qemu_cmd(kernel, smp=4, args=args + " oracle=replay",
+                                        extra=["-initrd", trace]), 120)
+        r = SUMMARY.search(rlog)
+        ok = (st == PASS_STATUS and r and r.group(3) == recorded
+              and "replay: every object reached its recorded end" in rlog
+              and test_lines(rlog) == test_lines(log))
+        if not ok:
+            res.record(name, False, f"replay {i}: status {st}, digest {r and r.group(3)}, "
+                       f"recorded {recorded}; serial log: {res.keep_log(name, log + rlog)}")
+            return False
+    return True
+
+
 def whole_replay(res, build):
     """A whole kernel run recorded under hw on multi-threaded TCG (real parallel vCPUs):
     a spinning thread preempted by the timer, then the IPC stress's threads, run queues,
@@ -343,22 +367,9 @@ def whole_replay(res, build):
     if st != 0 or preempts == 0:
         res.record(name, False, f"trace decode status {st}, {preempts} timer preemptions recorded")
         return
-
-    def test_lines(text):
-        return [ln for ln in text.splitlines()
-                if ln.startswith(("# ipc_stress", "# threads", "ok ", "not ok"))]
-
-    for i in range(3):
-        st, rlog, _ = qemu_run(qemu_cmd(kernel, smp=4, args="test=threads_no_starve,ipc_stress "
-                                        "ipc_msgs=30 oracle=replay", extra=["-initrd", trace]), 120)
-        r = SUMMARY.search(rlog)
-        ok = (st == PASS_STATUS and r and r.group(3) == recorded
-              and "replay: every object reached its recorded end" in rlog
-              and test_lines(rlog) == test_lines(log))
-        if not ok:
-            res.record(name, False, f"replay {i}: status {st}, digest {r and r.group(3)}, "
-                       f"recorded {recorded}; serial log: {res.keep_log(name, log + rlog)}")
-            return
+    if not replays_same(res, name, kernel, "test=threads_no_starve,ipc_stress ipc_msgs=30",
+                        trace, log, recorded, 3):
+        return
     res.record(name, True)
     replay_stop(res, build, trace)
     name = "threads:whole-run-replay-divergence"

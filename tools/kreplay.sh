@@ -6,7 +6,10 @@
 #   tools/kreplay.sh replay BUILD TRACE "ARGS" SMP [gdb]
 #
 # record: the run gets record=1 (the order streams) and writes the trace to
-# COM2 at its end.  The trace lands in a temporary file and replaces the old
+# COM2 at its end.  Guest RAM is a file (in /dev/shm) so that the live
+# stream the kernel keeps in a RAM region (kern/dev/streamio.c) is in a host
+# file while the run goes; at the end it is taken out to BUILD/stream.bin
+# and checked against the trace, and kept even when the run died.  The trace lands in a temporary file and replaces the old
 # one only if the kernel said it saved it and `trace check` accepts it: a
 # recording that recorded nothing fails and keeps the previous trace.
 # replay: the trace goes in as a multiboot module under oracle=replay, with
@@ -23,11 +26,12 @@ usage() { die "usage: $0 record BUILD ARGS SMP | replay BUILD TRACE ARGS SMP [gd
 cmd=$1; shift
 QEMU=${QEMU:-qemu-system-x86_64}
 ACCEL_FLAGS=${ACCEL_FLAGS:--accel tcg}
+MEM=256M
 REPLAY_TEST=locks_cmdline_oracle   # the workload whose logs replay enforces today
 
 qemu() { # smp args extra...
 	local smp=$1 args=$2; shift 2
-	$QEMU -machine q35 -m 256M -smp "$smp" -nographic -no-reboot -nic none $ACCEL_FLAGS \
+	$QEMU -machine q35 -m $MEM -smp "$smp" -nographic -no-reboot -nic none $ACCEL_FLAGS \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio \
 		-kernel "$B/kernel.elf" -append "$args" "$@"
 }
@@ -44,11 +48,17 @@ record)
 	# session=1: the shell until `quit` (typed input is recorded), no test.
 	case " $args " in *" test="* | *" session=1 "*) ;; *) args="$args test=$REPLAY_TEST" ;; esac
 	case " $args " in *" oracle="*) ;; *) args="$args oracle=hw" ;; esac
-	out=$B/trace.bin tmp=$B/trace.bin.new log=$B/record.log
-	rm -f "$tmp"
-	qemu "$smp" "$args" -serial "file:$tmp" | tee "$log.raw"
+	out=$B/trace.bin tmp=$B/trace.bin.new log=$B/record.log stream=$B/stream.bin
+	ram=$(mktemp /dev/shm/logkern-ram.XXXXXX) || die "*** record: no file for guest RAM in /dev/shm"
+	trap 'rm -f "$ram"' EXIT
+	rm -f "$tmp" "$stream"
+	qemu "$smp" "$args" -serial "file:$tmp" \
+		-object "memory-backend-file,id=ram0,size=$MEM,mem-path=$ram,share=on" \
+		-machine memory-backend=ram0 | tee "$log.raw"
 	st=${PIPESTATUS[0]}
 	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
+	"$B/host/trace" stream-extract "$ram" "$stream" > /dev/null 2>&1 || rm -f "$stream"
+	rm -f "$ram"
 	why=""
 	if [ "$st" != 33 ]; then why="the run failed (QEMU status $st)"
 	elif ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (did the test run? test=$REPLAY_TEST needs 2 or more CPUs; a session=1 recording ends with quit)"
@@ -57,15 +67,22 @@ record)
 	fi
 	if [ -n "$why" ]; then
 		rm -f "$tmp"
+		[ ! -s "$stream" ] || echo "*** record: the live stream shows what the run did up to where it stopped: $B/host/trace stream-check $stream" >&2
 		die "*** record: nothing recorded: $why; $out is unchanged"
 	fi
 	mv "$tmp" "$out"
+	if [ -s "$stream" ]; then
+		chk=$("$B/host/trace" stream-check --quiet "$stream" "$out" 2>&1) ||
+			die "*** record: the live stream $stream does not check against the trace: $(echo "$chk" | tail -1)"
+		echo "$chk" | grep -E '^stream: (.*bytes per event|agrees|ended)'
+	fi
 	echo "*** trace in $out; 'make replay' replays it, '$B/host/trace decode $out' shows it"
 	;;
 replay)
 	[ $# -ge 4 ] || usage
 	B=$1 trace=$2 args=$3 smp=$4 gdb=${5:-}
 	[ -f "$trace" ] || die "*** replay: no trace $trace (make record first)" 2
+	[ "$(head -c 2 "$trace")" != KS ] || die "*** replay: $trace is a live stream, not a trace: it says who performed each event and its short hash, not the objects' checkpoints a replay starts from; replay the run's trace (make record writes both), or see what the stream holds with $B/host/trace stream-check $trace" 2
 	[ -z "$smp" ] || cpus_ok "$smp" || die "*** replay: SMP=$smp: want a CPU count 1..64" 2
 	case " $args " in
 	*" oracle=replay "*) ;;

@@ -43,7 +43,9 @@ static const char synopsis[] =
 	"       trace detect FILE [--fair=RATIO] [--json]\n"
 	"       trace check FILE\n"
 	"       trace record [--threads] SCENARIO ORACLE OUT\n"
-	"       trace alter FILE OBJ:SEQ OUT\n";
+	"       trace alter [--content] FILE OBJ:SEQ OUT\n"
+	"       trace stream-check [--quiet] STREAM [TRACE]\n"
+	"       trace stream-extract RAMFILE OUT\n";
 static const char details[] =
 	"  decode   the text form, one event per line (--no-time: without ts/wait/hold/rel)\n"
 	"  diff     first divergence of each object that differs (A expected, B actual)\n"
@@ -67,7 +69,13 @@ static const char details[] =
 	"  record   run a host scenario (explore --list) under ORACLE (hw or script:...,\n"
 	"           --threads: on pthreads) and save its logs with the order stream\n"
 	"  alter    copy FILE with event SEQ of OBJ (before the kept window) given to\n"
-	"           another CPU in the order stream: a replay must stop exactly there\n"
+	"           another CPU in the order stream: a replay must stop exactly there;\n"
+	"           --content: the same CPU and thread, another short hash (the event's\n"
+	"           content differed)\n"
+	"  stream-check  validate a live stream (a stream file, or the guest-RAM file\n"
+	"           holding one): blocks, records, seqs; how it ended, each CPU's last\n"
+	"           events if the run stopped; with TRACE, every streamed event against it\n"
+	"  stream-extract  the stream out of a guest-RAM file (docs/record-replay.md)\n"
 	"exit status: 0 valid / same / nothing flagged; 1 invalid or empty trace / traces\n"
 	"             differ / the run failed / detect flagged something; 2 usage error, or\n"
 	"             a file that cannot be read or written\n";
@@ -96,7 +104,7 @@ _Noreturn void io_fail(const char *path, const char *what)
 
 /* The whole file, read until EOF rather than sized with ftell, so pipes
  * and /dev/stdin work; a directory is named as such. */
-static uint8_t *read_all(const char *path, size_t *len)
+uint8_t *trace_read_all(const char *path, size_t *len)
 {
 	struct stat st;
 	FILE *f = fopen(path, "rb");
@@ -123,7 +131,7 @@ struct trace_file *trace_file_load(const char *path)
 	struct trace_file *t = malloc(sizeof *t);
 	struct trace_err err;
 	size_t len;
-	uint8_t *buf = read_all(path, &len);
+	uint8_t *buf = trace_read_all(path, &len);
 	if (!t)
 		io_fail(path, "out of memory");
 	if (!trace_load(buf, len, &t->set, &t->meta, &tmem, &err)) {
@@ -431,7 +439,9 @@ static int cmd_record(const char *const *arg, bool threads)
  * alter FILE OBJ:SEQ OUT: a copy of FILE in which event SEQ of object OBJ
  * was performed by another CPU, in the order stream (before the kept
  * window, where only the order stream says who did it; a replay must stop
- * at exactly that event).  For testing replay; the copy is a valid trace.
+ * at exactly that event).  --content (opt): who performed it stays, its
+ * short hash changes, as if its content (type, arguments) had been another.
+ * For testing replay; the copy is a valid trace.
  */
 static int cmd_alter(const char *const *arg, bool opt)
 {
@@ -454,6 +464,25 @@ static int cmd_alter(const char *const *arg, bool opt)
 	if (seq >= r->first)
 		cli_fail("alter: %s seq %llu is inside the kept window (%lu..%lu): pick an earlier one",
 			 name, seq, (unsigned long)r->first, (unsigned long)r->count);
+	if (opt) {
+		if (!r->shash)
+			cli_fail("alter: %s has no short hashes (a format 3.0 trace)", name);
+		uint64_t at = 0;
+		struct log_sh_chunk *c = r->shash;
+		while (c && at + c->n <= seq) {
+			at += c->n;
+			c = c->next;
+		}
+		if (!c)
+			cli_fail("alter: %s has fewer short hashes than events", name);
+		uint16_t *h = &c->h[seq - at], was_h = *h;
+		*h ^= 0x8001; /* any other value */
+		FILE *f = out_open(arg[2]);
+		out_close(f, arg[2], trace_save(&t->set, &t->meta, file_write, f));
+		printf("%s: event %llu of %s now has short hash %04x (was %04x)\n", arg[2], seq,
+		       name, *h, was_h);
+		return 0;
+	}
 	/* The runs, flat, with the run holding seq split around it. */
 	size_t cap = r->order_runs + 2, n = 0;
 	struct log_order_run *runs = calloc(cap, sizeof *runs);
@@ -521,7 +550,9 @@ static const struct cmd {
 	{ "detect", 0, 0, 0, 0, cmd_detect },
 	{ "check", "FILE", 0, 1, cmd_check, 0 },
 	{ "record", "SCENARIO ORACLE OUT", "--threads", 3, cmd_record, 0 },
-	{ "alter", "FILE OBJ:SEQ OUT", 0, 3, cmd_alter, 0 },
+	{ "alter", "FILE OBJ:SEQ OUT", "--content", 3, cmd_alter, 0 },
+	{ "stream-check", 0, 0, 0, 0, cmd_stream_check },
+	{ "stream-extract", 0, 0, 0, 0, cmd_stream_extract },
 };
 
 int main(int argc, char **argv)

@@ -21,6 +21,8 @@ struct trace_file {
 
 /* "trace: PATH: WHAT" on stderr, exit EXIT_IO. */
 _Noreturn void io_fail(const char *path, const char *what);
+/* The whole file (read to EOF: pipes work), or exit EXIT_IO naming it. */
+uint8_t *trace_read_all(const char *path, size_t *len);
 /* Load `path` or exit: EXIT_IO if it cannot be read, EXIT_BAD (with the
  * loader's message) if it is not a valid trace. */
 struct trace_file *trace_file_load(const char *path);
@@ -67,5 +69,7 @@ int cmd_stats(const char *const *arg, bool opt);
 int cmd_timeline(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_stream_check(int argc, char **argv);
+int cmd_stream_extract(int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "dev/console.h"
+#include "dev/streamio.h"
 #include "dev/traceio.h"
 #include "lib/cmdline.h"
 #include "lib/kprintf.h"
@@ -12,6 +13,7 @@
 #include "mp/cpu.h"
 #include "lock/tlock.h"
 #include "log/log.h"
+#include "log/stream.h"
 #include "oracle/oracle.h"
 #include "proc/uclock.h"
 #include "thread/preempt_replay.h"
@@ -27,8 +29,10 @@ static const struct cmdline_key known[] = {
 	  "1: check mode for every log (state recomputed and compared after each append)" },
 	{ "x2apic", "0: keep the local APICs in xAPIC mode even where x2APIC exists" },
 	{ "record", "keep the order streams and write the trace to COM2 (test=locks_cmdline_oracle)" },
+	{ "stream", "record=1: the live stream: 1 or ram (default), debugcon (port 0xe9), 0 off" },
 	{ "force", "1: replay a trace recorded by another kernel build" },
 	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
+	{ "ipc_words", "test=ipc_stress: words per message at most (1..1024, default 1024)" },
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
 	{ "replay_until",
@@ -71,8 +75,10 @@ void kargs_init(const char *line)
 		kprintf("cmdline: oracle '%s' rejected: %s\n", o, err);
 		boot_oracle.kind = ORACLE_HW;
 	}
-	if (log_record_order)
+	if (log_record_order) {
 		panic_set_hook(record_at_panic);
+		kstream_start(line); /* before the first object: each is named */
+	}
 	const char *t = karg("test");
 	log_whole_run = log_record_order || (boot_oracle.kind == ORACLE_REPLAY &&
 					     !(t && strcmp(t, "locks_cmdline_oracle") == 0));
@@ -133,11 +139,25 @@ bool kargs_save_trace_now(void)
 	return ktrace_save(buf);
 }
 
+/* The end of the live stream, and what it carried. */
+static void stream_summary(void)
+{
+	struct log_stream_stats st;
+	if (!log_stream_on)
+		return;
+	log_stream_end(LOG_STREAM_END_RUN);
+	log_stream_stats(&st);
+	kprintf("stream: %lu events, %lu bytes in %lu blocks (%lu.%02lu bytes per event)\n",
+		st.events, st.bytes, st.blocks, st.bytes / (st.events ? st.events : 1),
+		st.bytes * 100 / (st.events ? st.events : 1) % 100);
+}
+
 static void record_at_panic(void)
 {
 	char buf[64];
 	if (ktrace_saved())
 		return;
+	log_stream_end(LOG_STREAM_END_PANIC);
 	oracle_format(&boot_oracle, buf, sizeof buf);
 	kprintf("trace: writing the recording of the run that panicked\n");
 	ktrace_save(buf);
@@ -271,6 +291,7 @@ bool kargs_finish(bool session)
 		return false;
 	}
 	if (karg("record") && !ktrace_saved()) {
+		stream_summary();
 		oracle_format(&boot_oracle, buf, sizeof buf);
 		if (!ktrace_save(buf))
 			return false;

@@ -22,7 +22,7 @@ static struct log_set rec, ref; /* large: keep them off the stack */
 static struct trace_meta meta;
 
 /* Names this kernel binary: a replay on another build is refused by the trace's build id. */
-static void build_id(char *buf, size_t n)
+void ktrace_build_id(char *buf, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over the kernel's code */
 	for (const uint8_t *p = (const uint8_t *)_kernel_start; p < (const uint8_t *)_etext; p++)
@@ -54,7 +54,7 @@ bool ktrace_save(const char *oracle)
 	log_snapshot(&rec);
 	memset(&meta, 0, sizeof(meta));
 	meta.ncpus = (uint32_t)ncpu_online;
-	build_id(meta.build_id, sizeof(meta.build_id));
+	ktrace_build_id(meta.build_id, sizeof(meta.build_id));
 	strlcpy(meta.cmdline, bootinfo.cmdline, sizeof(meta.cmdline));
 	strlcpy(meta.oracle, oracle, sizeof(meta.oracle));
 	struct oracle_spec spec;
@@ -90,7 +90,7 @@ const struct log_set *ktrace_load(void)
 		return NULL;
 	}
 	char id[TRACE_STR_MAX];
-	build_id(id, sizeof(id));
+	ktrace_build_id(id, sizeof(id));
 	if (strcmp(id, meta.build_id) != 0) {
 		if (karg_ulong("force", 0) == 0) {
 			kprintf("trace: recorded by kernel %s, this is %s: another build replays "

@@ -7,9 +7,12 @@
 #define DEV_TRACEIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct log_set;
 
+/* "logkern-text-<hash of the kernel's code>": what a trace's build id says. */
+void ktrace_build_id(char *buf, size_t n);
 /* Snapshot every live log and write the trace to COM2; false on failure (reported). */
 bool ktrace_save(const char *oracle);
 /* Was a trace written in this run? */

@@ -284,11 +284,14 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 		return false;
 	uint32_t thread = plat_thread();
 	struct log_order_run *run = 0;
+	struct log_sh_chunk *sh = 0;
 	/* Recording: the run-length order stream (log.c, order_record) either
-	 * has a gap (nothing to record) or grows its last run by one here. */
+	 * has a gap (nothing to record) or grows its last run by one here, and
+	 * its short hashes by one; a live stream takes the general path. */
 	if (plat_unlikely(log_record_order) && o->order_events == seq) {
 		struct log_order_chunk *c = o->order_tail;
-		if (!c || c->n == 0)
+		sh = o->sh_tail;
+		if (!c || c->n == 0 || !sh || sh->n == LOG_SH_CHUNK || log_stream_on)
 			return false;
 		run = &c->runs[c->n - 1];
 		if (run->cpu != cpu || run->thread != thread || run->count == 0xffff)
@@ -315,6 +318,7 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 		log_apply_failed(o, e, bad);
 	if (run) {
 		run->count++;
+		sh->h[sh->n++] = log_short_hash(h);
 		o->order_events = seq + 1;
 	}
 #else

@@ -5,6 +5,7 @@
 #include "log/str.h"
 #include "log/log.h"
 #include "log/hash.h"
+#include "log/stream.h"
 #include "oracle/oracle.h"
 
 bool log_check_mode;
@@ -294,6 +295,11 @@ static void order_free(struct log_obj *o)
 	o->order_head = o->order_tail = 0;
 	o->order_runs = 0;
 	o->order_events = 0;
+	for (struct log_sh_chunk *c = o->sh_head, *n; c; c = n) {
+		n = c->next;
+		mem_free(c, sizeof *c);
+	}
+	o->sh_head = o->sh_tail = 0;
 }
 
 static void obj_clear(struct log_obj *o, const struct log_type *t)
@@ -312,6 +318,7 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 	__builtin_memset(o->ring, 0, ring_bytes(o));
 	order_free(o);
 	o->oracle_data = 0;
+	o->stream_id = 0;
 	o->type = t;
 }
 
@@ -344,6 +351,8 @@ static struct log_obj *obj_new(const struct log_type *t, const char *name, uint3
 	o->name_hash = log_hash_name(o->name);
 	obj_clear(o, t);
 	o->id = id_take(o);
+	if (log_stream_on)
+		log_stream_reg(o);
 	name_insert(o);
 	nlive++;
 	live_set += log_reg_term(o->id);
@@ -352,6 +361,8 @@ static struct log_obj *obj_new(const struct log_type *t, const char *name, uint3
 
 static void obj_drop(struct log_obj *o)
 {
+	if (log_stream_on)
+		log_stream_unreg(o);
 	name_remove(o);
 	nlive--;
 	live_set -= log_reg_term(o->id);
@@ -427,6 +438,8 @@ void log_reset(void)
 		if (ids[i] && !ids[i]->keep)
 			obj_drop(ids[i]);
 	obj_clear(reg, &log_registry_type);
+	if (log_stream_on)
+		log_stream_reg(reg); /* its log starts again: a new object for the stream */
 	uint64_t live = nlive, set = live_set;
 	nlive = 0; /* counted back up by the REGs below, as reg_event checks */
 	live_set = 0;
@@ -472,10 +485,27 @@ unsigned log_nlive(void)
 /* ------------------------------------------------------------------ */
 /* Appending. */
 
-static void order_record(struct log_obj *o, uint8_t cpu, uint32_t thread)
+static void sh_record(struct log_obj *o, uint16_t h)
+{
+	struct log_sh_chunk *c = o->sh_tail;
+	if (!c || c->n == LOG_SH_CHUNK) {
+		struct log_sh_chunk *n = mem_alloc(sizeof *n);
+		if (!n)
+			plat_panic("log: no memory for the short hashes of %s", o->name);
+		if (c)
+			c->next = n;
+		else
+			o->sh_head = n;
+		o->sh_tail = c = n;
+	}
+	c->h[c->n++] = h;
+}
+
+static void order_record(struct log_obj *o, uint8_t cpu, uint32_t thread, uint64_t hash)
 {
 	struct log_order_chunk *c = o->order_tail;
 	o->order_events++;
+	sh_record(o, log_short_hash(hash));
 	if (c && c->n) {
 		struct log_order_run *r = &c->runs[c->n - 1];
 		if (r->cpu == cpu && r->thread == thread && r->count < 0xffff) {
@@ -520,8 +550,11 @@ void log_checkpoint(struct log_obj *o)
 
 void log_appended_rare(struct log_obj *o, const struct log_event *e)
 {
-	if (log_record_order && o->order_events == e->seq)
-		order_record(o, e->cpu, e->thread);
+	if (log_record_order && o->order_events == e->seq) {
+		order_record(o, e->cpu, e->thread, e->hash);
+		if (log_stream_on)
+			log_stream_event(o, e);
+	}
 	/* The registry's events are not shown to the oracle: registration is
 	 * no event point (log.h), and replay compares its count and final
 	 * hash at the end like any object's. */

@@ -41,6 +41,7 @@
 #include "log/event.h"
 #include "log/type.h"
 #include "log/hash.h"
+#include "log/stream.h"
 #include "oracle/oracle.h"
 
 #define LOG_NAME_MAX 32
@@ -62,6 +63,23 @@ struct log_order_chunk {
 	struct log_order_run runs[LOG_ORDER_CHUNK];
 };
 _Static_assert(sizeof(struct log_order_chunk) == 4096, "order chunk is one page");
+
+/* Short hashes: for every event of the order stream, the low 16 bits of its
+ * chained hash (log_short_hash), so that a replay checks every event of the
+ * run, not only the kept window's (docs/trace-format.md, SHSH). */
+#define LOG_SH_CHUNK 2040 /* hashes per 4 KiB chunk */
+struct log_sh_chunk {
+	struct log_sh_chunk *next;
+	uint32_t n;
+	uint32_t pad;
+	uint16_t h[LOG_SH_CHUNK];
+};
+_Static_assert(sizeof(struct log_sh_chunk) == 4096, "short hash chunk is one page");
+
+static inline uint16_t log_short_hash(uint64_t chain_hash)
+{
+	return (uint16_t)chain_hash;
+}
 
 struct log_obj {
 	/* Hot: what an append writes, written only by the appender (who has
@@ -104,6 +122,11 @@ struct log_obj {
 	struct log_order_chunk *order_head, *order_tail;
 	uint64_t order_runs;
 	uint64_t order_events;
+	/* The short hash of each of those order_events events. */
+	struct log_sh_chunk *sh_head, *sh_tail;
+	/* Its number in the live stream (kern/log/stream.h), 0 = none:
+	 * unlike ids, never reused within a stream. */
+	uint32_t stream_id;
 
 	void *oracle_data; /* reserved for the active oracle (replay: its per-object state) */
 } __attribute__((aligned(64)));

@@ -20,6 +20,21 @@ static struct log_order_chunk *copy_order(const struct log_obj *o)
 	return head;
 }
 
+static struct log_sh_chunk *copy_sh(const struct log_obj *o)
+{
+	struct log_sh_chunk *head = 0, **link = &head;
+	for (const struct log_sh_chunk *c = o->sh_head; c && c->n; c = c->next) {
+		struct log_sh_chunk *n = plat_alloc(sizeof *n);
+		if (!n)
+			plat_panic("log_snapshot: out of memory");
+		__builtin_memcpy(n, c, sizeof *n);
+		n->next = 0;
+		*link = n;
+		link = &n->next;
+	}
+	return head;
+}
+
 /* Never 0 bytes, so that every array is a real block to free. */
 static size_t events_bytes(uint32_t n)
 {
@@ -68,6 +83,7 @@ void log_snapshot(struct log_set *set)
 		bool whole = o->order_runs && o->order_events == o->count;
 		r->order = whole ? copy_order(o) : 0;
 		r->order_runs = whole ? o->order_runs : 0;
+		r->shash = whole ? copy_sh(o) : 0;
 	}
 }
 
@@ -77,6 +93,10 @@ void log_set_free(struct log_set *set)
 		struct log_objrec *r = &set->objs[i];
 		plat_free(r->events, events_bytes(r->nevents));
 		for (struct log_order_chunk *c = r->order, *n; c; c = n) {
+			n = c->next;
+			plat_free(c, sizeof *c);
+		}
+		for (struct log_sh_chunk *c = r->shash, *n; c; c = n) {
 			n = c->next;
 			plat_free(c, sizeof *c);
 		}

@@ -29,6 +29,9 @@ struct log_objrec {
 	struct log_event *events;
 	struct log_order_chunk *order; /* NULL if the order was not recorded */
 	uint64_t order_runs;
+	/* With the order: the short hash of every event, count of them in
+	 * chunks; NULL if not recorded (a format 3.0 trace). */
+	struct log_sh_chunk *shash;
 };
 
 /* objs[nobjs], allocated for the count (a snapshot, a loaded trace). */
@@ -43,5 +46,28 @@ void log_snapshot(struct log_set *set);
 /* Give back a snapshot's memory (plat_free); the set is then empty. */
 void log_set_free(struct log_set *set);
 const struct log_objrec *log_set_find(const struct log_set *set, const char *name);
+
+/* Short hashes in sequence (chunks of LOG_SH_CHUNK, the last one partial). */
+struct log_sh_cursor {
+	const struct log_sh_chunk *chunk;
+	uint32_t idx;
+};
+static inline void log_sh_begin(struct log_sh_cursor *c, const struct log_sh_chunk *head)
+{
+	c->chunk = head;
+	c->idx = 0;
+}
+/* The next short hash into *h; false at the end. */
+static inline bool log_sh_next(struct log_sh_cursor *c, uint16_t *h)
+{
+	while (c->chunk && c->idx >= c->chunk->n) {
+		c->chunk = c->chunk->next;
+		c->idx = 0;
+	}
+	if (!c->chunk)
+		return false;
+	*h = c->chunk->h[c->idx++];
+	return true;
+}
 
 #endif

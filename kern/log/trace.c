@@ -3,7 +3,7 @@
  * byte layout in docs/trace-format.md).
  *
  *   file    = header(32) section* ; sections in this order:
- *             META, OBJS, { EVTS(i) [ORDR(i)] } for each object i, END
+ *             META, OBJS, { EVTS(i) [ORDR(i) [SHSH(i)]] } for each object i, END
  *   header  = magic[8] major:u16 minor:u16 nsections:u32 file_len:u64
  *             flags:u32 crc32(header[0..28)):u32
  *   section = tag:u32 obj:u32 len:u64 payload[len] crc32(tag..payload):u32
@@ -25,6 +25,7 @@
 #define SEC_CRC 4
 #define EV_BYTES 59 /* see put_event */
 #define RUN_BYTES 7 /* thread:u32 cpu:u8 count:u16 */
+#define SH_BYTES 2  /* a short hash: u16 */
 
 #define TAG(a, b, c, d)                                                                            \
 	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -32,6 +33,7 @@
 #define TAG_OBJS TAG('O', 'B', 'J', 'S')
 #define TAG_EVTS TAG('E', 'V', 'T', 'S')
 #define TAG_ORDR TAG('O', 'R', 'D', 'R')
+#define TAG_SHSH TAG('S', 'H', 'S', 'H') /* 3.1 */
 #define TAG_END TAG('E', 'N', 'D', '!')
 
 /* CRC-32 (IEEE, reflected), four bits at a time: a 16-entry table is
@@ -79,6 +81,11 @@ static size_t str_len(const char *s, size_t max)
 static bool has_order(const struct log_objrec *r)
 {
 	return r->order != 0 && r->order_runs != 0;
+}
+
+static bool has_shash(const struct log_objrec *r)
+{
+	return has_order(r) && r->shash != 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -254,7 +261,7 @@ static uint32_t nsections(const struct log_set *set)
 {
 	uint32_t n = 3;
 	for (uint32_t i = 0; i < set->nobjs; i++)
-		n += 1 + has_order(&set->objs[i]);
+		n += 1 + has_order(&set->objs[i]) + has_shash(&set->objs[i]);
 	return n;
 }
 
@@ -267,6 +274,8 @@ uint64_t trace_size(const struct log_set *set, const struct trace_meta *m)
 		n += frame + (uint64_t)r->nevents * EV_BYTES;
 		if (has_order(r))
 			n += frame + r->order_runs * RUN_BYTES;
+		if (has_shash(r))
+			n += frame + r->count * SH_BYTES;
 	}
 	return n;
 }
@@ -319,6 +328,18 @@ static void put_order(struct wr *o, const struct log_objrec *r, uint32_t id)
 	sec_end(o);
 }
 
+static void put_shash(struct wr *o, const struct log_objrec *r, uint32_t id)
+{
+	sec_begin(o, TAG_SHSH, id, r->count * SH_BYTES);
+	uint64_t left = r->count;
+	for (const struct log_sh_chunk *c = r->shash; c && left; c = c->next)
+		for (uint32_t k = 0; k < c->n && left; k++, left--)
+			put_le(o, c->h[k], SH_BYTES);
+	if (left) /* fewer hashes than events: refused, as put_order */
+		o->ok = false;
+	sec_end(o);
+}
+
 bool trace_save(const struct log_set *set, const struct trace_meta *m, trace_write_fn w, void *ctx)
 {
 	struct wr o = { .w = w, .ctx = ctx, .ok = true };
@@ -346,6 +367,8 @@ bool trace_save(const struct log_set *set, const struct trace_meta *m, trace_wri
 		sec_end(&o);
 		if (has_order(r))
 			put_order(&o, r, i);
+		if (has_shash(r))
+			put_shash(&o, r, i);
 	}
 
 	uint32_t file_crc = o.crc_file;
@@ -830,6 +853,38 @@ static bool load_order(struct ld *l, struct rd *r, uint32_t i)
 	return check_order(l, o, base);
 }
 
+/* The short hashes (3.1): one per event of the run, and inside the kept
+ * window each the low bits of that event's chained hash. */
+static bool load_shash(struct ld *l, struct rd *r, uint32_t i)
+{
+	struct log_objrec *o = &l->set->objs[i];
+	uint64_t base = r->off, plen = r->end - r->off;
+	if (plen != o->count * SH_BYTES)
+		return fail(l, base,
+			    "%lu bytes of short hashes, the object has %lu events (%u bytes each)",
+			    plen, o->count, SH_BYTES);
+	struct log_sh_chunk **link = &o->shash, *c = 0;
+	for (uint64_t q = 0; q < o->count; q++) {
+		if (!c || c->n == LOG_SH_CHUNK) {
+			c = ld_alloc(l, sizeof *c);
+			if (!c)
+				return fail(l, r->off, "out of memory for the short hashes");
+			*link = c;
+			link = &c->next;
+		}
+		uint64_t at = r->off;
+		uint16_t h = (uint16_t)get(r, SH_BYTES);
+		c->h[c->n++] = h;
+		if (q >= o->first && h != log_short_hash(o->events[q - o->first].hash))
+			return fail(l, at,
+				    "short hash of seq %lu is %04x, the event's chained hash %016lx "
+				    "ends in %04x",
+				    q, h, o->events[q - o->first].hash,
+				    log_short_hash(o->events[q - o->first].hash));
+	}
+	return true;
+}
+
 static void tag_name(uint32_t tag, char out[5])
 {
 	for (unsigned i = 0; i < 4; i++) {
@@ -897,7 +952,7 @@ static uint32_t expected_tag(struct ld *l, uint32_t known, uint32_t obj, bool ev
 static bool known_tag(uint32_t tag)
 {
 	return tag == TAG_META || tag == TAG_OBJS || tag == TAG_EVTS || tag == TAG_ORDR ||
-	       tag == TAG_END;
+	       tag == TAG_SHSH || tag == TAG_END;
 }
 
 static bool load_sections(struct ld *l, uint32_t nsec)
@@ -905,6 +960,7 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 	uint64_t off = HDR_BYTES;
 	uint32_t seen = 0, skipped = 0, obj = 0;
 	bool evts_done = false;
+	int64_t sh_for = -1; /* the object whose ORDR came last: its SHSH may follow */
 	char en[5];
 	for (;; seen++) {
 		struct rd r = { .file = l->file, .off = off, .end = l->len };
@@ -928,6 +984,22 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 				    stored, want);
 		off = r.end + SEC_CRC;
 		uint32_t exp = expected_tag(l, seen - skipped, obj, evts_done);
+		if (tag == TAG_SHSH && sh_for >= 0) {
+			if (id != (uint32_t)sh_for)
+				return fail(l, r.off - 12, "section is for object id %u, expected %u",
+					    id, (uint32_t)sh_for);
+			l->obj = (int)sh_for;
+			bool ok = load_shash(l, &r, (uint32_t)sh_for);
+			sh_for = -1;
+			if (!ok)
+				return false;
+			if (r.off != r.end)
+				return fail(l, r.off,
+					    "%lu unexpected bytes at the end of the section",
+					    (unsigned long)(r.end - r.off));
+			continue;
+		}
+		sh_for = -1;
 		if (tag != exp && l->newer && !known_tag(tag)) {
 			skipped++; /* a newer minor version's addition */
 			continue;
@@ -954,7 +1026,7 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 		} else if (tag == TAG_ORDR) {
 			ok = load_order(l, &r, obj);
 			evts_done = false;
-			obj++;
+			sh_for = obj++;
 		} else {
 			uint32_t fcrc = (uint32_t)get(&r, 4);
 			uint32_t fwant = trace_crc32(0, l->file, (size_t)(r.off - 4 - SEC_HDR));
@@ -1015,8 +1087,13 @@ void trace_release(struct log_set *set, const struct trace_mem *mem)
 			n = c->next;
 			mem->free(mem->ctx, c);
 		}
+		for (struct log_sh_chunk *c = o->shash, *n; mem->free && c; c = n) {
+			n = c->next;
+			mem->free(mem->ctx, c);
+		}
 		o->events = 0;
 		o->order = 0;
+		o->shash = 0;
 	}
 	if (mem->free && set->objs)
 		mem->free(mem->ctx, set->objs);

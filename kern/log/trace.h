@@ -26,9 +26,10 @@
  * add fields at the end of a section or new section tags, which an older
  * loader of the same major skips. */
 /* 2: one-round chained hash (log_hash_event).  3: 64-bit seq, 32-bit
- * object ids, rows carry the recorded id and a checkpoint digest. */
+ * object ids, rows carry the recorded id and a checkpoint digest; 3.1 adds
+ * the SHSH section after an object's ORDR. */
 #define TRACE_MAJOR 3
-#define TRACE_MINOR 0
+#define TRACE_MINOR 1             /* 3.1: SHSH, the short hash of every event */
 #define TRACE_MAGIC "KLOGTRC\x1a" /* 8 bytes; \x1a stops `type`/cat of a binary */
 #define TRACE_STR_MAX 256         /* build id, command line, oracle (with NUL) */
 #define TRACE_NO_OBJ 0xffffffffu  /* section header: not about one object */

@@ -148,7 +148,7 @@ static void test_roundtrip_binary_and_text(void **st)
 	assert_memory_equal(buf, buf2, len);
 	char *t1 = text_of(&rec, &meta, 0), *t2 = text_of(&got, &gmeta, 0);
 	assert_string_equal(t1, t2);
-	assert_non_null(strstr(t1, "trace 3.0\nbuild \"test-build \\\"q\\\"\"\n"));
+	assert_non_null(strstr(t1, "trace 3.1\nbuild \"test-build \\\"q\\\"\"\n"));
 	assert_non_null(strstr(t1, "\nobject lock.ctr.0 type=tlock count="));
 	assert_non_null(strstr(t1, "\norder lock.ctr.0 cpu="));
 	char want[160];
@@ -318,23 +318,23 @@ static void test_reject_framing(void **st)
 	memcpy(b, buf, len);
 	b[8] = 4; /* major 4: refused by name, even with a valid header checksum */
 	assert_true(trace_reseal(b, len));
-	expect_reject(b, len, "version 4.0 is newer than this loader (3.0)", 0);
+	expect_reject(b, len, "version 4.1 is newer than this loader (3.1)", 0);
 	b[8] = 2; /* the previous major: 32-bit seq numbers */
 	assert_true(trace_reseal(b, len));
 	expect_reject(b, len,
-		      "header at byte 8: trace format version 2.0 is older than this "
-		      "loader (3.0)",
+		      "header at byte 8: trace format version 2.1 is older than this "
+		      "loader (3.1)",
 		      "record the run again");
 	b[8] = 0;
 	assert_true(trace_reseal(b, len));
-	expect_reject(b, len, "unknown trace format version 0.0", 0);
+	expect_reject(b, len, "unknown trace format version 0.1", 0);
 
 	/* A flipped bit in an event: that section's checksum names it. */
 	memcpy(b, buf, len);
 	size_t ev = section_at(b, len, "EVTS", 1);
 	b[ev + 16 + 20] ^= 4;
 	char want[96];
-	snprintf(want, sizeof want, "section 4 EVTS (object %s) at byte", rec.objs[1].name);
+	snprintf(want, sizeof want, "section 5 EVTS (object %s) at byte", rec.objs[1].name);
 	expect_reject(b, len, want, "checksum");
 	memcpy(b, buf, len);
 	b[len - 10] ^= 1; /* END's stored file checksum */
@@ -517,6 +517,80 @@ static void test_reject_ids_out_of_range(void **st)
 	free(buf);
 }
 
+/* 3.1: the short hashes.  One per event, each inside the kept window the
+ * low bits of that event's chained hash; without them (3.0) a trace loads
+ * and replay checks who performed each event only. */
+static void test_short_hashes(void **st)
+{
+	size_t len;
+	record("script:random:5", 2, 200, LOCK_TICKET, 8); /* ring 8: windows wrap */
+	const struct log_objrec *r = log_set_find(&rec, "lock.ctr.0");
+	assert_non_null(r);
+	assert_true(r->first > 0);
+	uint8_t *buf = save(&rec, &meta, &len), *b = malloc(len);
+	if (!trace_load(buf, len, &got, &gmeta, &mem, &err))
+		fail_msg("load: %s", err.msg);
+	const struct log_objrec *g = log_set_find(&got, "lock.ctr.0");
+	struct log_sh_cursor c;
+	uint16_t h;
+	uint64_t n = 0;
+	log_sh_begin(&c, g->shash);
+	while (log_sh_next(&c, &h)) {
+		if (n >= g->first)
+			assert_int_equal(h, log_short_hash(g->events[n - g->first].hash));
+		n++;
+	}
+	assert_int_equal(n, g->count);
+	trace_release(&got, &mem);
+
+	/* Which object's SHSH is lock.ctr.0's: the nth after as many ORDRs. */
+	unsigned idx = (unsigned)(r - rec.objs), nth = 0;
+	for (unsigned i = 0; i < idx; i++)
+		nth += rec.objs[i].shash != 0;
+	size_t at = section_at(buf, len, "SHSH", nth) + 16;
+	char want[160];
+	/* One inside the window: the loader sees it. */
+	memcpy(b, buf, len);
+	b[at + 2 * r->first] ^= 1;
+	assert_true(trace_reseal(b, len));
+	snprintf(want, sizeof want, "short hash of seq %lu is", (unsigned long)r->first);
+	expect_reject(b, len, "(object lock.ctr.0)", want);
+	/* One before the window: a valid trace (only replay can tell). */
+	memcpy(b, buf, len);
+	b[at] ^= 1;
+	assert_true(trace_reseal(b, len));
+	if (!trace_load(b, len, &got, &gmeta, &mem, &err))
+		fail_msg("load: %s", err.msg);
+	trace_release(&got, &mem);
+	/* The section one hash short. */
+	memcpy(b, buf, len);
+	uint64_t plen;
+	memcpy(&plen, b + at - 8, 8);
+	plen -= 2;
+	memcpy(b + at - 8, &plen, 8);
+	memmove(b + at + plen, b + at + plen + 2, len - (at + plen + 2));
+	assert_true(trace_reseal(b, len - 2));
+	snprintf(want, sizeof want, "bytes of short hashes, the object has %lu events",
+		 (unsigned long)r->count);
+	expect_reject(b, len - 2, "SHSH (object lock.ctr.0)", want);
+	/* No short hashes at all (what 3.0 wrote): loads. */
+	for (uint32_t i = 0; i < rec.nobjs; i++) {
+		for (struct log_sh_chunk *k = rec.objs[i].shash, *next; k; k = next) {
+			next = k->next;
+			plat_free(k, sizeof *k);
+		}
+		rec.objs[i].shash = 0;
+	}
+	free(buf);
+	buf = save(&rec, &meta, &len);
+	if (!trace_load(buf, len, &got, &gmeta, &mem, &err))
+		fail_msg("load without SHSH: %s", err.msg);
+	assert_null(log_set_find(&got, "lock.ctr.0")->shash);
+	trace_release(&got, &mem);
+	free(buf);
+	free(b);
+}
+
 /* A newer minor version may add sections; this loader skips them. */
 static void test_newer_minor_skips_new_sections(void **st)
 {
@@ -529,11 +603,11 @@ static void test_newer_minor_skips_new_sections(void **st)
 	memcpy(b + at + 24, buf + at, len - at);
 	assert_true(trace_reseal(b, len + 24));
 	expect_reject(b, len + 24, "section 1 XTRA at byte", "expected section OBJS, found XTRA");
-	b[10] = 1; /* minor 1 */
+	b[10] = 2; /* minor 2 */
 	assert_true(trace_reseal(b, len + 24));
 	if (!trace_load(b, len + 24, &got, &gmeta, &mem, &err))
 		fail_msg("load: %s", err.msg);
-	assert_int_equal(gmeta.minor, 1);
+	assert_int_equal(gmeta.minor, 2);
 	assert_sets_equal(&rec, &got);
 	trace_release(&got, &mem);
 	free(buf);
@@ -552,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_reject_replay_and_order),
 		cmocka_unit_test(test_reject_ids_out_of_range),
 		cmocka_unit_test(test_newer_minor_skips_new_sections),
+		cmocka_unit_test(test_short_hashes),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }

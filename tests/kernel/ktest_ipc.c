@@ -1,7 +1,8 @@
 /*
  * IPC stress: one receiver and one sender thread on every CPU; every sender
  * sends ipc_msgs= messages (default 100) to every receiver's channel, in a
- * seeded random order, of random sizes 1..1024 words.  Every message says
+ * seeded random order, of random sizes 1..1024 words (ipc_words=N: 1..N, so
+ * that channel and lock events, not copying, dominate a long run).  Every message says
  * who sent it and its number; its other words are a function of those, so
  * the receiver checks each one: nothing lost, duplicated, reordered (per
  * sender) or corrupted.  The channels' logs check the protocol themselves
@@ -21,7 +22,8 @@
 
 #define CHAN_BASE 100 /* channel ids of this test: CHAN_BASE + cpu */
 
-static uint64_t msgs; /* per (sender, receiver) pair */
+static uint64_t msgs;      /* per (sender, receiver) pair */
+static uint32_t max_words; /* ipc_words=: a message has 1..max_words words */
 static int nthr;
 
 static uint32_t word(uint32_t sender, uint32_t seq, uint32_t i)
@@ -90,7 +92,7 @@ static void sender(void *arg)
 		while (!left[to])
 			to = (to + 1) % nthr;
 		left[to]--;
-		uint32_t n = 1 + (uint32_t)(rng_next(&rng) % CHAN_MAX_WORDS);
+		uint32_t n = 1 + (uint32_t)(rng_next(&rng) % max_words);
 		buf[0] = (uint32_t)me << 24 | seq[to];
 		for (uint32_t i = 1; i < n; i++)
 			buf[i] = word((uint32_t)me, seq[to], i);
@@ -112,6 +114,11 @@ KTEST(ipc_stress)
 		return;
 	}
 	msgs = m;
+	if (!karg_size("ipc_words", CHAN_MAX_WORDS, 1, CHAN_MAX_WORDS, &m)) {
+		KT_EXPECT(!"ipc_words is a number 1..1024");
+		return;
+	}
+	max_words = (uint32_t)m;
 	send_errors = 0;
 	memset(rxs, 0, sizeof rxs);
 	uint64_t t0 = nsec_since_boot();

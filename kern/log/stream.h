@@ -1,0 +1,76 @@
+/*
+ * stream.h - the order stream, streamed out while the run goes on.
+ *
+ * A whole-run recording (log_record_order) keeps every object's order
+ * stream and short hashes in memory and writes the trace at the end
+ * (trace.h).  With the live stream on as well, every event also goes, as a
+ * compact record (object, seq, short hash; who performed it when that
+ * changes), into a per-CPU buffer, and each full buffer leaves as one
+ * checksummed block through a sink the platform gives (kernel: QEMU's
+ * debug console port, kern/dev/debugcon.c; host: a file).  Objects are
+ * named in the stream by REG records, so the stream alone says what
+ * happened up to where it ends, even if the kernel never wrote its trace
+ * (a hang, a triple fault).  Byte layout: docs/trace-format.md, "Live
+ * stream"; reader: tools/trace_stream.c.
+ *
+ * Portable: no libc; the sink is called with interrupts off, under the
+ * stream's own output lock, one block at a time.
+ */
+#ifndef LOG_STREAM_H
+#define LOG_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct log_obj;
+struct log_event;
+
+#define LOG_STREAM_BLOCK 4096   /* bytes of a block, header included */
+#define LOG_STREAM_HDR 16       /* magic:u16 kind:u8 cpu:u8 len:u16 pad:u16 no:u32 crc:u32 */
+#define LOG_STREAM_MAGIC 0x534b /* "KS" little-endian */
+#define LOG_STREAM_VERSION 1
+
+enum log_stream_kind { LOG_STREAM_HEAD = 1, LOG_STREAM_DATA = 2, LOG_STREAM_END = 3 };
+/* Record kinds: the low 2 bits of a record's first varint. */
+enum log_stream_rec { LOG_SREC_EVENT = 0, LOG_SREC_WHO = 1, LOG_SREC_REG = 2, LOG_SREC_UNREG = 3 };
+/* Why a stream ended (the END block's first byte). */
+enum log_stream_end { LOG_STREAM_END_RUN = 0, LOG_STREAM_END_PANIC = 1 };
+
+typedef void (*log_stream_sink)(const void *p, size_t n);
+
+extern bool log_stream_on;
+
+/* Start streaming: a HEAD block (version, CPU count, build id, command
+ * line), then a REG record for every live object (with the events it
+ * already has, which the stream does not carry).  Needs log_record_order. */
+void log_stream_start(log_stream_sink sink, unsigned ncpus, const char *build_id,
+		      const char *cmdline);
+/* The record of event e of o (log.c calls it for every recorded event). */
+void log_stream_event(struct log_obj *o, const struct log_event *e);
+/* Registration, under the registry's lock: a REG record, flushed at once
+ * (so it leaves before any event of the object can). */
+void log_stream_reg(struct log_obj *o);
+void log_stream_unreg(const struct log_obj *o);
+/* The end: every CPU's buffer (the others must be stopped or idle), then
+ * an END block saying why; streaming stops.  Safe on the panic path. */
+void log_stream_end(enum log_stream_end why);
+
+struct log_stream_stats {
+	uint64_t events, records, bytes, blocks;
+};
+void log_stream_stats(struct log_stream_stats *s);
+
+/* LEB128, shared with the reader: at most 10 bytes. */
+static inline unsigned log_stream_put_varint(uint8_t *p, uint64_t v)
+{
+	unsigned n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+#endif

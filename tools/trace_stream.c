@@ -1,0 +1,558 @@
+/*
+ * trace_stream.c - the live order stream on the host (kern/log/stream.h;
+ * layout: docs/trace-format.md, "Live stream").
+ *
+ *   trace stream-extract RAMFILE OUT
+ *       the stream region out of a guest-RAM file (QEMU -object
+ *       memory-backend-file,share=on,mem-path=RAMFILE): its blocks, as a
+ *       stream file
+ *   trace stream-check [--quiet] STREAM [TRACE]
+ *       validate a stream file (or a guest-RAM file holding one): every
+ *       block's framing, number and checksum, every record, each object's
+ *       seqs contiguous from where the stream began with it; say how it
+ *       ended (an END block: the end of the run or a panic; none: the
+ *       kernel stopped or is still running) and, per CPU, the last events
+ *       it streamed.  With TRACE (the run's final trace): every streamed
+ *       event's performer and short hash against the trace's.
+ *
+ * Exit: 0 valid, complete (and agreeing with TRACE); 1 garbled, truncated,
+ * without an END block, or disagreeing (each said precisely); 2 usage.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host/cli.h"
+#include "log/stream.h"
+#include "tools/trace_tool.h"
+
+#define RAM_MAGIC "KLOGSTRM"
+#define RAM_HDR 64
+#define LAST_PER_CPU 4
+
+struct sev {
+	uint64_t seq;
+	uint32_t thread;
+	uint8_t cpu;
+	uint16_t sh;
+};
+
+struct sobj {
+	char name[LOG_NAME_MAX], type[64];
+	uint32_t id;
+	uint64_t base; /* events it had when the stream named it */
+	bool unreg;
+	uint64_t final; /* its count at UNREG */
+	struct sev *ev;
+	size_t n, cap;
+};
+
+struct stream {
+	const char *path;
+	const uint8_t *p;
+	size_t len;
+	unsigned ncpus, version;
+	char build[256], cmdline[1025];
+	struct sobj *objs; /* by stream id - 1 */
+	size_t nobjs, cap;
+	uint64_t blocks, events, records;
+	int end; /* -1: no END block */
+	uint64_t end_events;
+	struct {
+		uint32_t sid;
+		struct sev e;
+	} last[PLAT_MAX_CPUS][LAST_PER_CPU];
+	unsigned nlast[PLAT_MAX_CPUS];
+	char err[400];
+	uint64_t err_at;
+};
+
+static uint64_t le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static bool bad(struct stream *s, uint64_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool bad(struct stream *s, uint64_t at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+	s->err_at = at;
+	return false;
+}
+
+/* A reader of one block's payload. */
+struct rd {
+	const uint8_t *p;
+	size_t off, end;
+	bool past;
+};
+
+static uint64_t varint(struct rd *r)
+{
+	uint64_t v = 0;
+	for (unsigned sh = 0; sh < 64; sh += 7) {
+		if (r->off >= r->end) {
+			r->past = true;
+			return 0;
+		}
+		uint8_t b = r->p[r->off++];
+		v |= (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->past = true; /* longer than 10 bytes */
+	return 0;
+}
+
+static uint64_t fixed(struct rd *r, unsigned n)
+{
+	if (r->end - r->off < n) {
+		r->past = true;
+		r->off = r->end;
+		return 0;
+	}
+	r->off += n;
+	return le(r->p + r->off - n, n);
+}
+
+static bool str(struct rd *r, char *out, size_t cap, unsigned lenbytes)
+{
+	uint64_t n = fixed(r, lenbytes);
+	if (r->past || n >= cap || r->end - r->off < n)
+		return false;
+	memcpy(out, r->p + r->off, n);
+	out[n] = 0;
+	r->off += n;
+	return true;
+}
+
+static struct sobj *obj_of(struct stream *s, uint64_t sid)
+{
+	return sid >= 1 && sid <= s->nobjs && s->objs[sid - 1].name[0] ? &s->objs[sid - 1] : 0;
+}
+
+static bool head_block(struct stream *s, struct rd *r, uint64_t at)
+{
+	s->version = (unsigned)fixed(r, 1);
+	s->ncpus = (unsigned)fixed(r, 1);
+	if (s->version != LOG_STREAM_VERSION)
+		return bad(s, at, "stream version %u, this tool reads %u", s->version,
+			   LOG_STREAM_VERSION);
+	if (!str(r, s->build, sizeof s->build, 2) || !str(r, s->cmdline, sizeof s->cmdline, 2))
+		return bad(s, at, "HEAD block: build id or command line cut short");
+	return true;
+}
+
+static bool reg_rec(struct stream *s, struct rd *r, uint64_t sid, uint64_t at)
+{
+	if (sid == 0 || sid > 1u << 24)
+		return bad(s, at, "REG of stream id %lu (1..16777216)", (unsigned long)sid);
+	if (sid > s->cap) {
+		size_t cap = s->cap ? s->cap : 64;
+		while (cap < sid)
+			cap *= 2;
+		s->objs = realloc(s->objs, cap * sizeof *s->objs);
+		if (!s->objs)
+			io_fail(s->path, "out of memory");
+		memset(s->objs + s->cap, 0, (cap - s->cap) * sizeof *s->objs);
+		s->cap = cap;
+	}
+	if (sid > s->nobjs)
+		s->nobjs = sid;
+	struct sobj *o = &s->objs[sid - 1];
+	if (o->name[0])
+		return bad(s, at, "stream id %lu (%s) named twice", (unsigned long)sid, o->name);
+	o->id = (uint32_t)varint(r);
+	o->base = varint(r);
+	if (!str(r, o->name, sizeof o->name, 1) || !o->name[0] ||
+	    !str(r, o->type, sizeof o->type, 1))
+		return bad(s, at, "REG of stream id %lu: name or type cut short or empty",
+			   (unsigned long)sid);
+	return true;
+}
+
+static bool data_block(struct stream *s, struct rd *r, uint64_t at, unsigned bcpu)
+{
+	bool who = false;
+	uint32_t thread = 0;
+	uint8_t cpu = 0;
+	while (r->off < r->end) {
+		uint64_t rat = at + LOG_STREAM_HDR + r->off;
+		uint64_t v = varint(r), x = v >> 2;
+		s->records++;
+		switch (v & 3) {
+		case LOG_SREC_WHO:
+			thread = (uint32_t)x;
+			cpu = (uint8_t)fixed(r, 1);
+			if (x > 0xffffffffu || cpu >= PLAT_MAX_CPUS)
+				return bad(s, rat, "WHO record: thread %lu cpu %u out of range",
+					   (unsigned long)x, cpu);
+			who = true;
+			break;
+		case LOG_SREC_EVENT: {
+			struct sev e = { .thread = thread, .cpu = cpu };
+			e.seq = varint(r);
+			e.sh = (uint16_t)fixed(r, 2);
+			if (r->past)
+				break;
+			struct sobj *o = obj_of(s, x);
+			if (!o)
+				return bad(s, rat, "event of stream id %lu, which no REG named",
+					   (unsigned long)x);
+			if (!who)
+				return bad(s, rat, "event of %s seq %lu before any WHO record in its "
+						   "block",
+					   o->name, (unsigned long)e.seq);
+			if (o->n == o->cap) {
+				o->cap = o->cap ? 2 * o->cap : 256;
+				o->ev = realloc(o->ev, o->cap * sizeof *o->ev);
+				if (!o->ev)
+					io_fail(s->path, "out of memory");
+			}
+			o->ev[o->n++] = e;
+			s->events++;
+			unsigned k = s->nlast[cpu]++ % LAST_PER_CPU;
+			s->last[cpu][k].sid = (uint32_t)x;
+			s->last[cpu][k].e = e;
+			break;
+		}
+		case LOG_SREC_REG:
+			if (!reg_rec(s, r, x, rat))
+				return false;
+			break;
+		case LOG_SREC_UNREG: {
+			struct sobj *o = obj_of(s, x);
+			uint64_t fin = varint(r);
+			if (!o)
+				return bad(s, rat, "UNREG of stream id %lu, which no REG named",
+					   (unsigned long)x);
+			o->unreg = true;
+			o->final = fin;
+			break;
+		}
+		}
+		if (r->past)
+			return bad(s, rat, "block of cpu %u: a record runs past the block's end", bcpu);
+	}
+	return true;
+}
+
+static bool parse(struct stream *s)
+{
+	uint64_t off = 0;
+	s->end = -1;
+	while (off < s->len) {
+		const uint8_t *h = s->p + off;
+		if (s->end >= 0)
+			return bad(s, off, "%lu bytes after the END block", (unsigned long)(s->len - off));
+		if (s->len - off < LOG_STREAM_HDR)
+			return bad(s, off,
+				   "truncated: block %lu's header has %lu of its %u bytes (the file "
+				   "was cut)",
+				   (unsigned long)s->blocks, (unsigned long)(s->len - off),
+				   LOG_STREAM_HDR);
+		unsigned kind = h[2], cpu = h[3];
+		uint64_t plen = le(h + 4, 2), no = le(h + 8, 4), crc = le(h + 12, 4);
+		if (le(h, 2) != LOG_STREAM_MAGIC)
+			return bad(s, off, "block %lu: no block magic (garbage, or not a stream)",
+				   (unsigned long)s->blocks);
+		if (s->len - off - LOG_STREAM_HDR < plen)
+			return bad(s, off,
+				   "truncated: block %lu (cpu %u) says %lu bytes, the file has %lu "
+				   "left",
+				   (unsigned long)s->blocks, cpu, (unsigned long)plen,
+				   (unsigned long)(s->len - off - LOG_STREAM_HDR));
+		uint32_t want = trace_crc32(trace_crc32(0, h, 12), h + LOG_STREAM_HDR, plen);
+		if (crc != want)
+			return bad(s, off, "block %lu (cpu %u): checksum %08lx, computed %08x (garbled)",
+				   (unsigned long)s->blocks, cpu, (unsigned long)crc, want);
+		if (no != s->blocks)
+			return bad(s, off, "block number %lu where %lu was due (a block lost or repeated)",
+				   (unsigned long)no, (unsigned long)s->blocks);
+		if ((kind == LOG_STREAM_HEAD) != (s->blocks == 0))
+			return bad(s, off, "block %lu is of kind %u: the first and only the first is "
+					   "HEAD",
+				   (unsigned long)s->blocks, kind);
+		struct rd r = { .p = h + LOG_STREAM_HDR, .off = 0, .end = plen };
+		bool ok = true;
+		if (kind == LOG_STREAM_HEAD) {
+			ok = head_block(s, &r, off);
+		} else if (kind == LOG_STREAM_DATA) {
+			if (cpu >= PLAT_MAX_CPUS)
+				return bad(s, off, "block %lu: cpu %u", (unsigned long)s->blocks, cpu);
+			ok = data_block(s, &r, off, cpu);
+		} else if (kind == LOG_STREAM_END) {
+			s->end = (int)fixed(&r, 1);
+			s->end_events = fixed(&r, 8);
+			if (r.past || r.off != r.end)
+				return bad(s, off, "END block of %lu bytes, want 9", (unsigned long)plen);
+		} else {
+			return bad(s, off, "block %lu: unknown kind %u", (unsigned long)s->blocks, kind);
+		}
+		if (!ok)
+			return false;
+		s->blocks++;
+		off += LOG_STREAM_HDR + plen;
+	}
+	if (s->blocks == 0)
+		return bad(s, 0, "empty: not one block");
+	return true;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct sev *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Each object's seqs, sorted: base, base+1, ... with no hole and no
+ * repeat.  A hole in a stream that has no END block is what the CPUs had
+ * not flushed yet when the kernel stopped: said, not an error of the file. */
+static bool seqs_ok(struct stream *s, bool complete)
+{
+	for (size_t i = 0; i < s->nobjs; i++) {
+		struct sobj *o = &s->objs[i];
+		if (!o->name[0])
+			continue;
+		qsort(o->ev, o->n, sizeof *o->ev, by_seq);
+		for (size_t k = 0; k < o->n; k++) {
+			uint64_t want = o->base + k;
+			if (o->ev[k].seq == want)
+				continue;
+			if (o->ev[k].seq < want)
+				return bad(s, 0, "%s seq %lu streamed twice", o->name,
+					   (unsigned long)o->ev[k].seq);
+			if (complete)
+				return bad(s, 0, "%s: seq %lu..%lu missing from the stream", o->name,
+					   (unsigned long)want, (unsigned long)o->ev[k].seq - 1);
+			printf("stream: %s: seq %lu..%lu not streamed (still in a CPU's buffer when "
+			       "the run stopped)\n",
+			       o->name, (unsigned long)want, (unsigned long)o->ev[k].seq - 1);
+			o->n = k; /* the contiguous part */
+			break;
+		}
+		if (o->unreg && complete && o->base + o->n != o->final)
+			return bad(s, 0, "%s: %lu events streamed from %lu, UNREG says %lu", o->name,
+				   (unsigned long)o->n, (unsigned long)o->base,
+				   (unsigned long)o->final);
+	}
+	return true;
+}
+
+/* The stream region of a guest-RAM file: its blocks, or NULL. */
+static const uint8_t *ram_region(const uint8_t *p, size_t len, size_t *n, uint64_t *dropped)
+{
+	for (size_t off = 0; off + RAM_HDR <= len; off += 4096) {
+		const uint8_t *h = p + off;
+		if (memcmp(h, RAM_MAGIC, 8) != 0 || le(h + 8, 4) != 1 || le(h + 12, 4) != RAM_HDR)
+			continue;
+		uint64_t size = le(h + 16, 8), used = le(h + 24, 8);
+		if (size > len - off || used > size - RAM_HDR)
+			continue;
+		*n = used;
+		*dropped = le(h + 32, 8);
+		return h + RAM_HDR;
+	}
+	return 0;
+}
+
+/* The stream in a file: a stream file, or the region of a guest-RAM file. */
+static void open_stream(struct stream *s, const char *path)
+{
+	size_t len;
+	uint8_t *buf = trace_read_all(path, &len);
+	uint64_t dropped = 0;
+	s->path = path;
+	s->p = buf;
+	s->len = len;
+	if (len >= 2 && le(buf, 2) != LOG_STREAM_MAGIC) {
+		const uint8_t *r = ram_region(buf, len, &s->len, &dropped);
+		if (r) {
+			s->p = r;
+			printf("stream: in the guest-RAM file %s at byte %lu, %lu bytes%s\n", path,
+			       (unsigned long)(r - buf), (unsigned long)s->len,
+			       dropped ? " (the region was full: the rest was dropped)" : "");
+		}
+	}
+}
+
+static const char *end_name(int end)
+{
+	return end == LOG_STREAM_END_RUN ? "the end of the run" :
+	       end == LOG_STREAM_END_PANIC ? "a panic" :
+					     "an unknown reason";
+}
+
+static void summary(struct stream *s, bool quiet)
+{
+	unsigned nobj = 0;
+	for (size_t i = 0; i < s->nobjs; i++)
+		nobj += s->objs[i].name[0] != 0;
+	printf("stream: version %u, build %s, cmdline \"%s\"\n", s->version, s->build, s->cmdline);
+	printf("stream: %lu blocks, %lu bytes, %lu events (%.2f bytes per event), %u objects\n",
+	       (unsigned long)s->blocks, (unsigned long)s->len, (unsigned long)s->events,
+	       s->events ? (double)s->len / (double)s->events : 0.0, nobj);
+	if (quiet)
+		return;
+	for (size_t i = 0; i < s->nobjs; i++) {
+		const struct sobj *o = &s->objs[i];
+		if (o->name[0] && o->n)
+			printf("  %-24s %-10s seq %lu..%lu%s\n", o->name, o->type,
+			       (unsigned long)o->base, (unsigned long)(o->base + o->n - 1),
+			       o->unreg ? " (unregistered)" : "");
+	}
+}
+
+/* What each CPU streamed last: where the run was when the stream stops. */
+static void last_events(struct stream *s)
+{
+	for (unsigned c = 0; c < PLAT_MAX_CPUS; c++) {
+		unsigned n = s->nlast[c] < LAST_PER_CPU ? s->nlast[c] : LAST_PER_CPU;
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = (s->nlast[c] - n + k) % LAST_PER_CPU;
+			const struct sobj *o = obj_of(s, s->last[c][i].sid);
+			const struct sev *e = &s->last[c][i].e;
+			printf("  cpu %u thread %u: %s seq %lu hash %04x%s\n", c, e->thread,
+			       o ? o->name : "?", (unsigned long)e->seq, e->sh,
+			       k + 1 == n ? "   <- its last streamed event" : "");
+		}
+	}
+}
+
+/* The stream against the run's trace: each streamed event's performer and
+ * short hash must be the trace's for that seq. */
+static bool against(struct stream *s, const char *tpath)
+{
+	struct trace_file *t = trace_file_load(tpath);
+	uint64_t checked = 0;
+	unsigned objs = 0;
+	for (uint32_t i = 0; i < t->set.nobjs; i++) {
+		const struct log_objrec *r = &t->set.objs[i];
+		const struct sobj *o = 0;
+		for (size_t k = s->nobjs; k-- > 0;) /* the latest of that name */
+			if (!strcmp(s->objs[k].name, r->name)) {
+				o = &s->objs[k];
+				break;
+			}
+		if (!o)
+			return bad(s, 0, "%s is in the trace, not in the stream", r->name);
+		if (!r->order && o->n == 0)
+			continue; /* no event (a trace keeps no stream of none) */
+		if (!r->order || !r->shash)
+			return bad(s, 0, "%s: the trace has no order stream or short hashes", r->name);
+		if (o->base + o->n > r->count)
+			return bad(s, 0, "%s: %lu events streamed, the trace has %lu", r->name,
+				   (unsigned long)(o->base + o->n), (unsigned long)r->count);
+		struct log_order_cursor oc;
+		struct log_sh_cursor sc;
+		log_order_begin(&oc, r->order);
+		log_sh_begin(&sc, r->shash);
+		for (uint64_t q = 0; q < o->base + o->n; q++) {
+			const struct log_order_run *run = log_order_peek(&oc);
+			uint16_t sh = 0;
+			log_sh_next(&sc, &sh);
+			if (q >= o->base) {
+				const struct sev *e = &o->ev[q - o->base];
+				if (!run || run->cpu != e->cpu || run->thread != e->thread || sh != e->sh)
+					return bad(s, 0,
+						   "%s seq %lu: the stream says cpu %u thread %u hash "
+						   "%04x, the trace cpu %u thread %u hash %04x",
+						   r->name, (unsigned long)q, e->cpu, e->thread, e->sh,
+						   run ? run->cpu : 0, run ? run->thread : 0, sh);
+				checked++;
+			}
+			log_order_next(&oc);
+		}
+		objs++;
+	}
+	printf("stream: agrees with %s on %lu events of %u objects\n", tpath, (unsigned long)checked,
+	       objs);
+	trace_file_free(t);
+	return true;
+}
+
+int cmd_stream_check(int argc, char **argv)
+{
+	bool quiet = false;
+	const char *pos[2];
+	int npos = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			cli_bad_arg(argv[i]);
+		else if (npos == 2)
+			cli_fail("stream-check takes STREAM [TRACE]: unexpected '%s'", argv[i]);
+		else
+			pos[npos++] = argv[i];
+	}
+	if (npos < 1)
+		cli_fail("stream-check takes STREAM [TRACE]");
+	struct stream *s = xcalloc(1, sizeof *s, "the stream");
+	open_stream(s, pos[0]);
+	bool ok = parse(s);
+	bool complete = ok && s->end >= 0;
+	if (ok) {
+		ok = seqs_ok(s, complete);
+	} else if (s->blocks) { /* what came before the bad block, all the same */
+		struct stream keep = *s;
+		seqs_ok(s, false);
+		memcpy(s->err, keep.err, sizeof s->err);
+		s->err_at = keep.err_at;
+	}
+	if (s->blocks)
+		summary(s, quiet);
+	if (!ok) {
+		printf("%s: at byte %lu: %s\n", pos[0], (unsigned long)s->err_at, s->err);
+	} else if (!complete) {
+		printf("%s: no END block after block %lu: the run stopped without ending the "
+		       "stream (a hang, a triple fault, killed) or is still going; up to there:\n",
+		       pos[0], (unsigned long)s->blocks - 1);
+	} else {
+		printf("stream: ended by %s; %lu events streamed (the END block says %lu)\n",
+		       end_name(s->end), (unsigned long)s->events, (unsigned long)s->end_events);
+		if (s->end_events != s->events)
+			ok = bad(s, 0, "the END block says %lu events, the blocks hold %lu",
+				 (unsigned long)s->end_events, (unsigned long)s->events);
+	}
+	if (s->blocks && (!complete || s->end == LOG_STREAM_END_PANIC))
+		last_events(s);
+	if (ok && npos == 2 && !against(s, pos[1]))
+		ok = false;
+	if (!ok && s->err[0])
+		fprintf(stderr, "%s: %s\n", pos[0], s->err);
+	return ok && complete ? 0 : EXIT_BAD;
+}
+
+int cmd_stream_extract(int argc, char **argv)
+{
+	if (argc != 2)
+		cli_fail("stream-extract takes RAMFILE OUT");
+	for (int i = 0; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			cli_bad_arg(argv[i]);
+	size_t len, n;
+	uint64_t dropped;
+	uint8_t *buf = trace_read_all(argv[0], &len);
+	const uint8_t *r = ram_region(buf, len, &n, &dropped);
+	if (!r) {
+		fprintf(stderr, "%s: no stream region in it (was the run recording, record=1, with "
+				"stream=1, and this the memory-backend file?)\n",
+			argv[0]);
+		return EXIT_BAD;
+	}
+	FILE *f = out_open(argv[1]);
+	out_close(f, argv[1], fwrite(r, 1, n, f) == n);
+	printf("%s: %lu bytes of stream%s\n", argv[1], (unsigned long)n,
+	       dropped ? "; the region was full and dropped the rest" : "");
+	free(buf);
+	return dropped ? EXIT_BAD : 0;
+}
