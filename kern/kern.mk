@@ -48,6 +48,13 @@ KCFLAGS += $(foreach b,$(BUG_LIST),$(BUG_DEF_$(b))) \
 $(shell mkdir -p $(B) && { [ -f $(BUGS_FILE) ] && [ "$$(cat $(BUGS_FILE))" = "$(BUG_LIST)" ] || \
 	echo "$(BUG_LIST)" > $(BUGS_FILE); })
 
+# LOG=off: logging compiled out (log_append keeps no event, hash or order
+# stream; locks log nothing): the baseline of docs/record-replay.md "Cost".
+# Build it apart: make B=build-nolog LOG=off.
+ifeq ($(LOG),off)
+KCFLAGS += -DLOG_OFF -DLOCK_LOG_OFF
+endif
+
 KLDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments -T kern/boot/kernel.ld
 

@@ -56,7 +56,8 @@ struct stream {
 	struct sobj *objs; /* by stream id - 1 */
 	size_t nobjs, cap;
 	uint64_t blocks, events, records;
-	int end; /* -1: no END block */
+	unsigned pending; /* PENDING blocks: CPU buffers found in guest RAM */
+	int end;          /* -1: no END block */
 	uint64_t end_events;
 	struct {
 		uint32_t sid;
@@ -172,8 +173,7 @@ static bool reg_rec(struct stream *s, struct rd *r, uint64_t sid, uint64_t at)
 		return bad(s, at, "stream id %lu (%s) named twice", (unsigned long)sid, o->name);
 	o->id = (uint32_t)varint(r);
 	o->base = varint(r);
-	if (!str(r, o->name, sizeof o->name, 1) || !o->name[0] ||
-	    !str(r, o->type, sizeof o->type, 1))
+	if (!str(r, o->name, sizeof o->name, 1) || !o->name[0] || !str(r, o->type, sizeof o->type, 1))
 		return bad(s, at, "REG of stream id %lu: name or type cut short or empty",
 			   (unsigned long)sid);
 	return true;
@@ -208,8 +208,9 @@ static bool data_block(struct stream *s, struct rd *r, uint64_t at, unsigned bcp
 				return bad(s, rat, "event of stream id %lu, which no REG named",
 					   (unsigned long)x);
 			if (!who)
-				return bad(s, rat, "event of %s seq %lu before any WHO record in its "
-						   "block",
+				return bad(s, rat,
+					   "event of %s seq %lu before any WHO record in its "
+					   "block",
 					   o->name, (unsigned long)e.seq);
 			if (o->n == o->cap) {
 				o->cap = o->cap ? 2 * o->cap : 256;
@@ -240,7 +241,8 @@ static bool data_block(struct stream *s, struct rd *r, uint64_t at, unsigned bcp
 		}
 		}
 		if (r->past)
-			return bad(s, rat, "block of cpu %u: a record runs past the block's end", bcpu);
+			return bad(s, rat, "block of cpu %u: a record runs past the block's end",
+				   bcpu);
 	}
 	return true;
 }
@@ -252,7 +254,8 @@ static bool parse(struct stream *s)
 	while (off < s->len) {
 		const uint8_t *h = s->p + off;
 		if (s->end >= 0)
-			return bad(s, off, "%lu bytes after the END block", (unsigned long)(s->len - off));
+			return bad(s, off, "%lu bytes after the END block",
+				   (unsigned long)(s->len - off));
 		if (s->len - off < LOG_STREAM_HDR)
 			return bad(s, off,
 				   "truncated: block %lu's header has %lu of its %u bytes (the file "
@@ -270,32 +273,39 @@ static bool parse(struct stream *s)
 				   "left",
 				   (unsigned long)s->blocks, cpu, (unsigned long)plen,
 				   (unsigned long)(s->len - off - LOG_STREAM_HDR));
-		uint32_t want = trace_crc32(trace_crc32(0, h, 12), h + LOG_STREAM_HDR, plen);
+		uint32_t want = log_stream_check(h, h + LOG_STREAM_HDR, plen);
 		if (crc != want)
-			return bad(s, off, "block %lu (cpu %u): checksum %08lx, computed %08x (garbled)",
+			return bad(s, off,
+				   "block %lu (cpu %u): check word %08lx, computed %08x (garbled)",
 				   (unsigned long)s->blocks, cpu, (unsigned long)crc, want);
 		if (no != s->blocks)
-			return bad(s, off, "block number %lu where %lu was due (a block lost or repeated)",
+			return bad(s, off,
+				   "block number %lu where %lu was due (a block lost or repeated)",
 				   (unsigned long)no, (unsigned long)s->blocks);
 		if ((kind == LOG_STREAM_HEAD) != (s->blocks == 0))
-			return bad(s, off, "block %lu is of kind %u: the first and only the first is "
-					   "HEAD",
+			return bad(s, off,
+				   "block %lu is of kind %u: the first and only the first is "
+				   "HEAD",
 				   (unsigned long)s->blocks, kind);
 		struct rd r = { .p = h + LOG_STREAM_HDR, .off = 0, .end = plen };
 		bool ok = true;
 		if (kind == LOG_STREAM_HEAD) {
 			ok = head_block(s, &r, off);
-		} else if (kind == LOG_STREAM_DATA) {
+		} else if (kind == LOG_STREAM_DATA || kind == LOG_STREAM_PENDING) {
+			s->pending += kind == LOG_STREAM_PENDING;
 			if (cpu >= PLAT_MAX_CPUS)
-				return bad(s, off, "block %lu: cpu %u", (unsigned long)s->blocks, cpu);
+				return bad(s, off, "block %lu: cpu %u", (unsigned long)s->blocks,
+					   cpu);
 			ok = data_block(s, &r, off, cpu);
 		} else if (kind == LOG_STREAM_END) {
 			s->end = (int)fixed(&r, 1);
 			s->end_events = fixed(&r, 8);
 			if (r.past || r.off != r.end)
-				return bad(s, off, "END block of %lu bytes, want 9", (unsigned long)plen);
+				return bad(s, off, "END block of %lu bytes, want 9",
+					   (unsigned long)plen);
 		} else {
-			return bad(s, off, "block %lu: unknown kind %u", (unsigned long)s->blocks, kind);
+			return bad(s, off, "block %lu: unknown kind %u", (unsigned long)s->blocks,
+				   kind);
 		}
 		if (!ok)
 			return false;
@@ -340,15 +350,43 @@ static bool seqs_ok(struct stream *s, bool complete)
 			break;
 		}
 		if (o->unreg && complete && o->base + o->n != o->final)
-			return bad(s, 0, "%s: %lu events streamed from %lu, UNREG says %lu", o->name,
-				   (unsigned long)o->n, (unsigned long)o->base,
+			return bad(s, 0, "%s: %lu events streamed from %lu, UNREG says %lu",
+				   o->name, (unsigned long)o->n, (unsigned long)o->base,
 				   (unsigned long)o->final);
 	}
 	return true;
 }
 
-/* The stream region of a guest-RAM file: its blocks, or NULL. */
-static const uint8_t *ram_region(const uint8_t *p, size_t len, size_t *n, uint64_t *dropped)
+/* One PENDING block: records a CPU had not sent, as a block after `no`. */
+static void put_pending(uint8_t *out, size_t *n, unsigned cpu, uint32_t no, const uint8_t *rec,
+			size_t len)
+{
+	uint8_t *h = out + *n;
+	memset(h, 0, LOG_STREAM_HDR);
+	h[0] = LOG_STREAM_MAGIC & 0xff;
+	h[1] = LOG_STREAM_MAGIC >> 8;
+	h[2] = LOG_STREAM_PENDING;
+	h[3] = (uint8_t)cpu;
+	h[4] = (uint8_t)len;
+	h[5] = (uint8_t)(len >> 8);
+	for (unsigned i = 0; i < 4; i++)
+		h[8 + i] = (uint8_t)(no >> (8 * i));
+	memcpy(h + LOG_STREAM_HDR, rec, len);
+	uint32_t c = log_stream_check(h, h + LOG_STREAM_HDR, len);
+	for (unsigned i = 0; i < 4; i++)
+		h[12 + i] = (uint8_t)(c >> (8 * i));
+	*n += LOG_STREAM_HDR + len;
+}
+
+/*
+ * The stream in a guest-RAM file (the file offset is the guest-physical
+ * address): the region's blocks, then, if it has no END block (the run
+ * stopped without ending it), each CPU's buffer as a PENDING block: what
+ * it had recorded and not sent yet.  A malloc'd copy, or NULL if the file
+ * holds no region.
+ */
+static uint8_t *ram_stream(const uint8_t *p, size_t len, size_t *n, uint64_t *dropped,
+			   unsigned *pending)
 {
 	for (size_t off = 0; off + RAM_HDR <= len; off += 4096) {
 		const uint8_t *h = p + off;
@@ -357,9 +395,47 @@ static const uint8_t *ram_region(const uint8_t *p, size_t len, size_t *n, uint64
 		uint64_t size = le(h + 16, 8), used = le(h + 24, 8);
 		if (size > len - off || used > size - RAM_HDR)
 			continue;
-		*n = used;
+		uint64_t bufs = le(h + 40, 8), stride = le(h + 48, 4), n_off = le(h + 52, 4);
+		uint64_t nbufs = le(h + 56, 4);
 		*dropped = le(h + 32, 8);
-		return h + RAM_HDR;
+		*pending = 0;
+		uint8_t *out = malloc(used + nbufs * LOG_STREAM_BLOCK + 1);
+		if (!out)
+			return 0;
+		memcpy(out, h + RAM_HDR, used);
+		*n = used;
+		/* The last block's number and kind, and each CPU's last block,
+		 * walking the headers. */
+		uint32_t last = 0;
+		unsigned kind = 0;
+		size_t cpu_last[PLAT_MAX_CPUS];
+		memset(cpu_last, 0xff, sizeof cpu_last);
+		for (size_t b = 0; b + LOG_STREAM_HDR <= used;
+		     b += LOG_STREAM_HDR + le(out + b + 4, 2)) {
+			last = (uint32_t)le(out + b + 8, 4);
+			kind = out[b + 2];
+			if (out[b + 3] < PLAT_MAX_CPUS)
+				cpu_last[out[b + 3]] = b;
+		}
+		if (kind == LOG_STREAM_END || used == 0 || stride < LOG_STREAM_BLOCK ||
+		    n_off + 4 > stride || nbufs > PLAT_MAX_CPUS || bufs > len ||
+		    nbufs * stride > len - bufs)
+			return out;
+		for (unsigned c = 0; c < nbufs; c++) {
+			const uint8_t *sb = p + bufs + c * stride;
+			uint64_t fill = le(sb + n_off, 4);
+			if (fill <= LOG_STREAM_HDR || fill > LOG_STREAM_BLOCK)
+				continue;
+			/* Stopped between sending the buffer and emptying it: sent. */
+			size_t lb = cpu_last[c];
+			if (lb != (size_t)-1 && le(out + lb + 4, 2) == fill - LOG_STREAM_HDR &&
+			    !memcmp(out + lb + LOG_STREAM_HDR, sb + LOG_STREAM_HDR,
+				    fill - LOG_STREAM_HDR))
+				continue;
+			put_pending(out, n, c, ++last, sb + LOG_STREAM_HDR, fill - LOG_STREAM_HDR);
+			++*pending;
+		}
+		return out;
 	}
 	return 0;
 }
@@ -373,22 +449,25 @@ static void open_stream(struct stream *s, const char *path)
 	s->path = path;
 	s->p = buf;
 	s->len = len;
+	unsigned pending = 0;
 	if (len >= 2 && le(buf, 2) != LOG_STREAM_MAGIC) {
-		const uint8_t *r = ram_region(buf, len, &s->len, &dropped);
+		uint8_t *r = ram_stream(buf, len, &s->len, &dropped, &pending);
 		if (r) {
 			s->p = r;
-			printf("stream: in the guest-RAM file %s at byte %lu, %lu bytes%s\n", path,
-			       (unsigned long)(r - buf), (unsigned long)s->len,
+			printf("stream: in the guest-RAM file %s, %lu bytes%s%s\n", path,
+			       (unsigned long)s->len,
+			       pending ? ", with the buffers of CPUs that had not sent them" : "",
 			       dropped ? " (the region was full: the rest was dropped)" : "");
+			free(buf);
 		}
 	}
 }
 
 static const char *end_name(int end)
 {
-	return end == LOG_STREAM_END_RUN ? "the end of the run" :
-	       end == LOG_STREAM_END_PANIC ? "a panic" :
-					     "an unknown reason";
+	return end == LOG_STREAM_END_RUN     ? "the end of the run"
+	       : end == LOG_STREAM_END_PANIC ? "a panic"
+					     : "an unknown reason";
 }
 
 static void summary(struct stream *s, bool quiet)
@@ -400,6 +479,9 @@ static void summary(struct stream *s, bool quiet)
 	printf("stream: %lu blocks, %lu bytes, %lu events (%.2f bytes per event), %u objects\n",
 	       (unsigned long)s->blocks, (unsigned long)s->len, (unsigned long)s->events,
 	       s->events ? (double)s->len / (double)s->events : 0.0, nobj);
+	if (s->pending)
+		printf("stream: the last %u blocks are CPU buffers that were not sent yet (PENDING)\n",
+		       s->pending);
 	if (quiet)
 		return;
 	for (size_t i = 0; i < s->nobjs; i++) {
@@ -447,7 +529,8 @@ static bool against(struct stream *s, const char *tpath)
 		if (!r->order && o->n == 0)
 			continue; /* no event (a trace keeps no stream of none) */
 		if (!r->order || !r->shash)
-			return bad(s, 0, "%s: the trace has no order stream or short hashes", r->name);
+			return bad(s, 0, "%s: the trace has no order stream or short hashes",
+				   r->name);
 		if (o->base + o->n > r->count)
 			return bad(s, 0, "%s: %lu events streamed, the trace has %lu", r->name,
 				   (unsigned long)(o->base + o->n), (unsigned long)r->count);
@@ -461,20 +544,22 @@ static bool against(struct stream *s, const char *tpath)
 			log_sh_next(&sc, &sh);
 			if (q >= o->base) {
 				const struct sev *e = &o->ev[q - o->base];
-				if (!run || run->cpu != e->cpu || run->thread != e->thread || sh != e->sh)
+				if (!run || run->cpu != e->cpu || run->thread != e->thread ||
+				    sh != e->sh)
 					return bad(s, 0,
 						   "%s seq %lu: the stream says cpu %u thread %u hash "
 						   "%04x, the trace cpu %u thread %u hash %04x",
-						   r->name, (unsigned long)q, e->cpu, e->thread, e->sh,
-						   run ? run->cpu : 0, run ? run->thread : 0, sh);
+						   r->name, (unsigned long)q, e->cpu, e->thread,
+						   e->sh, run ? run->cpu : 0, run ? run->thread : 0,
+						   sh);
 				checked++;
 			}
 			log_order_next(&oc);
 		}
 		objs++;
 	}
-	printf("stream: agrees with %s on %lu events of %u objects\n", tpath, (unsigned long)checked,
-	       objs);
+	printf("stream: agrees with %s on %lu events of %u objects\n", tpath,
+	       (unsigned long)checked, objs);
 	trace_file_free(t);
 	return true;
 }
@@ -541,18 +626,22 @@ int cmd_stream_extract(int argc, char **argv)
 			cli_bad_arg(argv[i]);
 	size_t len, n;
 	uint64_t dropped;
+	unsigned pending;
 	uint8_t *buf = trace_read_all(argv[0], &len);
-	const uint8_t *r = ram_region(buf, len, &n, &dropped);
+	uint8_t *r = ram_stream(buf, len, &n, &dropped, &pending);
 	if (!r) {
-		fprintf(stderr, "%s: no stream region in it (was the run recording, record=1, with "
-				"stream=1, and this the memory-backend file?)\n",
+		fprintf(stderr,
+			"%s: no stream region in it (was the run recording, record=1, with "
+			"stream=1, and this the memory-backend file?)\n",
 			argv[0]);
 		return EXIT_BAD;
 	}
 	FILE *f = out_open(argv[1]);
 	out_close(f, argv[1], fwrite(r, 1, n, f) == n);
-	printf("%s: %lu bytes of stream%s\n", argv[1], (unsigned long)n,
+	printf("%s: %lu bytes of stream%s%s\n", argv[1], (unsigned long)n,
+	       pending ? ", with the buffers of CPUs that had not sent them" : "",
 	       dropped ? "; the region was full and dropped the rest" : "");
 	free(buf);
+	free(r);
 	return dropped ? EXIT_BAD : 0;
 }

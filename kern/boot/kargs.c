@@ -35,6 +35,7 @@ static const struct cmdline_key known[] = {
 	{ "ipc_words", "test=ipc_stress: words per message at most (1..1024, default 1024)" },
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
+	{ "bench_time", "1: test=ipc_stress prints its bench: time under any oracle (replay too)" },
 	{ "replay_until",
 	  "K: under oracle=replay, follow the recording for K ordered operations, then run as under "
 	  "hw (make explore FROM=)" },
@@ -69,6 +70,12 @@ void kargs_init(const char *line)
 	log_check_mode = karg_ulong("logcheck", 0) != 0;
 	/* From the first object on, so that a whole run can be replayed. */
 	log_record_order = karg("record") != NULL;
+#ifdef LOG_OFF
+	if (log_record_order)
+		kprintf("cmdline: record=1 ignored: this kernel is built with LOG=off (logging "
+			"compiled out)\n");
+	log_record_order = false;
+#endif
 	const char *o = karg("oracle");
 	const char *err = o ? oracle_parse(o, &boot_oracle) : NULL;
 	if (err) {

@@ -8,6 +8,7 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "log/stream.h"
+#include "plat.h"
 #include "x86.h"
 
 #define DEBUGCON_PORT 0xe9
@@ -38,7 +39,11 @@ struct ram_hdr {
 	uint64_t size;    /* of the region, header included */
 	uint64_t used;    /* bytes of blocks after the header */
 	uint64_t dropped; /* bytes of blocks that did not fit */
-	uint8_t pad[24];
+	/* The per-CPU buffers (log_stream_buffers): physical address (the
+	 * kernel runs where it is loaded), stride, offset of their fill
+	 * count, how many: what a dead run had not sent yet. */
+	uint64_t bufs;
+	uint32_t stride, n_off, nbufs, pad;
 };
 _Static_assert(sizeof(struct ram_hdr) == STREAM_RAM_HDR, "RAM stream header is 64 bytes");
 
@@ -81,6 +86,10 @@ void kstream_start(const char *cmdline)
 		rh->version = 1;
 		rh->hdr_bytes = STREAM_RAM_HDR;
 		rh->size = STREAM_RAM_BYTES;
+		const void *base;
+		log_stream_buffers(&base, &rh->stride, &rh->n_off);
+		rh->bufs = (uint64_t)(uintptr_t)base;
+		rh->nbufs = PLAT_MAX_CPUS;
 		log_stream_start(ram_write, 0, id, cmdline);
 		kprintf("stream: on, in RAM at %p (%u MiB)\n", (void *)ram, STREAM_RAM_BYTES >> 20);
 	} else {

@@ -227,18 +227,31 @@ static inline void log_store_word(void *p, uint64_t w)
 	__builtin_memcpy(p, &w, sizeof w);
 }
 
+/*
+ * LOG_OFF (make LOG=off; docs/record-replay.md, "Cost"): logging compiled
+ * out, the baseline a recording's cost is measured against.  The object's
+ * state still moves only through its type's apply(), so the kernel works
+ * as before, but nothing is kept: no chained hash, no event history (every
+ * event is built in the ring's slot 0), no checkpoint, no order stream,
+ * short hash or live stream.  Only oracle=hw makes sense there.
+ */
 static inline __attribute__((always_inline)) struct log_event *
 log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1, uint64_t ts,
 		  const char *(*apply)(void *, const struct log_event *))
 {
 	uint64_t seq = o->count;
+#ifndef LOG_OFF
 	/* The slot about to be reused holds event seq - N: checkpoint first if
 	 * the checkpoint does not cover it yet. */
 	if (plat_unlikely(seq >= o->ck_next))
 		log_checkpoint(o);
 	struct log_event *e = &o->ring[seq & o->ring_mask];
+#else
+	struct log_event *e = &o->ring[0];
+#endif
 	uint32_t thread = plat_thread();
 	uint8_t cpu = (uint8_t)plat_cpu();
+#ifndef LOG_OFF
 	uint64_t h = log_hash_fields(o->hash, seq, thread, cpu, type, arg0, arg1);
 	/* The event is built in registers and written as the line's eight
 	 * 8-byte words in struct order (offsets asserted in event.h): hash,
@@ -246,6 +259,7 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 	 * LOG_CPU_NONE, wait 0), hold|pad (0); the hash from registers, not
 	 * read back. */
 	e->hash = h;
+#endif
 	e->arg0 = arg0;
 	e->arg1 = arg1;
 	e->ts = ts;
@@ -253,13 +267,19 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 	log_store_word(&e->thread, (uint64_t)thread | (uint64_t)o->id << 32);
 	log_store_word(&e->cpu, (uint64_t)cpu | (uint64_t)type << 8 | (uint64_t)LOG_CPU_NONE << 16);
 	log_store_word(&e->hold, 0);
+#ifndef LOG_OFF
 	o->hash = h;
+#endif
 	o->count = seq + 1;
 
 	const char *bad = apply(o->state, e);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
+#ifndef LOG_OFF
 	if (plat_unlikely(log_record_order | log_check_mode | (oracle_cur->appended != 0)))
+#else
+	if (plat_unlikely(oracle_cur->appended != 0))
+#endif
 		log_appended_rare(o, e);
 	return e;
 }

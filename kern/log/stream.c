@@ -13,7 +13,6 @@
 #include "log/log.h"
 #include "log/str.h"
 #include "log/stream.h"
-#include "log/trace.h"
 
 bool log_stream_on;
 
@@ -74,9 +73,7 @@ static void flush(struct sbuf *s, unsigned cpu, enum log_stream_kind kind, bool 
 	put_le(h + 4, s->n - LOG_STREAM_HDR, 2);
 	put_le(h + 6, 0, 2);
 	put_le(h + 8, next_block++, 4);
-	uint32_t crc = trace_crc32(0, h, 12);
-	crc = trace_crc32(crc, h + LOG_STREAM_HDR, s->n - LOG_STREAM_HDR);
-	put_le(h + 12, crc, 4);
+	put_le(h + 12, log_stream_check(h, h + LOG_STREAM_HDR, s->n - LOG_STREAM_HDR), 4);
 	if (sink)
 		sink(h, s->n);
 	bytes_out += s->n;
@@ -186,8 +183,7 @@ static void put_str(uint8_t **p, const char *s, unsigned max)
 	*p += 2 + n;
 }
 
-void log_stream_start(log_stream_sink fn, unsigned ncpus, const char *build_id,
-		      const char *cmdline)
+void log_stream_start(log_stream_sink fn, unsigned ncpus, const char *build_id, const char *cmdline)
 {
 	uint64_t irq;
 	unsigned cpu;
@@ -237,6 +233,13 @@ void log_stream_end(enum log_stream_end why)
 	if (locked)
 		give(&s->lock);
 	plat_irq_restore(irq);
+}
+
+void log_stream_buffers(const void **base, uint32_t *stride, uint32_t *n_off)
+{
+	*base = bufs;
+	*stride = sizeof bufs[0];
+	*n_off = (uint32_t) __builtin_offsetof(struct sbuf, n);
 }
 
 void log_stream_stats(struct log_stream_stats *st)

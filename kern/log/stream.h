@@ -22,16 +22,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "log/hash.h"
 
 struct log_obj;
 struct log_event;
 
 #define LOG_STREAM_BLOCK 4096   /* bytes of a block, header included */
-#define LOG_STREAM_HDR 16       /* magic:u16 kind:u8 cpu:u8 len:u16 pad:u16 no:u32 crc:u32 */
+#define LOG_STREAM_HDR 16       /* magic:u16 kind:u8 cpu:u8 len:u16 pad:u16 no:u32 check:u32 */
 #define LOG_STREAM_MAGIC 0x534b /* "KS" little-endian */
 #define LOG_STREAM_VERSION 1
 
-enum log_stream_kind { LOG_STREAM_HEAD = 1, LOG_STREAM_DATA = 2, LOG_STREAM_END = 3 };
+/* PENDING: made by a reader, never by the kernel: a CPU's buffer as it was
+ * when the run stopped (stream-extract finds it in guest RAM). */
+enum log_stream_kind {
+	LOG_STREAM_HEAD = 1,
+	LOG_STREAM_DATA = 2,
+	LOG_STREAM_END = 3,
+	LOG_STREAM_PENDING = 4
+};
 /* Record kinds: the low 2 bits of a record's first varint. */
 enum log_stream_rec { LOG_SREC_EVENT = 0, LOG_SREC_WHO = 1, LOG_SREC_REG = 2, LOG_SREC_UNREG = 3 };
 /* Why a stream ended (the END block's first byte). */
@@ -56,10 +64,39 @@ void log_stream_unreg(const struct log_obj *o);
  * an END block saying why; streaming stops.  Safe on the panic path. */
 void log_stream_end(enum log_stream_end why);
 
+/* Where the per-CPU buffers are, for a platform that lets a host read its
+ * memory (the RAM region's header names them): PLAT_MAX_CPUS of them,
+ * `stride` bytes apart; buffer c's bytes [LOG_STREAM_HDR, *n) are records
+ * not yet sent (n at byte offset `n_off` of each, a u32). */
+void log_stream_buffers(const void **base, uint32_t *stride, uint32_t *n_off);
+
 struct log_stream_stats {
 	uint64_t events, records, bytes, blocks;
 };
 void log_stream_stats(struct log_stream_stats *s);
+
+/* A block's check word: log_mix over its 12 header bytes, then its payload
+ * 8 bytes at a time (the tail zero-padded, its length mixed in).  Not a
+ * CRC: about a tenth of trace_crc32's cost per byte, which a stream pays
+ * for every event; any change of a byte changes the word but by chance
+ * (2^-32). */
+static inline uint32_t log_stream_check(const uint8_t *hdr, const uint8_t *p, size_t n)
+{
+	uint64_t h = 0x4b53424c4f434b31ull, w = 0; /* "KSBLOCK1" */
+	__builtin_memcpy(&w, hdr, 8);
+	h = log_mix(h, w);
+	w = 0;
+	__builtin_memcpy(&w, hdr + 8, 4);
+	h = log_mix(h, w);
+	for (; n >= 8; n -= 8, p += 8) {
+		__builtin_memcpy(&w, p, 8);
+		h = log_mix(h, w);
+	}
+	w = 0;
+	__builtin_memcpy(&w, p, n);
+	h = log_mix(h, w ^ (uint64_t)n << 56);
+	return (uint32_t)(h ^ h >> 32);
+}
 
 /* LEB128, shared with the reader: at most 10 bytes. */
 static inline unsigned log_stream_put_varint(uint8_t *p, uint64_t v)

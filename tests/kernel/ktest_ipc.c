@@ -173,8 +173,9 @@ KTEST(ipc_stress)
 	if (!compared)
 		kprintf("# ipc_stress: %lu of %lu channel lock acquisitions waited\n", waited, acq);
 	/* Wall time only under hw (recording or not): never under script or
-	 * replay, whose output must repeat; "bench:" lines are not compared. */
-	if (!o || strcmp(o, "hw") == 0)
+	 * replay, whose output must repeat, unless bench_time=1 asks (replay
+	 * time against record time); "bench:" lines are not compared. */
+	if (!o || strcmp(o, "hw") == 0 || karg_ulong("bench_time", 0))
 		kprintf("bench: ipc_stress took %lu ms%s\n", (nsec_since_boot() - t0) / 1000000,
 			karg("record") ? " (recording)" : "");
 	/* A recording keeps the channels: a trace holds the logs of the

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""What recording costs (docs/record-replay.md, "Cost"): the IPC + lock stress under
+oracle=hw at SMP 4 on multi-threaded TCG, in four configurations run alternately
+(ROUNDS rounds, medians), from the kernel's own `bench: ipc_stress took N ms` line:
+
+  nolog    a kernel built with LOG=off (logging compiled out: the baseline)
+  log      the normal kernel, not recording
+  record   record=1 stream=0 (order stream and short hashes kept, no live stream)
+  stream   record=1 (the live stream into the RAM region, guest RAM in a host file)
+
+then the last `stream` recording replayed ROUNDS times (bench_time=1: the same bench line
+under oracle=replay), and the trace's and the stream's bytes per event.
+
+--icount: single-threaded TCG with -icount shift=0, so that guest time is instructions
+executed (1 ns each): the run times then count the work recording adds, whatever else
+the host is doing (a loaded machine makes multi-threaded TCG's wall times vary 3x).
+
+  tools/record_cost.py [--build build] [--nolog build-nolog] [--msgs 1000] [--rounds 3]
+                       [--icount]
+
+Needs both kernels built: make && make B=build-nolog LOG=off build-nolog/kernel.elf.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from harness import qemu_cmd, qemu_run  # noqa: E402
+
+BENCH = re.compile(r"^bench: ipc_stress took (\d+) ms", re.M)
+SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--nolog", default="build-nolog")
+    ap.add_argument("--msgs", type=int, default=1000)
+    ap.add_argument("--words", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--icount", action="store_true")
+    a = ap.parse_args()
+    for k in (a.build, a.nolog):
+        if not os.path.exists(os.path.join(k, "kernel.elf")):
+            print(f"record_cost: no {k}/kernel.elf (see --help)", file=sys.stderr)
+            return 2
+    stress = f"test=ipc_stress ipc_msgs={a.msgs} ipc_words={a.words}"
+    icount = ["-icount", "shift=0"] if a.icount else []
+    tmp = tempfile.mkdtemp(prefix="record-cost.")
+    trace, stream = os.path.join(tmp, "trace.bin"), os.path.join(tmp, "stream.bin")
+    ram = os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else tmp, f"rc-{os.getpid()}.ram")
+    ramx = ["-object", f"memory-backend-file,id=ram0,size=256M,mem-path={ram},share=on",
+            "-machine", "memory-backend=ram0"]
+    configs = {
+        "nolog": (a.nolog, stress, []),
+        "log": (a.build, stress, []),
+        "record": (a.build, stress + " record=1 stream=0", ["-serial", f"file:{trace}"]),
+        "stream": (a.build, stress + " record=1", ["-serial", f"file:{trace}"] + ramx),
+    }
+    ms = {k: [] for k in configs}
+    replays, events, rec_ms, rec_log = [], 0, 0, ""
+    for r in range(a.rounds):
+        for k, (b, args, extra) in configs.items():
+            st, log, _ = qemu_run(qemu_cmd(os.path.join(b, "kernel.elf"), smp=4, args=args,
+                                              extra=extra + icount, single_thread=a.icount),
+                                     600)
+            m, s = BENCH.search(log), SUMMARY.search(log)
+            if st != 33 or not m:
+                print(f"record_cost: {k} round {r}: status {st}\n{log[-2000:]}", file=sys.stderr)
+                return 1
+            ms[k].append(int(m.group(1)))
+            print(f"round {r} {k:7} {m.group(1):>6} ms  ({s and s.group(2)} events)", flush=True)
+            if k == "stream":
+                events, rec_ms, rec_log = int(s.group(2)), int(m.group(1)), log
+                subprocess.run([os.path.join(a.build, "host", "trace"), "stream-extract", ram,
+                                stream], stdout=subprocess.DEVNULL, check=True)
+                os.remove(ram)
+    recorded = SUMMARY.search(rec_log).group(3)
+    for r in range(a.rounds):
+        st, log, _ = qemu_run(qemu_cmd(os.path.join(a.build, "kernel.elf"), smp=4,
+                                       args=stress + " oracle=replay bench_time=1",
+                                       extra=["-initrd", trace] + icount,
+                                       single_thread=a.icount), 600)
+        s, m = SUMMARY.search(log), BENCH.search(log)
+        if st != 33 or not s or s.group(3) != recorded or not m:
+            print(f"record_cost: replay {r}: status {st}\n{log[-2000:]}", file=sys.stderr)
+            return 1
+        replays.append(int(m.group(1)))
+        print(f"replay {r}: {replays[-1]} ms (the recording: {rec_ms} ms)", flush=True)
+    med = {k: statistics.median(v) for k, v in ms.items()}
+    how = "single-threaded TCG, -icount shift=0" if a.icount else "multi-threaded TCG"
+    print(f"\nIPC + lock stress, {stress}, SMP 4, {how}, {a.rounds} rounds, medians:")
+    print("| configuration | run time (ms) | / nolog |")
+    print("| --- | --- | --- |")
+    for k in configs:
+        print(f"| {k} | {med[k]:.0f} ({', '.join(map(str, ms[k]))}) | {med[k] / med['nolog']:.2f}x |")
+    print(f"replay / record: {statistics.median(replays):.0f} ms ({', '.join(map(str, replays))}) "
+          f"/ {rec_ms} ms = {statistics.median(replays) / rec_ms:.2f}x")
+    print(f"trace: {os.path.getsize(trace)} bytes, {events} events: "
+          f"{os.path.getsize(trace) / events:.2f} bytes per event")
+    print(f"stream: {os.path.getsize(stream)} bytes: {os.path.getsize(stream) / events:.2f} "
+          "bytes per event")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
