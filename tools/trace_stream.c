@@ -402,22 +402,31 @@ static uint8_t *ram_stream(const uint8_t *p, size_t len, size_t *n, uint64_t *dr
 		uint8_t *out = malloc(used + nbufs * LOG_STREAM_BLOCK + 1);
 		if (!out)
 			return 0;
-		memcpy(out, h + RAM_HDR, used);
-		*n = used;
-		/* The last block's number and kind, and each CPU's last block,
-		 * walking the headers. */
+		/* The blocks, each 8-byte aligned in the region, back to back;
+		 * the last block's number and kind, and each CPU's last block. */
+		const uint8_t *reg = h + RAM_HDR;
 		uint32_t last = 0;
 		unsigned kind = 0;
-		size_t cpu_last[PLAT_MAX_CPUS];
+		size_t cpu_last[PLAT_MAX_CPUS], b = 0;
 		memset(cpu_last, 0xff, sizeof cpu_last);
-		for (size_t b = 0; b + LOG_STREAM_HDR <= used;
-		     b += LOG_STREAM_HDR + le(out + b + 4, 2)) {
-			last = (uint32_t)le(out + b + 8, 4);
-			kind = out[b + 2];
-			if (out[b + 3] < PLAT_MAX_CPUS)
-				cpu_last[out[b + 3]] = b;
+		*n = 0;
+		while (b + LOG_STREAM_HDR <= used) {
+			size_t bl = LOG_STREAM_HDR + le(reg + b + 4, 2);
+			if (bl > used - b)
+				bl = used - b; /* cut: the reader says so */
+			memcpy(out + *n, reg + b, bl);
+			last = (uint32_t)le(reg + b + 8, 4);
+			kind = reg[b + 2];
+			if (reg[b + 3] < PLAT_MAX_CPUS)
+				cpu_last[reg[b + 3]] = *n;
+			*n += bl;
+			b += (bl + 7) & ~(size_t)7;
 		}
-		if (kind == LOG_STREAM_END || used == 0 || stride < LOG_STREAM_BLOCK ||
+		if (b < used) { /* a piece too short for a header */
+			memcpy(out + *n, reg + b, used - b);
+			*n += used - b;
+		}
+		if (kind == LOG_STREAM_END || *n == 0 || stride < LOG_STREAM_BLOCK ||
 		    n_off + 4 > stride || nbufs > PLAT_MAX_CPUS || bufs > len ||
 		    nbufs * stride > len - bufs)
 			return out;

@@ -50,15 +50,17 @@ _Static_assert(sizeof(struct ram_hdr) == STREAM_RAM_HDR, "RAM stream header is 6
 static uint8_t ram[STREAM_RAM_BYTES] __attribute__((aligned(4096)));
 static struct ram_hdr *const rh = (struct ram_hdr *)ram;
 
+/* Blocks start 8-byte aligned (memcpy then copies words, not bytes). */
 static void ram_write(const void *p, size_t n)
 {
-	if (rh->used + n > STREAM_RAM_BYTES - STREAM_RAM_HDR) {
+	size_t room = (n + 7) & ~(size_t)7;
+	if (rh->used + room > STREAM_RAM_BYTES - STREAM_RAM_HDR) {
 		rh->dropped += n;
 		return;
 	}
 	memcpy(ram + STREAM_RAM_HDR + rh->used, p, n);
 	__asm__ volatile("" ::: "memory");
-	rh->used += n;
+	rh->used += room;
 }
 
 unsigned long kstream_dropped(void)
