@@ -297,8 +297,8 @@ bool kargs_finish(bool session)
 		kprintf("trace: no test ran (all skipped or none named): nothing to record\n");
 		return false;
 	}
+	stream_summary(); /* the run is over, whoever wrote the trace */
 	if (karg("record") && !ktrace_saved()) {
-		stream_summary();
 		oracle_format(&boot_oracle, buf, sizeof buf);
 		if (!ktrace_save(buf))
 			return false;
