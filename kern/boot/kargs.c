@@ -36,6 +36,8 @@ static const struct cmdline_key known[] = {
 	{ "cv_ops", "test=cv_prodcons: items (default 20000)" },
 	{ "bench_rounds", "test=bench_sched: round trips (default 2000)" },
 	{ "bench_time", "1: test=ipc_stress prints its bench: time under any oracle (replay too)" },
+	{ "stream_events",
+	  "test=stream_bench: events to append, shared by the CPUs (default 1000000)" },
 	{ "replay_until",
 	  "K: under oracle=replay, follow the recording for K ordered operations, then run as under "
 	  "hw (make explore FROM=)" },
