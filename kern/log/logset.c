@@ -5,34 +5,44 @@
 #include "log/str.h"
 #include "log/logset.h"
 
-static struct log_order_chunk *copy_order(const struct log_obj *o)
-{
-	struct log_order_chunk *head = 0, **link = &head;
-	for (const struct log_order_chunk *c = o->order_head; c && c->n; c = c->next) {
-		struct log_order_chunk *n = plat_alloc(sizeof *n);
-		if (!n)
-			plat_panic("log_snapshot: out of memory");
-		__builtin_memcpy(n, c, sizeof *n);
-		n->next = 0;
-		*link = n;
-		link = &n->next;
-	}
-	return head;
-}
+/*
+ * A copy of a chunk list, up to its first empty chunk: the order stream's
+ * runs and the short hashes are both lists of one-page chunks that begin
+ * with the link to the next and the count of entries in use.
+ */
+#define CHUNK_BYTES 4096
+_Static_assert(sizeof(struct log_order_chunk) == CHUNK_BYTES &&
+		       sizeof(struct log_sh_chunk) == CHUNK_BYTES,
+	       "chunks are one page");
+_Static_assert(offsetof(struct log_order_chunk, next) == 0 &&
+		       offsetof(struct log_sh_chunk, next) == 0 &&
+		       offsetof(struct log_order_chunk, n) == sizeof(void *) &&
+		       offsetof(struct log_sh_chunk, n) == sizeof(void *),
+	       "chunks begin with next, then n");
 
-static struct log_sh_chunk *copy_sh(const struct log_obj *o)
+static void *copy_chunks(const void *head)
 {
-	struct log_sh_chunk *head = 0, **link = &head;
-	for (const struct log_sh_chunk *c = o->sh_head; c && c->n; c = c->next) {
-		struct log_sh_chunk *n = plat_alloc(sizeof *n);
+	void *first = 0, *prev = 0;
+	for (const uint8_t *c = head; c;) {
+		const void *next;
+		uint32_t n;
+		__builtin_memcpy(&next, c, sizeof next);
+		__builtin_memcpy(&n, c + sizeof next, sizeof n);
 		if (!n)
+			break;
+		uint8_t *copy = plat_alloc(CHUNK_BYTES);
+		if (!copy)
 			plat_panic("log_snapshot: out of memory");
-		__builtin_memcpy(n, c, sizeof *n);
-		n->next = 0;
-		*link = n;
-		link = &n->next;
+		__builtin_memcpy(copy, c, CHUNK_BYTES);
+		__builtin_memset(copy, 0, sizeof next); /* the copy's list ends here */
+		if (prev)
+			__builtin_memcpy(prev, &copy, sizeof copy);
+		else
+			first = copy;
+		prev = copy;
+		c = next;
 	}
-	return head;
+	return first;
 }
 
 /* Never 0 bytes, so that every array is a real block to free. */
@@ -81,9 +91,9 @@ void log_snapshot(struct log_set *set)
 		/* A stream that misses events (recording began after the
 		 * object's first event) says nothing true: leave it out. */
 		bool whole = o->order_runs && o->order_events == o->count;
-		r->order = whole ? copy_order(o) : 0;
+		r->order = whole ? copy_chunks(o->order_head) : 0;
 		r->order_runs = whole ? o->order_runs : 0;
-		r->shash = whole ? copy_sh(o) : 0;
+		r->shash = whole ? copy_chunks(o->sh_head) : 0;
 	}
 }
 
