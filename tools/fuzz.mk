@@ -94,4 +94,4 @@ fuzz fuzz-tools: fuzz-build
 	$(FUZZ_RUN) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
 	  -artifact_prefix=$(B)/fuzz/crashes/ $(FUZZ_DIR) $(FUZZ_SEEDS)
 
--include $(FUZZ_OBJS:.o=.d)
+-include $(FUZZ_OBJS:.o=.d) $(B)/fuzz/obj/tools/fuzz/trace_fuzz_tools.d
