@@ -110,7 +110,7 @@ def record_replay(res, build):
     st, rlog, _ = qemu_run(qemu_cmd(kernel(build), smp=2, args="oracle=replay",
                                     extra=["-cpu", "max", "-initrd", trace]), 120)
     r = SUMMARY.search(rlog)
-    drop = ("replay:", "trace:", "record:", "oracle:")
+    drop = ("replay:", "trace:", "record:", "stream:", "oracle:")
     lines = [[ln for ln in text[text.find("smp: "):].splitlines() if not ln.startswith(drop)]
              for text in (log, rlog)]
     ok = st == PASS_STATUS and r and r.group(3) == m.group(3) and lines[0] == lines[1] and \

@@ -93,9 +93,9 @@ def same_under_oracles(res, build, smp):
 
 
 def user_lines(log):
-    """What the session showed, without the lines a replay adds about itself."""
+    """What the session showed, without the lines a replay or a recording adds about itself."""
     out = after_smp(log).splitlines()
-    return [ln for ln in out if not ln.startswith(("replay:", "trace:", "record:", "oracle:"))]
+    return [ln for ln in out if not ln.startswith(("replay:", "trace:", "record:", "stream:", "oracle:"))]
 
 
 def session_replay(res, build, smp=4):
