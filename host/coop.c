@@ -51,7 +51,7 @@ static void to_scheduler(void)
 static void coop_entry(void)
 {
 	run_fn(cur, run_arg);
-	oracle_cpu_idle(cur);
+	oracle_leave(host_actor(cur));
 	cpus[cur].state = C_DONE;
 	to_scheduler();
 	abort(); /* a DONE CPU is never resumed */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "host/host.h"
 #include "host/coop.h"
+#include "oracle/oracle.h"
 
 __thread unsigned host_cpu;
 __thread uint32_t host_thread;
@@ -96,6 +97,29 @@ void host_parking_init(void)
 		pthread_mutex_init(&parking[i].m, 0);
 		pthread_cond_init(&parking[i].cv, 0);
 		parking[i].pending = 0;
+	}
+}
+
+static struct oracle_actor actors[PLAT_MAX_CPUS];
+
+struct oracle_actor *host_actor(unsigned cpu)
+{
+	return &actors[cpu];
+}
+
+struct oracle_actor *plat_actor(void)
+{
+	return &actors[host_cpu];
+}
+
+/* Every CPU of a host run is busy from its start. */
+void plat_actors_start(unsigned ncpus,
+		       void (*add)(struct oracle_actor *a, unsigned cpu, bool running))
+{
+	for (unsigned c = 0; c < ncpus; c++) {
+		actors[c].thread = c + 1; /* host_thread of that CPU */
+		actors[c].cpu = (uint8_t)c;
+		add(&actors[c], c, true);
 	}
 }
 

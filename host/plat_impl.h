@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 extern __thread unsigned host_cpu;
 extern __thread uint32_t host_thread;
@@ -70,5 +71,12 @@ int plat_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void plat_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void plat_park(void);
 void plat_kick(unsigned cpu);
+
+/* A host CPU is one thread: its actor is the CPU's. */
+struct oracle_actor;
+struct oracle_actor *plat_actor(void);
+struct oracle_actor *host_actor(unsigned cpu);
+void plat_actors_start(unsigned ncpus,
+		       void (*add)(struct oracle_actor *a, unsigned cpu, bool running));
 
 #endif

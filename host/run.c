@@ -39,7 +39,7 @@ static void *thread_main(void *p)
 	host_cpu = c->cpu;
 	host_thread = c->cpu + 1;
 	if (!host_try(cpu_body, c, msg, sizeof msg)) {
-		oracle_cpu_idle(c->cpu);
+		oracle_leave(host_actor(c->cpu));
 		return 0;
 	}
 	pthread_mutex_lock(&fail_lock);

@@ -47,10 +47,15 @@
  *       Make that CPU's current or next plat_park() return (kernel: IPI).
  *
  * Optional (defaults below):
- *   bool plat_cpu_starts_idle(unsigned cpu)
- *       At oracle start, is that CPU idle (it makes no event until another
- *       CPU wakes it through oracle_cpu_wake)?  Kernel: the other CPUs sit
- *       in their idle loops; host: every CPU starts running (false).
+ *   struct oracle_actor *plat_actor(void)
+ *       The calling thread's actor (oracle.h): the kernel's current thread's,
+ *       the host CPU's own.
+ *   void plat_actors_start(unsigned ncpus, void (*add)(struct oracle_actor *,
+ *                                                      unsigned cpu, bool running))
+ *       At oracle start, name every runnable thread with its CPU: the ones
+ *       running now (running: each CPU's current thread, not an idle one)
+ *       and the ones queued behind them, in a fixed order (host: CPUs 0..ncpus-1).  Kernel: the other
+ *       CPUs are quiet then (oracle starts at boot and between tests).
  *   uint64_t plat_irq_save(void) / void plat_irq_restore(uint64_t)
  *       Turn this CPU's interrupts off, returning whether they were on;
  *       put them back as they were (host: no interrupts, no-ops).
@@ -66,6 +71,9 @@
  *       The actor of an event is a thread: the one whose turn it is may be
  *       queued behind the waiter on the same CPU (kernel: sched_yield when
  *       the run queue is not empty and no spinlock is held; host: false).
+ *   bool plat_yield_to(struct oracle_actor *a)
+ *       The same, giving the CPU to a's thread if it is queued on this CPU
+ *       (default: plat_yield()).
  *   void plat_panic_report(void (*fn)(void))
  *       Have the next plat_panic call fn() after its own message and stack,
  *       once the other CPUs are stopped, so that fn's report is one block
@@ -89,6 +97,8 @@
 #include <stdbool.h>
 
 #define PLAT_MAX_CPUS 64
+
+struct oracle_actor;
 #define PLAT_CACHELINE 64
 
 #define plat_likely(x) __builtin_expect(!!(x), 1)
@@ -99,13 +109,6 @@
 
 #ifndef PLAT_STALL_PARKS
 #define PLAT_STALL_PARKS 20000
-#endif
-#ifndef PLAT_HAS_CPU_STARTS_IDLE
-static inline bool plat_cpu_starts_idle(unsigned cpu)
-{
-	(void)cpu;
-	return false;
-}
 #endif
 #ifndef PLAT_HAS_IRQ_SAVE
 static inline uint64_t plat_irq_save(void)
@@ -142,6 +145,11 @@ static inline void plat_cpu_stack(unsigned cpu)
 #ifndef PLAT_HAS_YIELD
 static inline bool plat_yield(void)
 {
+	return false;
+}
+static inline bool plat_yield_to(struct oracle_actor *a)
+{
+	(void)a;
 	return false;
 }
 #endif

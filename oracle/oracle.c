@@ -3,7 +3,7 @@
  *
  * Grammar (the same in the kernel's ARGS and on the host's --oracle=):
  *   hw | replay | script:rr | script:random:SEED | script:pct:DEPTH:SEED[@STEP,...]
- *   | script:list:CPU[,CPU]...
+ *   | script:list:CPU[.K][,CPU[.K]]...
  * SEED, DEPTH, CPU, STEP are decimal; DEPTH >= 1; CPU < PLAT_MAX_CPUS;
  * STEP >= 1, at most DEPTH-1 of them (`@` alone: no change point).
  */
@@ -44,6 +44,10 @@ static const char *parse_list(const char *s, struct oracle_spec *o)
 			return "oracle: script:list CPU number out of range (max 63)";
 		if (o->nlist == ORACLE_LIST_MAX)
 			return "oracle: script:list too long (max 4096 entries)";
+		uint64_t k = 0;
+		if (*s == '.' && (!(s = parse_u64(s + 1, &k)) || k > 255))
+			return "oracle: script:list entry CPU.K wants K 0..255";
+		o->listk[o->nlist] = (uint8_t)k;
 		o->list[o->nlist++] = (uint8_t)c;
 		if (*s == 0)
 			return 0;
@@ -188,6 +192,10 @@ void oracle_format(const struct oracle_spec *s, char *buf, unsigned len)
 			if (i)
 				put_s(&b, ",");
 			put_u(&b, s->list[i]);
+			if (s->listk[i]) {
+				put_s(&b, ".");
+				put_u(&b, s->listk[i]);
+			}
 		}
 		break;
 	}

@@ -13,7 +13,8 @@
  *   script:pct:DEPTH:SEED@S1,S2,...  the same priorities, change points at
  *                             the listed steps instead of random ones (the
  *                             preemption decisions, for shrinking)
- *   script:list:0,1,1,0       explicit CPU sequence, then round robin
+ *   script:list:0,1,1,0       explicit CPU sequence, then round robin; an entry
+ *                             CPU.K picks that CPU's K-th waiting thread
  *   replay                  a recorded log set is enforced per object;
  *                             unrelated objects proceed in parallel
  *
@@ -26,17 +27,33 @@
  *   after(obj, cpu, op)           that operation is done (its linearization
  *       point passed); replay advances obj's turn, script wakes CPUs
  *       waiting on obj.
- *   wait(obj, cpu)                the caller spins on obj (lock busy): hw and
- *       replay relax; script blocks the CPU until obj next changes.
+ *   wait(obj, cpu, key)           the caller spins on obj (lock busy): hw and
+ *       replay relax; script blocks the thread until obj next changes
+ *       (key 0) or until handoff(obj, key) (a lock handed to this waiter).
+ *   handoff(obj, key)             obj was handed to the waiter keyed `key`.
  *   appended(obj, ev)             an event was appended to obj's log (the
  *       full event, with its hash); replay compares it with the recording.
  *   preempt(cpu, thread, kentry)  may the scheduler preempt `thread` at its
  *       kentry-th kernel entry?  ORACLE_PREEMPT_TIMER = decide by the real
  *       timer (hw); YES/NO = the oracle decides (script, replay).
- *   cpu_idle(cpu) / cpu_busy(cpu) this CPU stops / starts taking part
- *       (script waits only for busy CPUs); idle is idempotent.
- *   cpu_wake(cpu)                 the caller made work for that CPU; script
- *       counts it as an actor at once (a deterministic decision set).
+ *
+ * Actors.  The actor of an event is a thread (struct oracle_actor, kept in
+ * the platform's thread: the kernel's struct thread, the host's CPU).  A
+ * thread waiting for its turn blocks through the platform's scheduler
+ * (plat_yield: its CPU runs another thread, or parks); which actors exist
+ * is told by the actor that holds the turn, so script's decisions see a
+ * set that depends on the schedule only:
+ *   join(a, cpu)     a became runnable on cpu (woken, spawned, a cross-CPU
+ *                    call posted to that CPU's idle thread)
+ *   leave(a)         the caller (a) stops being runnable (sleeps, exits,
+ *                    waits for something no log orders)
+ *   yield_turn(a)    the caller stays runnable but gives the turn up
+ *                    (preempted, yields): it is switched out and resumes
+ *   resume(a)        the caller is back on its CPU: wait for the turn if
+ *                    it has none (a thread never runs between two event
+ *                    points without the turn)
+ *   busy(a)          the caller, not an actor, has work: join and wait
+ *                    (without a decision if nobody else can be picked)
  *   Event points are refused in interrupt handlers (plat_in_interrupt):
  *       a handler records what happened and leaves the work to a thread.
  *
@@ -55,6 +72,24 @@ struct log_obj;
 struct log_event;
 struct log_set;
 
+/*
+ * One actor: what the script oracle knows of a thread.  Zeroed memory is
+ * a valid actor that takes no part (epoch 0 is never a run's).  The
+ * platform sets `thread` (reports) and keeps `cpu` (its CPU) up to date;
+ * the rest is the oracle's, under its lock.
+ */
+struct oracle_actor {
+	uint32_t epoch; /* the oracle run whose actor it is; other runs: OUT */
+	uint8_t st;     /* script.c: OUT, RUN, POINT, BLOCKED */
+	uint8_t cpu;
+	uint32_t thread;
+	uint32_t prio;     /* pct */
+	uint64_t wait_key; /* BLOCKED: the handoff it waits for (0: any change) */
+	volatile uintptr_t grant;
+	struct log_obj *blocked_on;
+	struct oracle_actor *next, *prev; /* script's list of actors, in join order */
+};
+
 enum oracle_op { ORACLE_ORDERED, ORACLE_FREE };
 enum oracle_preempt { ORACLE_PREEMPT_TIMER, ORACLE_PREEMPT_NO, ORACLE_PREEMPT_YES };
 
@@ -62,15 +97,15 @@ struct oracle_ops {
 	const char *name;
 	void (*before)(struct log_obj *obj, unsigned cpu, uint32_t thread, enum oracle_op op);
 	void (*after)(struct log_obj *obj, unsigned cpu, enum oracle_op op);
-	void (*wait)(struct log_obj *obj, unsigned cpu);
+	void (*wait)(struct log_obj *obj, unsigned cpu, uint64_t key);
+	void (*handoff)(struct log_obj *obj, uint64_t key);
 	void (*appended)(struct log_obj *obj, const struct log_event *ev);
 	enum oracle_preempt (*preempt)(unsigned cpu, uint32_t thread, uint64_t kentry);
-	void (*cpu_idle)(unsigned cpu);
-	void (*cpu_busy)(unsigned cpu);
-	/* The caller made work for that CPU (woke a thread there, sent it a
-	 * call): script counts it as an actor from this moment, so the next
-	 * decision does not depend on when the CPU notices. */
-	void (*cpu_wake)(unsigned cpu);
+	void (*join)(struct oracle_actor *a, unsigned cpu);
+	void (*leave)(struct oracle_actor *a);
+	void (*yield_turn)(struct oracle_actor *a);
+	void (*resume)(struct oracle_actor *a);
+	void (*busy)(struct oracle_actor *a);
 	/* End of run: replay checks every object reached its recorded end. */
 	void (*finish)(void);
 	/* The platform found every CPU parked with nobody to kick: report who
@@ -92,7 +127,8 @@ struct oracle_spec {
 	bool pct_at;    /* pct: change points given (at[0..nat-1]), not drawn */
 	uint32_t nat;
 	uint64_t at[ORACLE_PCT_MAX_CHANGES];
-	uint32_t nlist; /* list */
+	uint32_t nlist;                 /* list */
+	uint8_t listk[ORACLE_LIST_MAX]; /* list: which waiting thread of that CPU (CPU.K; 0) */
 	uint8_t list[ORACLE_LIST_MAX];
 };
 
@@ -164,9 +200,27 @@ static inline void oracle_after(struct log_obj *o, enum oracle_op op)
 static inline void oracle_wait(struct log_obj *o)
 {
 	if (plat_unlikely(oracle_cur->wait != 0))
-		oracle_cur->wait(o, plat_cpu());
+		oracle_cur->wait(o, plat_cpu(), 0);
 	else
 		plat_relax();
+}
+
+/* A wait that only handoff(o, key) ends (not every change of o): the
+ * ticket lock's waiter for its ticket, the MCS waiter for its node.  With
+ * many threads queued on one lock, script then picks only the one that
+ * can go on. */
+static inline void oracle_wait_key(struct log_obj *o, uint64_t key)
+{
+	if (plat_unlikely(oracle_cur->wait != 0))
+		oracle_cur->wait(o, plat_cpu(), key);
+	else
+		plat_relax();
+}
+
+static inline void oracle_handoff(struct log_obj *o, uint64_t key)
+{
+	if (plat_unlikely(oracle_cur->handoff != 0))
+		oracle_cur->handoff(o, key);
 }
 
 static inline void oracle_appended(struct log_obj *o, const struct log_event *e)
@@ -193,22 +247,41 @@ static inline void oracle_stalled(void)
 	plat_panic("oracle %s: every CPU is parked and nobody will wake them", oracle_cur->name);
 }
 
-static inline void oracle_cpu_idle(unsigned cpu)
+static inline void oracle_join(struct oracle_actor *a, unsigned cpu)
 {
-	if (oracle_cur->cpu_idle)
-		oracle_cur->cpu_idle(cpu);
+	if (oracle_cur->join)
+		oracle_cur->join(a, cpu);
 }
 
-static inline void oracle_cpu_busy(unsigned cpu)
+static inline void oracle_leave(struct oracle_actor *a)
 {
-	if (oracle_cur->cpu_busy)
-		oracle_cur->cpu_busy(cpu);
+	if (oracle_cur->leave)
+		oracle_cur->leave(a);
 }
 
-static inline void oracle_cpu_wake(unsigned cpu)
+static inline void oracle_yield_turn(struct oracle_actor *a)
 {
-	if (oracle_cur->cpu_wake)
-		oracle_cur->cpu_wake(cpu);
+	if (oracle_cur->yield_turn)
+		oracle_cur->yield_turn(a);
+}
+
+static inline void oracle_resume(struct oracle_actor *a)
+{
+	if (oracle_cur->resume)
+		oracle_cur->resume(a);
+}
+
+static inline void oracle_busy(struct oracle_actor *a)
+{
+	if (oracle_cur->busy)
+		oracle_cur->busy(a);
+}
+
+/* Does the oracle count actors (script)?  Then a thread that waits for
+ * something no log orders must let the other threads of its CPU run. */
+static inline bool oracle_counts_actors(void)
+{
+	return oracle_cur->join != 0;
 }
 
 #endif

@@ -303,7 +303,7 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 
 /* Spinning for a lock: its holder may be a thread of this CPU that yielded
  * while it waited for a turn; let it run. */
-static void replay_wait(struct log_obj *o, unsigned cpu)
+static void replay_wait(struct log_obj *o, unsigned cpu, uint64_t key)
 {
 	/* Waiting for a lock whose recording has no acquisition left: the
 	 * recorded run never granted it either (it ended here: a deadlock, a

@@ -17,6 +17,11 @@ static uint64_t rnd(struct sched *s)
 	return splitmix(&s->rng);
 }
 
+uint64_t sched_rand(struct sched *s)
+{
+	return rnd(s);
+}
+
 void sched_init(struct sched *s, const struct oracle_spec *spec, unsigned ncpus, uint64_t horizon)
 {
 	__builtin_memset(s, 0, sizeof *s);
@@ -25,12 +30,14 @@ void sched_init(struct sched *s, const struct oracle_spec *spec, unsigned ncpus,
 	s->last = ncpus - 1;
 	s->rng = spec->seed;
 	s->list = spec->list;
+	s->listk = spec->listk;
 	s->nlist = spec->nlist;
 	if (s->kind != OSCHED_PCT)
 		return;
 	/* PCT: initial priorities depth .. depth+ncpus-1 in random order
 	 * (Fisher-Yates), change points 1..depth-1 at random steps. */
 	uint32_t d = spec->depth;
+	s->depth = d;
 	for (unsigned i = 0; i < ncpus; i++)
 		s->prio[i] = d + i;
 	for (unsigned i = ncpus; i-- > 1;) {
@@ -107,8 +114,5 @@ unsigned sched_pick(struct sched *s, const uint8_t *el, unsigned n, uint64_t ste
 		break;
 	}
 	s->last = c;
-	if (s->nhist < ORACLE_LIST_MAX)
-		s->hist[s->nhist] = (uint8_t)c;
-	s->nhist++;
 	return c;
 }

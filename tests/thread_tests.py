@@ -259,11 +259,32 @@ def ipc_hw(res, build):
     res.record(name, bool(ok), f"status {status}; serial log: {res.keep_log(name, log)}")
 
 
+def thread_actors(res, build):
+    """Under script the actor of an event is a thread: two threads of one CPU that never
+    yield interleave their lock sections under random schedules (with the CPU as the actor
+    the first ran all its sections before the second started), and the same seed gives the
+    same interleaving again."""
+    name = "threads:script-actor-is-the-thread"
+    seen, problems = [], []
+    for seed in (1, 2, 3, 1):
+        status, log, _ = boot(build, 2, f"test=thread_actors oracle=script:random:{seed}", 60)
+        m = re.search(r"^# thread_actors: 2 threads on cpu 1, 32 sections, (\d+) switches", log,
+                      re.M)
+        if status != PASS_STATUS or not m:
+            problems.append(f"seed {seed}: status {status}; log {res.keep_log(name, log)}")
+            continue
+        seen.append(int(m.group(1)))
+    if not problems and (min(seen) < 2 or seen[0] != seen[3]):
+        problems.append(f"switches per seed 1, 2, 3, 1: {seen}")
+    res.record(name, not problems, "; ".join(problems) + f" switches {seen}")
+
+
 def groups(build):
     return [
         ("threads:determinism:smp4",
          lambda res: determinism(res, build, 4, 7, 3, [11, 12, 13, 14, 15])),
         ("threads:determinism:smp8", lambda res: determinism(res, build, 8, 3, 2, [])),
+        ("threads:script-actor-is-the-thread", lambda res: thread_actors(res, build)),
         ("threads:deadlock-report", lambda res: deadlock(res, build)),
         ("threads:deadlock-report-hw", lambda res: deadlock_hw(res, build)),
         ("threads:stall-report", lambda res: stall(res, build)),

@@ -44,7 +44,7 @@ FAIL_LINE = re.compile(r"^\s*# FAIL (.*?)(?: \(cpu \d+\))?\s*$", re.M)
 PANIC = re.compile(r"^\*\*\* panic on cpu \d+: (.*)$", re.M)
 SKIP = re.compile(r"^ok \d+ (\S+) # SKIP (.*)$", re.M)
 # A failed script run's picks, as a list schedule (the kernel's debug_exit).
-SCHEDULE = re.compile(r"^script: schedule: (\d+) picks: (script:list:[0-9,]+)\s*$", re.M)
+SCHEDULE = re.compile(r"^script: schedule: (\d+) picks: (script:list:[0-9,.]+)\s*$", re.M)
 LIST_MAX = 200   # entries: the oracle= value must fit the kernel command line
 
 USAGE = """\
@@ -454,9 +454,10 @@ def parse_schedule(s):
     if m:
         at = None if m.group(3) is None else [int(x) for x in m.group(3)[1:].split(",") if x]
         return "pct", (int(m.group(1)), int(m.group(2)), at)
-    m = re.fullmatch(r"script:list:([0-9]+(?:,[0-9]+)*)", s)
+    # an entry: CPU, or CPU.K (that CPU's K-th waiting thread)
+    m = re.fullmatch(r"script:list:([0-9]+(?:\.[0-9]+)?(?:,[0-9]+(?:\.[0-9]+)?)*)", s)
     if m:
-        return "list", [int(x) for x in m.group(1).split(",")]
+        return "list", m.group(1).split(",")
     m = re.fullmatch(r"script:random:([0-9]+)", s)
     if m:
         return "random", int(m.group(1))
@@ -522,7 +523,7 @@ def shrink(o):
         # The kernel printed the run's picks as a list: the same schedule, which delta
         # debugging can cut (if it fails the same way: preemptions draw on the seed).
         m = SCHEDULE.search(log)
-        lst = [int(x) for x in m.group(2)[len("script:list:"):].split(",")] if m else []
+        lst = m.group(2)[len("script:list:"):].split(",") if m else []
         if not m or len(lst) > LIST_MAX:
             print("explore: shrink: " + (f"its {len(lst)} picks are too many for a list "
                                          f"(max {LIST_MAX})" if m else

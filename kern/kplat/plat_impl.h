@@ -49,8 +49,9 @@ void plat_park(void);
 void plat_kick(unsigned cpu);
 void kplat_init(void); /* boot CPU, before the portable core runs */
 
-#define PLAT_HAS_CPU_STARTS_IDLE
-bool plat_cpu_starts_idle(unsigned cpu);
+struct oracle_actor *plat_actor(void);
+void plat_actors_start(unsigned ncpus,
+		       void (*add)(struct oracle_actor *a, unsigned cpu, bool running));
 #define PLAT_HAS_IRQ_SAVE
 static inline uint64_t plat_irq_save(void)
 {
@@ -88,5 +89,6 @@ static inline void plat_cpu_stack(unsigned cpu)
 
 #define PLAT_HAS_YIELD
 bool plat_yield(void);
+bool plat_yield_to(struct oracle_actor *a);
 
 #endif

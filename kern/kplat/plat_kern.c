@@ -4,6 +4,7 @@
 #include "dev/lapic.h"
 #include "mm/kmalloc.h"
 #include "thread/sched.h"
+#include "thread/thread.h"
 #include "trap/trapframe.h"
 
 /* Log memory: the kernel heap, whose size classes suit the log's blocks
@@ -59,9 +60,15 @@ void plat_park(void)
 	sti();
 }
 
-bool plat_cpu_starts_idle(unsigned cpu)
+struct oracle_actor *plat_actor(void)
 {
-	return cpu != plat_cpu() && sched_cpu_idle(cpu);
+	return &sched_current()->actor;
+}
+
+void plat_actors_start(unsigned ncpus,
+		       void (*add)(struct oracle_actor *a, unsigned cpu, bool running))
+{
+	sched_actors_start(add);
 }
 
 void plat_kick(unsigned cpu)
@@ -75,4 +82,10 @@ void plat_kick(unsigned cpu)
 bool plat_yield(void)
 {
 	return sched_turn_yield();
+}
+
+bool plat_yield_to(struct oracle_actor *a)
+{
+	return sched_turn_yield_to(
+		(struct thread *)((char *)a - __builtin_offsetof(struct thread, actor)));
 }

@@ -131,7 +131,7 @@ _Static_assert(LOCK_STALL_SPINS % DEADLOCK_CHECK_SPINS == 0, "a stall check is a
 #define LOCK_STALL_SECONDS 5
 __attribute__((cold)) void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins);
 
-static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
+static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins, uint64_t key)
 {
 	/* The same CPU and the same thread: two threads of one CPU can meet on
 	 * a lock in a replay, where a waiting thread yields its CPU. */
@@ -148,7 +148,7 @@ static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins)
 		if ((spins & (LOCK_STALL_SPINS - 1)) == LOCK_STALL_SPINS - 1)
 			lockdbg_stall_check(d, spins);
 	}
-	oracle_wait(d->log);
+	oracle_wait_key(d->log, key);
 }
 
 /* The wait loop ended after `spins` turns, before the waiter records its

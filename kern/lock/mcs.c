@@ -61,7 +61,7 @@ __attribute__((noinline)) static void mcs_wait(struct mcs_lock *l, struct mcs_no
 	AO_store_release(&pred->next, (AO_t)me);
 	uint32_t spins = 0;
 	while (AO_load_acquire(&me->locked) == MCS_WAIT)
-		lockdbg_wait(&l->dbg, spins++);
+		lockdbg_wait(&l->dbg, spins++, (uint64_t)(uintptr_t)me); /* key: its node */
 	lockdbg_wait_end(spins);
 	struct log_obj *o = l->dbg.log;
 	*mcs_holder_node(o) = (AO_t)me;
@@ -115,9 +115,10 @@ void mcs_acquire(struct mcs_lock *l)
 }
 
 /* Hand over to s: s.locked WAIT -> GO; my node is free again. */
-static inline void mcs_hand_to(struct mcs_node *me, struct mcs_node *succ)
+static inline void mcs_hand_to(struct mcs_lock *l, struct mcs_node *me, struct mcs_node *succ)
 {
 	AO_store_release(&succ->locked, MCS_GO);
+	oracle_handoff(l->dbg.log, (uint64_t)(uintptr_t)succ); /* the waiter on that node */
 	node_put(me);
 }
 
@@ -128,7 +129,7 @@ __attribute__((noinline)) static void mcs_hand_on_late(struct mcs_lock *l, struc
 	struct mcs_node *succ;
 	while (!(succ = (struct mcs_node *)AO_load_acquire(&me->next)))
 		oracle_wait(l->dbg.log);
-	mcs_hand_to(me, succ);
+	mcs_hand_to(l, me, succ);
 }
 
 /* Hand the lock on from node me (the caller holds it, its record done),
@@ -137,7 +138,7 @@ static inline void mcs_hand_on(struct mcs_lock *l, struct mcs_node *me)
 {
 	struct mcs_node *succ = (struct mcs_node *)AO_load_acquire(&me->next);
 	if (succ) {
-		mcs_hand_to(me, succ);
+		mcs_hand_to(l, me, succ);
 		return;
 	}
 	/* (me, -, 0) -> (0, -, -) unless someone queued meanwhile. */

@@ -52,7 +52,7 @@ __attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
 	volatile AO_t *owner = tlock_owner(l->dbg.log);
 	uint32_t spins = 0;
 	do
-		lockdbg_wait(&l->dbg, spins++);
+		lockdbg_wait(&l->dbg, spins++, t + 1); /* key: its ticket (nonzero) */
 	while (AO_load_acquire(owner) != t);
 	lockdbg_wait_end(spins);
 	/* (n, t, -) -> (n, t, me) */
@@ -98,6 +98,7 @@ __attribute__((noinline)) static void tlock_release_any(struct tlock *l)
 	 * load and a release store suffice. */
 	volatile AO_t *owner = tlock_owner(o);
 	AO_store_release(owner, *owner + 1);
+	oracle_handoff(o, *owner + 1); /* the waiter with that ticket */
 	oracle_after(o, ORACLE_FREE);
 }
 

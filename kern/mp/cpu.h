@@ -12,6 +12,8 @@
 #include "boot/layout.h"
 #include "trap/gdt.h"
 
+struct oracle_actor;
+
 enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_ONLINE, CPU_FAILED, CPU_HALTED };
 enum call_state { CALL_FREE, CALL_BUSY };
 
@@ -39,10 +41,10 @@ struct cpu {
 	void (*volatile call_fn)(void *);
 	void *volatile call_arg;
 	volatile uint64_t call_seq, call_done;
-	volatile uint32_t call_state;  /* enum call_state */
-	volatile uint32_t call_waiter; /* CPU + 1 waiting for this CPU's call (script), 0 none */
-	uint32_t tid;                  /* id of the thread running here (plat_thread) */
-	int intr_depth;                /* > 0 inside an interrupt handler (the oracle refuses it) */
+	volatile uint32_t call_state;              /* enum call_state */
+	struct oracle_actor *volatile call_waiter; /* the thread waiting for this CPU's call (script) */
+	uint32_t tid;                              /* id of the thread running here (plat_thread) */
+	int intr_depth; /* > 0 inside an interrupt handler (the oracle refuses it) */
 	struct gdt gdt;
 	struct tss tss;
 } __attribute__((aligned(64)));

@@ -184,7 +184,8 @@ void smp_call(int cpu, void (*fn)(void *), void *arg)
 	 * cannot idle on a stale look after the oracle counted it woken. */
 	sched_runq_lock((unsigned)cpu);
 	__atomic_fetch_add(&c->call_seq, 1, __ATOMIC_RELEASE);
-	oracle_cpu_wake((unsigned)cpu); /* script: the target is an actor from now on */
+	/* script: the target's idle thread, which runs calls, is an actor from now on */
+	oracle_join(sched_idle_actor((unsigned)cpu), (unsigned)cpu);
 	sched_runq_unlock((unsigned)cpu);
 	lapic_send_ipi(c->apic_id, T_IPI_CALL);
 	popcli();
@@ -205,12 +206,15 @@ static void wait_done(struct cpu *c, uint64_t seq)
 {
 	if (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) >= seq)
 		return;
-	unsigned me = cpuid_self();
-	__atomic_store_n(&c->call_waiter, me + 1, __ATOMIC_RELEASE);
-	oracle_cpu_idle(me);
+	struct oracle_actor *me = &sched_current()->actor;
+	__atomic_store_n(&c->call_waiter, me, __ATOMIC_RELEASE);
+	oracle_leave(me);
+	/* Not an actor meanwhile, but still on its CPU: under script the
+	 * CPU's turn holder may be queued behind it. */
 	while (__atomic_load_n(&c->call_done, __ATOMIC_ACQUIRE) < seq)
-		cpu_relax();
-	oracle_cpu_busy(me);
+		if (!(oracle_counts_actors() && sched_turn_yield()))
+			cpu_relax();
+	oracle_busy(me);
 }
 
 void smp_call_wait(int cpu)
@@ -232,13 +236,13 @@ static int run_pending_call(struct cpu *c)
 	if (seq == c->call_done)
 		return 0;
 	sti();
-	oracle_cpu_busy(c->id); /* script: wait for this CPU's turn first */
+	oracle_busy(sched_idle_actor(c->id)); /* script: wait for the idle thread's turn first */
 	c->call_fn(c->call_arg);
 	/* A waiter rejoins the schedule now, while this CPU holds the turn
 	 * (wait_done), then sees call_done. */
-	uint32_t w = __atomic_exchange_n(&c->call_waiter, 0, __ATOMIC_ACQ_REL);
+	struct oracle_actor *w = __atomic_exchange_n(&c->call_waiter, 0, __ATOMIC_ACQ_REL);
 	if (w)
-		oracle_cpu_wake(w - 1);
+		oracle_join(w, w->cpu);
 	/* call_done first: a caller that claims the freed mailbox bumps call_seq past it. */
 	__atomic_store_n(&c->call_done, seq, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->call_state, CALL_FREE, __ATOMIC_RELEASE);

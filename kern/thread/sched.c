@@ -22,6 +22,7 @@ struct sched_cpu {
 	struct thread *cur;
 	struct thread *idle;
 	struct thread *prev; /* switched away from: its on_cpu is cleared by the next thread */
+	struct thread *want; /* the next switch goes to this queued thread (sched_turn_yield_to) */
 	char rqname[16], pname[16];
 } __attribute__((aligned(64)));
 
@@ -38,6 +39,21 @@ static void rq_push(struct runq *rq, struct thread *t)
 		rq->head = t;
 	rq->tail = t;
 	rq->len++;
+}
+
+/* Take t out of the queue if it is there. */
+static bool rq_remove(struct runq *rq, struct thread *t)
+{
+	for (struct thread **p = &rq->head, *prev = 0; *p; prev = *p, p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			if (rq->tail == t)
+				rq->tail = prev;
+			t->next = 0;
+			rq->len--;
+			return true;
+		}
+	return false;
 }
 
 static struct thread *rq_pop(struct runq *rq)
@@ -87,6 +103,27 @@ void sched_runqs_init(void)
 	}
 }
 
+struct oracle_actor *sched_idle_actor(unsigned cpu)
+{
+	return &scpu[cpu].idle->actor;
+}
+
+/* plat_actors_start: each CPU's running thread (not an idle one), then its
+ * queue, CPU by CPU. */
+void sched_actors_start(void (*add)(struct oracle_actor *a, unsigned cpu, bool running))
+{
+	for (int i = 0; i < ncpu_online; i++) {
+		struct sched_cpu *s = &scpu[i];
+		spin_acquire(&s->rq.lock);
+		if (s->cur && s->cur != s->idle)
+			add(&s->cur->actor, (unsigned)i, true);
+		for (struct thread *t = s->rq.head; t; t = t->next)
+			if (t != s->cur)
+				add(&t->actor, (unsigned)i, false);
+		spin_release(&s->rq.lock);
+	}
+}
+
 struct thread *sched_current(void)
 {
 	return scpu[thiscpu()->id].cur;
@@ -127,6 +164,13 @@ static void switch_space(struct cpu *c, struct thread *next)
 		c->kstack = c->tss.rsp[0] = (uint64_t)(next->stack + THREAD_STACK_SIZE);
 }
 
+/* The script oracle gave this CPU's idle thread the turn (to run a call). */
+static bool idle_has_turn(const struct sched_cpu *s)
+{
+	return s->idle && oracle_counts_actors() &&
+	       __atomic_load_n(&s->idle->actor.grant, __ATOMIC_ACQUIRE);
+}
+
 /* Interrupts off.  prev is the current thread; its state says what it
  * becomes: RUN (yield: back in the queue), READY (woken before it got
  * away, or migrating: already queued), SLEEP or DEAD (leaves). */
@@ -137,8 +181,11 @@ static void schedule(void)
 	struct thread *prev = s->cur, *next;
 
 	spin_acquire(&s->rq.lock);
-	if (prev->turn_wait) {
-		rq_push(&s->rq, prev); /* waits for an oracle turn: queued in any state */
+	if (prev->turn_wait && !prev->idle) {
+		/* Waits for an oracle turn: queued in any state, once (READY: a
+		 * wakeup queued it already, while it ran). */
+		if (prev->state != TS_READY)
+			rq_push(&s->rq, prev);
 	} else if (prev->state == TS_RUN && !prev->idle) {
 		prev->state = TS_READY;
 		rq_push(&s->rq, prev);
@@ -148,9 +195,20 @@ static void schedule(void)
 	 * the queue locked: two CPUs exchanging threads would wait for each
 	 * other.  The idle loop comes back for it. */
 	next = 0;
+	/* The idle thread runs a cross-CPU call when the script oracle
+	 * granted it the turn for that (smp_call): it goes first. */
+	if (idle_has_turn(s) && prev != s->idle)
+		next = s->idle;
+	struct thread *w = s->want;
+	s->want = 0;
+	if (!next && w && w != prev && !__atomic_load_n(&w->on_cpu, __ATOMIC_ACQUIRE) &&
+	    rq_remove(&s->rq, w))
+		next = w;
 	for (unsigned k = s->rq.len; k > 0 && !next; k--) {
 		struct thread *t = rq_pop(&s->rq);
-		if (t == prev || !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		/* A turn waiter yields to the others first, itself last. */
+		if (t == prev ? !(prev->turn_wait && k > 1)
+			      : !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
 			next = t;
 		else
 			rq_push(&s->rq, t);
@@ -183,6 +241,7 @@ void sched_thread_start(void)
 {
 	finish_switch();
 	sti();
+	oracle_resume(&sched_current()->actor); /* script: its first turn */
 }
 
 static void schedule_irqsave(void)
@@ -196,7 +255,10 @@ static void schedule_irqsave(void)
 
 void sched_yield(void)
 {
+	struct thread *t = sched_current();
+	oracle_yield_turn(&t->actor);
 	schedule_irqsave();
+	oracle_resume(&t->actor);
 }
 
 /*
@@ -211,16 +273,24 @@ void sched_yield(void)
  */
 bool sched_turn_yield(void)
 {
+	return sched_turn_yield_to(0);
+}
+
+/* The same, to thread `to` if it is queued here (the script oracle's turn
+ * holder): one switch instead of a round through the queue. */
+bool sched_turn_yield_to(struct thread *to)
+{
 	struct cpu *c = thiscpu();
 	struct sched_cpu *s = &scpu[c->id];
 	struct thread *t = s->cur;
-	if (c->intr_depth > 0 || c->ncli > 0 || t->idle ||
-	    __atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0)
+	if (c->intr_depth > 0 || c->ncli > 0 ||
+	    (__atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0 && !(idle_has_turn(s) && !t->idle)))
 		return false;
 	uint64_t f = read_rflags();
 	cli();
+	s->want = to;
 	t->turn_wait = 1;
-	schedule();
+	schedule(); /* an idle thread is never queued: it comes back when nothing else runs */
 	struct runq *rq = &scpu[t->cpu].rq;
 	spin_acquire(&rq->lock);
 	__atomic_store_n(&t->turn_wait, 0, __ATOMIC_RELEASE);
@@ -245,9 +315,11 @@ static void preempt(struct sched_cpu *s, struct thread *t)
 	log_append(s->rq.preempts, RQ_PREEMPT, t->id, t->kentries); /* under the same lock */
 	spin_release(&s->rq.lock);
 	rq_done(&s->rq);
+	oracle_yield_turn(&t->actor);
 	schedule();
 	if (f & RFLAGS_IF)
 		sti();
+	oracle_resume(&t->actor);
 }
 
 void sched_preempt_point(void)
@@ -269,8 +341,10 @@ void sched_preempt_point(void)
 		if (p == ORACLE_PREEMPT_NO ||
 		    (p == ORACLE_PREEMPT_TIMER && c->ticks - t->slice_start < SCHED_SLICE_TICKS))
 			return;
-		if (__atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0) {
-			t->slice_start = c->ticks; /* nobody to give the CPU to */
+		/* hw: nobody to give the CPU to.  script: the turn still goes
+		 * to the schedule, whose threads may run on other CPUs. */
+		if (p == ORACLE_PREEMPT_TIMER && __atomic_load_n(&s->rq.len, __ATOMIC_ACQUIRE) == 0) {
+			t->slice_start = c->ticks;
 			return;
 		}
 	}
@@ -372,17 +446,30 @@ void sched_block(void)
 	if (!t->sleep_logged)
 		log_sleep(t, false); /* SLEEP set by the prepare, under the caller's lock */
 	t->sleep_logged = false;
+	/* Still SLEEP: no wakeup came while it held the turn (a wakeup by the
+	 * holder after a point in between made it READY), so it takes no part
+	 * until one comes (the waker joins it). */
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TS_SLEEP)
+		oracle_leave(&t->actor);
 	schedule_irqsave();
+	oracle_resume(&t->actor);
 	t->wait_what = 0;
 	t->wait_obj = 0;
 }
 
-/* Wake the CPU that owns a newly READY thread: the oracle learns it now
- * (under script, synchronously, so the next decision sees it), the CPU by
- * an IPI if it is halted in its idle loop. */
+/* A thread becomes READY on cpu: the oracle learns it now (under script,
+ * from the turn holder, so the next decision sees it), before the thread is
+ * queued, where its CPU may switch to it at once (it then waits for its
+ * turn: oracle_resume). */
+static void ready(struct runq *rq, struct thread *t, int cpu)
+{
+	oracle_join(&t->actor, (unsigned)cpu);
+	rq_push(rq, t);
+}
+
+/* ... and the CPU by an IPI if it is halted in its idle loop. */
 static void kick_cpu(int cpu)
 {
-	oracle_cpu_wake((unsigned)cpu);
 	if (cpu != (int)thiscpu()->id)
 		plat_kick((unsigned)cpu);
 }
@@ -401,7 +488,9 @@ bool sched_wakeup(struct thread *t)
 	if (asleep) {
 		t->state = TS_READY;
 		if (!t->turn_wait) /* else it is queued already (sched_turn_yield) */
-			rq_push(rq, t);
+			ready(rq, t, cpu);
+		else
+			oracle_join(&t->actor, (unsigned)cpu);
 	}
 	/* Logged either way (arg1 says which), so the event count per wakeup
 	 * call does not depend on timing. */
@@ -431,7 +520,7 @@ void sched_enqueue_new(struct thread *t)
 	spin_acquire(&rq->lock);
 	t->state = TS_READY;
 	rq_log(rq, RQ_SPAWN, t->id, 0);
-	rq_push(rq, t);
+	ready(rq, t, t->cpu);
 	spin_release(&rq->lock);
 	rq_done(rq);
 	kick_cpu(t->cpu);
@@ -459,6 +548,7 @@ void sched_migrate(int cpu)
 	cli();
 	spin_acquire(&dst->lock);
 	t->cpu = cpu;
+	t->actor.cpu = (uint8_t)cpu; /* script: it keeps the turn, on its new CPU */
 	t->state = TS_READY;
 	rq_log(dst, RQ_MIGRATE_IN, t->id, (uint64_t)from);
 	rq_push(dst, t);
@@ -468,6 +558,7 @@ void sched_migrate(int cpu)
 	schedule(); /* READY: leaves this CPU without being queued here */
 	if (f & RFLAGS_IF)
 		sti();
+	oracle_resume(&t->actor);
 }
 
 void sched_exit_log(void)
@@ -487,6 +578,7 @@ void sched_exit_log(void)
 
 void sched_exit_current(void)
 {
+	oracle_leave(&sched_current()->actor);
 	cli();
 	schedule(); /* DEAD (set by thread_exit): never comes back */
 	panic("thread %u: ran again after exit", sched_current()->id);
@@ -502,18 +594,15 @@ bool sched_idle_work(void)
 	spin_acquire(&s->rq.lock);
 	/* A cross-CPU call posted to this CPU is work too: the caller woke this
 	 * CPU through the oracle (smp_call), which may have picked it already. */
-	bool empty = s->rq.len == 0 && !smp_call_pending(cpu);
-	if (empty)
-		oracle_cpu_idle(cpu); /* script: no longer an actor until woken */
+	bool call = smp_call_pending(cpu), empty = s->rq.len == 0 && !call;
+	/* The idle thread takes part only to run a call (smp_call joins it,
+	 * under this lock); that done, the turn passes on.  The threads it
+	 * switches to wait for their own turns (oracle_resume). */
+	if (!call)
+		oracle_leave(&s->idle->actor);
 	spin_release(&s->rq.lock);
 	if (empty)
 		return false;
-	/* Take part in the schedule again before running anything (script:
-	 * wait for this CPU's turn); with interrupts on, so that a long wait
-	 * halts rather than spins. */
-	sti();
-	oracle_cpu_busy(cpu);
-	cli();
 	schedule();
 	return true;
 }

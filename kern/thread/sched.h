@@ -61,6 +61,12 @@ void sched_yield(void);
 /* Waiting for an oracle turn: let the CPU's other threads run (any state
  * of the caller); false if nothing else is queued or it may not switch. */
 bool sched_turn_yield(void);
+struct thread;
+bool sched_turn_yield_to(struct thread *to);
+/* The script oracle's view: the idle thread's actor of a CPU (it runs
+ * cross-CPU calls), and the runnable threads at an oracle's start. */
+struct oracle_actor *sched_idle_actor(unsigned cpu);
+void sched_actors_start(void (*add)(struct oracle_actor *a, unsigned cpu, bool running));
 /* A preemption point: counts it, and yields if the oracle (or the timer) says so. */
 void sched_preempt_point(void);
 /* A timer tick interrupted user code (hw): preempt if its slice is over. */

@@ -48,6 +48,8 @@ static struct thread *slot_take(const char *name, int cpu)
 		memset(t, 0, sizeof *t);
 		t->id = generation[i] << THREAD_SLOT_BITS | i;
 		t->cpu = cpu;
+		t->actor.thread = t->id;
+		t->actor.cpu = (uint8_t)cpu;
 		t->state = TS_READY;
 		strlcpy(t->name, name, sizeof t->name);
 		nlive++;

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "oracle/oracle.h"
+
 #define THREAD_SLOT_BITS 10
 #define THREAD_MAX (1u << THREAD_SLOT_BITS) /* live threads, idle threads included */
 #define THREAD_NAME_MAX 24
@@ -67,6 +69,7 @@ struct thread {
 	int wake_spent_cpu;
 	bool sleep_logged;
 	char name[THREAD_NAME_MAX];
+	struct oracle_actor actor; /* the thread as the script oracle's actor */
 };
 
 /* Create a thread on `cpu` (READY), running fn(arg); NULL when the table is full. */

@@ -414,3 +414,49 @@ KTEST(lock_irqsave)
 	KT_EXPECT_EQ(irq_rounds, 400);
 	lock_destroy(&irq_lock);
 }
+
+/*
+ * The script oracle's actor is a thread: two threads of one CPU, neither
+ * ever yielding or reaching a preemption point, still interleave their
+ * lock sections under a random schedule, because each event point is a
+ * decision among threads, and a thread waiting for its turn gives the CPU
+ * to the one picked.  (With the CPU as the actor the first would run all
+ * its sections before the second started.)  Explicit: under pct a run may
+ * keep one priority order throughout.
+ */
+#define ACTOR_SECTIONS 16
+static struct lock actor_lock;
+static uint32_t actor_seq[2 * ACTOR_SECTIONS];
+static unsigned actor_n;
+
+static void actor_worker(void *arg)
+{
+	for (int i = 0; i < ACTOR_SECTIONS; i++) {
+		lock_acquire(&actor_lock);
+		actor_seq[actor_n++] = thread_self()->id;
+		lock_release(&actor_lock);
+	}
+}
+
+KTEST_EXPLICIT(thread_actors)
+{
+	int cpu = ncpu_online - 1;
+	lock_init(&actor_lock, LOCK_TICKET, "actors.lock");
+	actor_n = 0;
+	struct thread *a = thread_spawn("actor.a", cpu, actor_worker, 0);
+	struct thread *b = thread_spawn("actor.b", cpu, actor_worker, 0);
+	KT_EXPECT(a && b);
+	if (!a || !b)
+		return;
+	thread_join(a);
+	thread_join(b);
+	KT_EXPECT_EQ(actor_n, 2 * ACTOR_SECTIONS);
+	unsigned switches = 0;
+	for (unsigned i = 1; i < actor_n; i++)
+		switches += actor_seq[i] != actor_seq[i - 1];
+	kprintf("# thread_actors: 2 threads on cpu %d, %u sections, %u switches between them\n",
+		cpu, actor_n, switches);
+	if (oracle_counts_actors())
+		KT_EXPECT(switches >= 2);
+	lock_destroy(&actor_lock);
+}
