@@ -503,6 +503,11 @@ static void script_yield_turn(struct oracle_actor *a)
 	if (st_of(a) == A_RUN) {
 		list_del(a);
 		list_add(a);
+		/* pct: a thread that yields goes below every thread that did not
+		 * (ties: list order), else one that polls through system calls
+		 * would starve the rest for ever */
+		if (sc.sched.kind == OSCHED_PCT && a->prio > sc.sched.depth)
+			a->prio = sc.sched.depth;
 		a->st = A_POINT;
 		a->grant = 0;
 		a->blocked_on = 0;

@@ -23,6 +23,7 @@ static void test_parse_accepts_and_formats(void **st)
 			     "script:pct:4:12345@7,19,3",
 			     "script:pct:3:1@",
 			     "script:list:0,1,1,0",
+			     "script:list:0,1.2,1,0.255",
 			     "script:random:18446744073709551615" };
 	struct oracle_spec s;
 	char buf[128];
@@ -64,6 +65,9 @@ static void test_parse_rejects_with_message(void **st)
 		{ "script:list:", "CPU numbers" },
 		{ "script:list:0,,1", "CPU numbers" },
 		{ "script:list:0,64", "out of range" },
+		{ "script:list:0.256", "K 0..255" },
+		{ "script:list:0.", "K 0..255" },
+		{ "script:list:0.x", "K 0..255" },
 		{ "replay:x", "unknown oracle" },
 	};
 	struct oracle_spec s;
