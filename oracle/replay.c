@@ -399,8 +399,21 @@ static void replay_finish(void)
 /* Every CPU waiting on an object, then the verdict (panics). */
 static void report_end(struct log_obj *o)
 {
-	for (unsigned i = 0; i < 1000000; i++) /* the other waiters show up meanwhile */
-		plat_relax();
+	/* Wait a while first, letting the other threads of this CPU run: the
+	 * other waiters show up meanwhile, and a recording that ends in a
+	 * panic (a detector's) ends the same way here, when the thread that
+	 * panicked gets there, which may be later than this one (replay runs
+	 * threads in parallel where the recorded run had them wait). */
+	unsigned parks = 0, yields = 0;
+	while (parks < 1000 && yields < 100000) {
+		if (plat_yield())
+			yields++;
+		else if (++parks & 1)
+			plat_park();
+		else
+			for (unsigned i = 0; i < 1000; i++)
+				plat_relax();
+	}
 	plat_printf(
 		"replay: first divergence: %s seq %lu: the recording ends here, and cpu %u "
 		"thread %u wants it (the recorded run stopped at this point: a deadlock, a "

@@ -368,12 +368,12 @@ def qemu_shrink(res, build):
 # schedule) fails; in the normal build both pass.
 BUGS = "lost_wakeup,lock_order,chan_unlocked"
 SEEDED = [
-    ("lost_wakeup", "bug_lost_wakeup", 0,
+    ("lost_wakeup", "bug_lost_wakeup", 16,
      r"panic: lost wakeup: thread N sleeps on bug\.lw\.N since runq\.cpuN seq N; the wakeup at "
      r"runq\.cpuN seq N did not reach it"),
     ("lock_order", "bug_lock_order", 0,
      r"panic: script: deadlock after N steps: cpu N \(thread N\) waits on bug\.lo\.[ab] forever"),
-    ("chan_unlocked", "bug_chan_race", 2,
+    ("chan_unlocked", "bug_chan_race", 9,
      r"panic: mutual-exclusion violation: chan\.N: SEND by thread N \(cpu N\) without holding "
      r"its lock lock\.chan\.N"),
 ]
@@ -416,14 +416,15 @@ def seeded_bugs(res, build):
 
 
 def seeded_one(res, bb, out_dir, bug, test, seed0, sig):
-    """make explore finds the bug (seed0 passes, seed0 + 1 fails), its trace replays it
+    """make explore finds the bug (seed0 passes, seed0 + 1 fails: random on odd seeds, pct on
+    even ones), its trace replays it
     REPLAYS times with the recorded digest and the detector's report, the shrunk schedule is
     no longer and fails the same way, and the report names the kind."""
     name = f"explore:bugs:{bug}"
     st, out = explore(["--build", bb, "--test", test, "--runs", "4", "--smp", "2", "--jobs", "1",
                        "--seed0", str(seed0), "--out", out_dir])
     m = re.search(rf"^explore: FAIL after 2 runs: seed {seed0 + 1}, "
-                  rf"oracle=(script:random:{seed0 + 1}): ({sig})$", out, re.M)
+                  rf"oracle=(script:(?:random|pct:3):{seed0 + 1}): ({sig})$", out, re.M)
     tr = re.search(r"^explore: trace: (\S+) \(the schedule run again with record=1 failed the "
                    r"same way, digest ([0-9a-f]+); its log: (\S+)\)$", out, re.M)
     rp = re.search(r"^replay:  (make B=\S+ replay TRACE=(\S+))$", out, re.M)
@@ -478,12 +479,21 @@ def seeded_one(res, bb, out_dir, bug, test, seed0, sig):
     # Shrinking: a schedule no longer than the failing one that fails the same way.
     st3, o3 = explore(["--build", bb, "--test", test, "--smp", "2", "--jobs", "2",
                        "--budget", "12", "--shrink", sh.group(1)])
-    n = re.search(r"^explore: shrink: as a list of its (\d+) picks it fails the same way", o3,
-                  re.M)
-    best = re.search(r"smallest schedule that fails the same way: (script:list:([0-9,]+)|"
-                     r"script:rr)$", o3, re.M)   # rr: the empty list
-    ok = st3 == 1 and sh.group(1) == oracle and n and best and \
-        len(best.group(2).split(",") if best.group(2) else []) <= int(n.group(1))
+    if oracle.startswith("script:pct:"):
+        # pct: fewer change points (preemptions) than the depth's d-1, at no greater depth
+        best = re.search(r"smallest schedule that fails the same way: (script:pct:(\d+):\d+"
+                         r"(?:@([0-9,]*))?)$", o3, re.M)
+        d = int(oracle.split(":")[2])
+        ok = st3 == 1 and sh.group(1) == oracle and best and int(best.group(2)) <= d and \
+            len([x for x in (best.group(3) or "").split(",") if x] if best.group(3) is not None
+                else range(int(best.group(2)) - 1)) <= d - 1
+    else:
+        n = re.search(r"^explore: shrink: as a list of its (\d+) picks it fails the same way",
+                      o3, re.M)
+        best = re.search(r"smallest schedule that fails the same way: (script:list:([0-9,.]+)|"
+                         r"script:rr)$", o3, re.M)   # rr: the empty list
+        ok = st3 == 1 and sh.group(1) == oracle and n and best and \
+            len(best.group(2).split(",") if best.group(2) else []) <= int(n.group(1))
     res.record(f"{name}-shrunk-no-longer", bool(ok), f"status {st3}: {o3[-900:]}")
     if not ok:
         return
