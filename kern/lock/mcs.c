@@ -115,38 +115,39 @@ void mcs_acquire(struct mcs_lock *l)
 }
 
 /* Hand over to s: s.locked WAIT -> GO; my node is free again. */
-static inline void mcs_hand_to(struct mcs_lock *l, struct mcs_node *me, struct mcs_node *succ)
+static inline void mcs_hand_to(struct mcs_node *me, struct mcs_node *succ)
 {
 	AO_store_release(&succ->locked, MCS_GO);
-	oracle_handoff(l->dbg.log, (uint64_t)(uintptr_t)succ); /* the waiter on that node */
 	node_put(me);
 }
 
 /* (x, -, 0), x != me: the successor swapped but has not linked; wait for
  * it, then hand over (out of line: the release stays a leaf). */
-__attribute__((noinline)) static void mcs_hand_on_late(struct mcs_lock *l, struct mcs_node *me)
+__attribute__((noinline)) static struct mcs_node *mcs_hand_on_late(struct mcs_lock *l,
+								   struct mcs_node *me)
 {
 	struct mcs_node *succ;
 	while (!(succ = (struct mcs_node *)AO_load_acquire(&me->next)))
 		oracle_wait(l->dbg.log);
-	mcs_hand_to(l, me, succ);
+	mcs_hand_to(me, succ);
+	return succ;
 }
 
 /* Hand the lock on from node me (the caller holds it, its record done),
- * and free the node. */
-static inline void mcs_hand_on(struct mcs_lock *l, struct mcs_node *me)
+ * and free the node; returns the successor's node, NULL if none. */
+static inline struct mcs_node *mcs_hand_on(struct mcs_lock *l, struct mcs_node *me)
 {
 	struct mcs_node *succ = (struct mcs_node *)AO_load_acquire(&me->next);
 	if (succ) {
-		mcs_hand_to(l, me, succ);
-		return;
+		mcs_hand_to(me, succ);
+		return succ;
 	}
 	/* (me, -, 0) -> (0, -, -) unless someone queued meanwhile. */
 	if (AO_compare_and_swap_full(&l->tail, (AO_t)me, 0)) {
 		node_put(me);
-		return;
+		return 0;
 	}
-	mcs_hand_on_late(l, me);
+	return mcs_hand_on_late(l, me);
 }
 
 __attribute__((noinline)) static void mcs_release_any(struct mcs_lock *l)
@@ -156,7 +157,10 @@ __attribute__((noinline)) static void mcs_release_any(struct mcs_lock *l)
 
 	lockdbg_leave(&l->dbg);
 	oracle_before(o, ORACLE_FREE);
-	mcs_hand_on(l, me);
+	/* The handoff only here: the plain path (hw) looks at no oracle hook. */
+	struct mcs_node *succ = mcs_hand_on(l, me);
+	if (succ) /* the waiter on that node (script: only it may go on) */
+		oracle_handoff(o, (uint64_t)(uintptr_t)succ);
 	oracle_after(o, ORACLE_FREE);
 }
 
