@@ -461,6 +461,8 @@ static int cmd_alter(const char *const *arg, bool opt)
 		cli_fail("alter: no object '%s' in %s", name, arg[0]);
 	if (!r->order)
 		cli_fail("alter: %s has no order stream", name);
+	if (seq >= r->count)
+		cli_fail("alter: %s has %lu events: no seq %llu", name, (unsigned long)r->count, seq);
 	if (seq >= r->first)
 		cli_fail("alter: %s seq %llu is inside the kept window (%lu..%lu): pick an earlier one",
 			 name, seq, (unsigned long)r->first, (unsigned long)r->count);
