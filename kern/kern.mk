@@ -51,6 +51,11 @@ $(shell mkdir -p $(B) && { [ -f $(BUGS_FILE) ] && [ "$$(cat $(BUGS_FILE))" = "$(
 # LOG=off: logging compiled out (log_append keeps no event, hash or order
 # stream; locks log nothing): the baseline of docs/record-replay.md "Cost".
 # Build it apart: make B=build-nolog LOG=off.
+# The mode is kept in $(B)/log.mode like the bug list, so switching it rebuilds.
+$(if $(filter-out on off,$(LOG)),$(error LOG=$(LOG): want on or off))
+LOG_FILE := $(B)/log.mode
+$(shell mkdir -p $(B) && { [ -f $(LOG_FILE) ] && [ "$$(cat $(LOG_FILE))" = "$(LOG)" ] || \
+	echo "$(LOG)" > $(LOG_FILE); })
 ifeq ($(LOG),off)
 KCFLAGS += -DLOG_OFF -DLOCK_LOG_OFF
 endif
@@ -72,7 +77,7 @@ $(B)/aoinc/.stamp:
 	ln -sfn /usr/include/atomic_ops $(B)/aoinc/atomic_ops
 	@touch $@
 
-$(B)/kern/%.c.o: %.c $(B)/aoinc/.stamp $(BUGS_FILE)
+$(B)/kern/%.c.o: %.c $(B)/aoinc/.stamp $(BUGS_FILE) $(LOG_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c -o $@ $<
 
