@@ -10,7 +10,7 @@ import os
 import re
 
 from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run, run_cmd
-from thread_tests import SUMMARY, replays_same
+from thread_tests import SUMMARY, alter_before_window, replays_same
 # Threads, run queues, channels and their locks; small messages: events, not copying.
 STRESS = "test=threads_no_starve,ipc_stress ipc_msgs=150 ipc_words=8"
 
@@ -66,16 +66,11 @@ def altered_content(res, build, trace):
     tool = os.path.join(build, "host", "trace")
     for obj in ("lock.chan.102", "runq.cpu1"):
         name = f"stream:altered-content-{obj}"
-        st, stats = run_cmd([tool, "stats", trace], 60)
-        w = re.search(rf"^{re.escape(obj)}\s+\S+\s+\d+ events\s+window (\d+)\.\.", stats, re.M)
-        if st != 0 or not w or int(w.group(1)) < 20:
-            res.record(name, False, f"trace stats: status {st}, window {w and w.group(1)}")
-            continue
-        seq = int(w.group(1)) // 3
-        altered = os.path.join(res.logdir, f"altered-content-{obj}.trace")
-        st, out = run_cmd([tool, "alter", "--content", trace, f"{obj}:{seq}", altered], 60)
-        if st != 0:
-            res.record(name, False, f"trace alter: status {st}: {out}")
+        seq, altered, why = alter_before_window(
+            tool, trace, obj, 3, 20, ["--content"],
+            os.path.join(res.logdir, f"altered-content-{obj}.trace"))
+        if why:
+            res.record(name, False, why)
             continue
         st, alog, _ = qemu_run(qemu_cmd(kernel, smp=4, args=STRESS + " oracle=replay",
                                         extra=["-initrd", altered]), 60)
@@ -83,7 +78,7 @@ def altered_content(res, build, trace):
                       r"hash ([0-9a-f]{4}), actual ([0-9a-f]{4}), cpu \d+ thread \d+", alog)
         res.record(name, st == FAIL_STATUS and d and d.group(1) == obj
                    and int(d.group(2)) == seq and d.group(3) != d.group(4),
-                   f"altered {obj} seq {seq}: {out.strip()}; status {st}, first divergence "
+                   f"altered {obj} seq {seq}; status {st}, first divergence "
                    f"{d and d.group(0)}; serial log: {res.keep_log(name, alog)}")
 
 

@@ -364,6 +364,21 @@ def replays_same(res, name, kernel, args, trace, log, recorded, times):
     return True
 
 
+def alter_before_window(tool, trace, obj, part, least, opts, out_path):
+    """`trace alter` one event of obj before its kept window (at 1/part of the window's
+    start, which must be at least `least`): (seq, the altered copy, None), or
+    (None, None, what went wrong)."""
+    st, stats = run_cmd([tool, "stats", trace], 60)
+    w = re.search(rf"^{re.escape(obj)}\s+\S+\s+\d+ events\s+window (\d+)\.\.", stats, re.M)
+    if st != 0 or not w or int(w.group(1)) < least:
+        return None, None, f"trace stats: status {st}, window {w and w.group(1)}"
+    seq = int(w.group(1)) // part
+    st, out = run_cmd([tool, "alter"] + opts + [trace, f"{obj}:{seq}", out_path], 60)
+    if st != 0:
+        return None, None, f"trace alter: status {st}: {out}"
+    return seq, out_path, None
+
+
 def whole_replay(res, build):
     """A whole kernel run recorded under hw on multi-threaded TCG (real parallel vCPUs):
     a spinning thread preempted by the timer, then the IPC stress's threads, run queues,
@@ -405,16 +420,10 @@ def whole_replay(res, build):
     tool = os.path.join(build, "host", "trace")
     for obj in ("chan.101", "chan.102"):
         name = f"threads:whole-run-replay-altered-{obj}"
-        st, stats = run_cmd([tool, "stats", trace], 60)
-        w = re.search(rf"^{re.escape(obj)}\s+\S+\s+\d+ events\s+window (\d+)\.\.", stats, re.M)
-        if st != 0 or not w or int(w.group(1)) < 2:
-            res.record(name, False, f"trace stats: status {st}, window {w and w.group(1)}")
-            continue
-        seq = int(w.group(1)) // 2
-        altered = os.path.join(res.logdir, f"altered-{obj}.trace")
-        st, out = run_cmd([tool, "alter", trace, f"{obj}:{seq}", altered], 60)
-        if st != 0:
-            res.record(name, False, f"trace alter: status {st}: {out}")
+        seq, altered, why = alter_before_window(tool, trace, obj, 2, 2, [],
+                                                os.path.join(res.logdir, f"altered-{obj}.trace"))
+        if why:
+            res.record(name, False, why)
             continue
         st, alog, _ = qemu_run(qemu_cmd(kernel, smp=4, args="test=threads_no_starve,ipc_stress "
                                         "ipc_msgs=30 oracle=replay", extra=["-initrd", altered]),
