@@ -609,6 +609,7 @@ int cmd_stream_check(int argc, char **argv)
 	}
 	if (s->blocks)
 		summary(s, quiet);
+	bool said = !ok; /* the error, said once: here, with its byte */
 	if (!ok) {
 		printf("%s: at byte %lu: %s\n", pos[0], (unsigned long)s->err_at, s->err);
 	} else if (!complete) {
@@ -626,7 +627,7 @@ int cmd_stream_check(int argc, char **argv)
 		last_events(s);
 	if (ok && npos == 2 && !against(s, pos[1]))
 		ok = false;
-	if (!ok && s->err[0])
+	if (!ok && !said && s->err[0])
 		fprintf(stderr, "%s: %s\n", pos[0], s->err);
 	return ok && complete ? 0 : EXIT_BAD;
 }
