@@ -97,11 +97,16 @@ def usage_errors(res, build):
              ["--test", "x", "--runs", "4", "--shard", "0/2"],
              ["--runs", "4"], ["--test", "", "--runs", "4"], ["--test", "x"],
              ["--test", "x", "--runs", "4", "--smp", "65"],
-             ["--test", "x", "--runs", "4", "--args", "oracle=hw"]]
+             ["--test", "x", "--runs", "4", "--args", "oracle=hw"],
+             ["--test", "x", "--shrink", "script:pct:3:1@0"],
+             ["--test", "x", "--shrink", "script:pct:3:1@1,2,3"],
+             ["--test", "x", "--shrink", "script:list:0.300"],
+             ["--test", "x", "--shrink", "script:list:70"]]
     bad = []
     for c in cases:
         st, out = explore(["--build", build] + c, timeout=30)
-        if st != 2 or "usage:" not in out:
+        # a bad SHRINK= is refused for itself, before any run
+        if st != 2 or "usage:" not in out or ("--shrink" in c and f"SHRINK={c[-1]}:" not in out):
             bad.append(f"{' '.join(c)}: status {st}: {out[-200:]}")
     # Through make: the same message; make itself ends with its own status 2.
     st, out = run_cmd(["make", "--no-print-directory", f"B={build}", "explore", "TEST=x",

@@ -450,21 +450,24 @@ def campaign(o):
 # ---- shrinking -------------------------------------------------------------------------------
 
 def parse_schedule(s):
-    m = re.fullmatch(r"script:pct:([0-9]+):([0-9]+)(@(?:[0-9]+(?:,[0-9]+)*)?)?", s)
+    m = re.fullmatch(r"script:pct:([0-9]+):([0-9]+)(@(?:[1-9][0-9]*(?:,[1-9][0-9]*)*)?)?", s)
     if m:
         at = None if m.group(3) is None else [int(x) for x in m.group(3)[1:].split(",") if x]
         return "pct", (int(m.group(1)), int(m.group(2)), at)
     # an entry: CPU, or CPU.K (that CPU's K-th waiting thread)
     m = re.fullmatch(r"script:list:([0-9]+(?:\.[0-9]+)?(?:,[0-9]+(?:\.[0-9]+)?)*)", s)
     if m:
-        return "list", m.group(1).split(",")
+        entries = m.group(1).split(",")
+        if any(int(e.split(".")[0]) > 63 or int((e + ".0").split(".")[1]) > 255 for e in entries):
+            raise Usage(f"SHRINK={s}: a list entry is CPU (0..63) or CPU.K (K 0..255)")
+        return "list", entries
     m = re.fullmatch(r"script:random:([0-9]+)", s)
     if m:
         return "random", int(m.group(1))
     if s == "script:rr":   # what an empty list runs (a list shrunk to nothing)
         return "list", []
-    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...], script:random:SEED, "
-                "script:list:CPU,CPU,... or script:rr")
+    raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...] (STEP >= 1), "
+                "script:random:SEED, script:list:CPU,CPU,... or script:rr")
 
 
 CHANGES = re.compile(r"^oracle: pct change points: (\S+)\s*$", re.M)
