@@ -168,7 +168,9 @@ static void readline(char *buf, size_t n)
 	for (;;) {
 		int c = cons_getc();
 		if (c < 0) {
-			sti_hlt();
+			cli();
+			kplat_halt(); /* a key's interrupt, a tick or a kick */
+			sti();
 			continue;
 		}
 		if (c == '\r' || c == '\n') {

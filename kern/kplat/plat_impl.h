@@ -48,6 +48,10 @@ void plat_free(void *p, size_t bytes);
 void plat_park(void);
 void plat_kick(unsigned cpu);
 void kplat_init(void); /* boot CPU, before the portable core runs */
+/* Interrupts off: halt until an interrupt or a kick (plat_kick); the way
+ * every wait for a kick halts (the idle loop too), since a kick sends its
+ * IPI only to a CPU halted so. */
+void kplat_halt(void);
 
 struct oracle_actor *plat_actor(void);
 void plat_actors_start(unsigned ncpus,

@@ -268,6 +268,6 @@ void cpu_idle_loop(void)
 		cli();
 		if (run_pending_call(c) || sched_idle_work() || sched_idle_poll())
 			continue;
-		sti_hlt(); /* an IPI between the check and hlt still wakes us */
+		kplat_halt(); /* a kick between the check and the hlt still wakes us */
 	}
 }

@@ -84,8 +84,11 @@ static void pause_cpu(void)
 {
 	if (sched_runq_len((int)cpuid_self()) > 0)
 		sched_yield();
-	else
-		sti_hlt();
+	else {
+		cli();
+		kplat_halt(); /* a kick (a wakeup queued here) ends it too */
+		sti();
+	}
 }
 
 static int sys_sleep(struct proc *p, const uint64_t *a, uint64_t *ret)
