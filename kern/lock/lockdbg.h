@@ -249,9 +249,8 @@ static inline bool lockdbg_held(const struct lock_debug *d)
  *   and hold are 0 unless the event is timed, so a slot whose previous
  *   event was timed is cleared, and only then;
  * - sampled events (seq % LOCK_TIME_PERIOD == 0: ts and hold), the append
- *   that must checkpoint first, a misuse (the panics) and an order stream
- *   that does not just grow its last run by one take the general path,
- *   before the plain one has stored anything.
+ *   that must checkpoint first and a misuse (the panics) take the general
+ *   path, before the plain one has stored anything.
  *
  * What the log holds is the same either way: the same event, hash, state
  * and order stream, byte for byte (test_lock checks the two paths against
@@ -283,20 +282,9 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || seq >= o->ck_next))
 		return false;
 	uint32_t thread = plat_thread();
-	struct log_order_run *run = 0;
-	struct log_sh_chunk *sh = 0;
-	/* Recording: the run-length order stream (log.c, order_record) either
-	 * has a gap (nothing to record) or grows its last run by one here, and
-	 * its short hashes by one; a live stream takes the general path. */
-	if (plat_unlikely(log_record_order) && o->order_events == seq) {
-		struct log_order_chunk *c = o->order_tail;
-		sh = o->sh_tail;
-		if (!c || c->n == 0 || !sh || sh->n == LOG_SH_CHUNK || log_stream_on)
-			return false;
-		run = &c->runs[c->n - 1];
-		if (run->cpu != cpu || run->thread != thread || run->count == 0xffff)
-			return false;
-	}
+	/* Recording: one word more (log_rec_push) and the live stream's record,
+	 * unless the recording has a gap (then nothing to record). */
+	bool rec = plat_unlikely(log_record_order) && o->rec_events == seq;
 	o->holder = (uint8_t)(cpu + 1);
 	struct log_event *e = &o->ring[seq & o->ring_mask];
 	uint64_t h = log_hash_fields(o->hash, seq, thread, (uint8_t)cpu, LOCK_ACQ, pos, 0);
@@ -316,10 +304,10 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	const char *bad = apply(o->state, e);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
-	if (run) {
-		run->count++;
-		sh->h[sh->n++] = log_short_hash(h);
-		o->order_events = seq + 1;
+	if (rec) {
+		log_rec_push(o, log_rec_word((uint8_t)cpu, thread, h));
+		if (log_stream_on)
+			log_stream_event(o, e);
 	}
 #else
 	(void)pos;

@@ -100,13 +100,15 @@ LOG_TYPE_REGISTER(log_registry_type);
 /* Log memory: every allocation goes through here, so log_mem_bytes() is
  * what the registry holds right now. */
 
-static uint64_t mem_in_use;
+static volatile AO_t mem_in_use; /* bytes */
 
+/* Atomic: recordings grow on every CPU at once, each under its own
+ * object's exclusion only. */
 static void *mem_alloc(size_t bytes)
 {
 	void *p = plat_alloc(bytes);
 	if (p)
-		mem_in_use += bytes;
+		AO_fetch_and_add(&mem_in_use, (AO_t)bytes);
 	return p;
 }
 
@@ -115,7 +117,7 @@ static void mem_free(void *p, size_t bytes)
 	if (!p)
 		return;
 	plat_free(p, bytes);
-	mem_in_use -= bytes;
+	AO_fetch_and_add(&mem_in_use, (AO_t)0 - (AO_t)bytes);
 }
 
 /* ------------------------------------------------------------------ */
@@ -286,20 +288,15 @@ static size_t ring_bytes(const struct log_obj *o)
 	return ((size_t)o->ring_mask + 1) * sizeof(struct log_event);
 }
 
-static void order_free(struct log_obj *o)
+static void rec_free(struct log_obj *o)
 {
-	for (struct log_order_chunk *c = o->order_head, *n; c; c = n) {
+	for (struct log_rec_chunk *c = o->rec_head, *n; c; c = n) {
 		n = c->next;
 		mem_free(c, sizeof *c);
 	}
-	o->order_head = o->order_tail = 0;
-	o->order_runs = 0;
-	o->order_events = 0;
-	for (struct log_sh_chunk *c = o->sh_head, *n; c; c = n) {
-		n = c->next;
-		mem_free(c, sizeof *c);
-	}
-	o->sh_head = o->sh_tail = 0;
+	o->rec_head = o->rec_tail = 0;
+	o->rec_next = o->rec_end = 0;
+	o->rec_events = 0;
 }
 
 static void obj_clear(struct log_obj *o, const struct log_type *t)
@@ -316,7 +313,7 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 	o->ck_hash = o->hash;
 	__builtin_memcpy(o->ck_state, o->state, sizeof o->state);
 	__builtin_memset(o->ring, 0, ring_bytes(o));
-	order_free(o);
+	rec_free(o);
 	o->oracle_data = 0;
 	o->stream_id = 0;
 	o->type = t;
@@ -367,7 +364,7 @@ static void obj_drop(struct log_obj *o)
 	nlive--;
 	live_set -= log_reg_term(o->id);
 	id_put(o->id);
-	order_free(o);
+	rec_free(o);
 	mem_free(o->ring, ring_bytes(o));
 	mem_free(o, sizeof *o);
 }
@@ -485,46 +482,19 @@ unsigned log_nlive(void)
 /* ------------------------------------------------------------------ */
 /* Appending. */
 
-static void sh_record(struct log_obj *o, uint16_t h)
+void log_rec_grow(struct log_obj *o)
 {
-	struct log_sh_chunk *c = o->sh_tail;
-	if (!c || c->n == LOG_SH_CHUNK) {
-		struct log_sh_chunk *n = mem_alloc(sizeof *n);
-		if (!n)
-			plat_panic("log: no memory for the short hashes of %s", o->name);
-		if (c)
-			c->next = n;
-		else
-			o->sh_head = n;
-		o->sh_tail = c = n;
-	}
-	c->h[c->n++] = h;
-}
-
-static void order_record(struct log_obj *o, uint8_t cpu, uint32_t thread, uint64_t hash)
-{
-	struct log_order_chunk *c = o->order_tail;
-	o->order_events++;
-	sh_record(o, log_short_hash(hash));
-	if (c && c->n) {
-		struct log_order_run *r = &c->runs[c->n - 1];
-		if (r->cpu == cpu && r->thread == thread && r->count < 0xffff) {
-			r->count++;
-			return;
-		}
-	}
-	if (!c || c->n == LOG_ORDER_CHUNK) {
-		struct log_order_chunk *n = mem_alloc(sizeof *n);
-		if (!n)
-			plat_panic("log: no memory for the order stream of %s", o->name);
-		if (c)
-			c->next = n;
-		else
-			o->order_head = n;
-		o->order_tail = c = n;
-	}
-	c->runs[c->n++] = (struct log_order_run){ .thread = thread, .cpu = cpu, .count = 1 };
-	o->order_runs++;
+	struct log_rec_chunk *n = mem_alloc(sizeof *n);
+	if (!n)
+		plat_panic("log: no memory for the recording of %s", o->name);
+	n->next = 0;
+	if (o->rec_tail)
+		o->rec_tail->next = n;
+	else
+		o->rec_head = n;
+	o->rec_tail = n;
+	o->rec_next = n->w;
+	o->rec_end = n->w + LOG_REC_CHUNK;
 }
 
 struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1)
@@ -550,8 +520,8 @@ void log_checkpoint(struct log_obj *o)
 
 void log_appended_rare(struct log_obj *o, const struct log_event *e)
 {
-	if (log_record_order && o->order_events == e->seq) {
-		order_record(o, e->cpu, e->thread, e->hash);
+	if (log_record_order && o->rec_events == e->seq) {
+		log_rec_push(o, log_rec_word(e->cpu, e->thread, e->hash));
 		if (log_stream_on)
 			log_stream_event(o, e);
 	}
@@ -659,7 +629,7 @@ uint64_t log_mem_bytes(void)
 {
 	reg_lock();
 	reg_init();
-	uint64_t b = mem_in_use;
+	uint64_t b = AO_load(&mem_in_use);
 	reg_unlock();
 	return b;
 }

@@ -81,6 +81,38 @@ static inline uint16_t log_short_hash(uint64_t chain_hash)
 	return (uint16_t)chain_hash;
 }
 
+/*
+ * What a recording keeps of each event while the run goes on: one word,
+ * who performed it and its short hash (log_rec_word), in page-sized chunks.
+ * An append records with one store; the run-length order stream and the
+ * short-hash list a trace holds are made from these words only when a
+ * trace is written (log_snapshot).
+ */
+#define LOG_REC_CHUNK 511 /* words per 4 KiB chunk */
+struct log_rec_chunk {
+	struct log_rec_chunk *next;
+	uint64_t w[LOG_REC_CHUNK];
+};
+_Static_assert(sizeof(struct log_rec_chunk) == 4096, "record chunk is one page");
+
+/* thread (bits 0-31), cpu (32-39), short hash (48-63) */
+static inline uint64_t log_rec_word(uint8_t cpu, uint32_t thread, uint64_t chain_hash)
+{
+	return (uint64_t)thread | (uint64_t)cpu << 32 | (uint64_t)log_short_hash(chain_hash) << 48;
+}
+static inline uint32_t log_rec_thread(uint64_t w)
+{
+	return (uint32_t)w;
+}
+static inline uint8_t log_rec_cpu(uint64_t w)
+{
+	return (uint8_t)(w >> 32);
+}
+static inline uint16_t log_rec_short_hash(uint64_t w)
+{
+	return (uint16_t)(w >> 48);
+}
+
 struct log_obj {
 	/* Hot: what an append writes, written only by the appender (who has
 	 * exclusion).  With a small state (a lock's is 16 bytes) it is all one
@@ -115,15 +147,15 @@ struct log_obj {
 	char name[LOG_NAME_MAX];
 	bool keep; /* survives log_reset (log_keep_registered, the registry) */
 
-	/* Order stream (only while log_record_order): chunk list, runs in use,
-	 * events they cover.  A stream starts only with the object's first
-	 * event and stops growing at a gap (recording turned off for a while):
-	 * only a stream covering every event is a true record of the order. */
-	struct log_order_chunk *order_head, *order_tail;
-	uint64_t order_runs;
-	uint64_t order_events;
-	/* The short hash of each of those order_events events. */
-	struct log_sh_chunk *sh_head, *sh_tail;
+	/* The recording (only while log_record_order): a word per event
+	 * (log_rec_word) in a chunk list; rec_next, rec_end: the tail chunk's
+	 * next free word and its end (both 0 before the first).  A recording
+	 * starts only with the object's first event and stops growing at a gap
+	 * (recording turned off for a while): only one covering every event
+	 * (rec_events == count) is a true record of the order. */
+	struct log_rec_chunk *rec_head, *rec_tail;
+	uint64_t *rec_next, *rec_end;
+	uint64_t rec_events;
 	/* Its number in the live stream (kern/log/stream.h), 0 = none:
 	 * unlike ids, never reused within a stream. */
 	uint32_t stream_id;
@@ -161,9 +193,22 @@ static inline uint64_t log_final_digest(const struct log_obj *o)
 	return log_mix(o->hash, o->count);
 }
 
+/* A new chunk for o's recording (log_rec_push). */
+void log_rec_grow(struct log_obj *o);
+
+/* Record event `seq`'s word: the caller checked that o's recording covers
+ * every event before it (o->rec_events == seq). */
+static inline void log_rec_push(struct log_obj *o, uint64_t w)
+{
+	if (plat_unlikely(o->rec_next == o->rec_end))
+		log_rec_grow(o);
+	*o->rec_next++ = w;
+	o->rec_events++;
+}
+
 /* Runtime switches. */
 extern bool log_check_mode;   /* recompute and compare state after every append */
-extern bool log_record_order; /* keep the run-length order stream of every object */
+extern bool log_record_order; /* record who performed every event of every object */
 /* A whole-run recording or replay: an object type whose instances come and
  * go (containers) keeps a destroyed one's log dormant for the next object of
  * that name, since a trace holds the logs alive at its end. */

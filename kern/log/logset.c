@@ -5,44 +5,54 @@
 #include "log/str.h"
 #include "log/logset.h"
 
-/*
- * A copy of a chunk list, up to its first empty chunk: the order stream's
- * runs and the short hashes are both lists of one-page chunks that begin
- * with the link to the next and the count of entries in use.
- */
-#define CHUNK_BYTES 4096
-_Static_assert(sizeof(struct log_order_chunk) == CHUNK_BYTES &&
-		       sizeof(struct log_sh_chunk) == CHUNK_BYTES,
-	       "chunks are one page");
-_Static_assert(offsetof(struct log_order_chunk, next) == 0 &&
-		       offsetof(struct log_sh_chunk, next) == 0 &&
-		       offsetof(struct log_order_chunk, n) == sizeof(void *) &&
-		       offsetof(struct log_sh_chunk, n) == sizeof(void *),
-	       "chunks begin with next, then n");
-
-static void *copy_chunks(const void *head)
+/* A new empty chunk after `tail` (or the list's first, in *head): order
+ * and short-hash chunks both begin with the link to the next. */
+_Static_assert(offsetof(struct log_order_chunk, next) == 0 && offsetof(struct log_sh_chunk, next) == 0,
+	       "chunks begin with next");
+static void *chunk_append(void *tail, void *head)
 {
-	void *first = 0, *prev = 0;
-	for (const uint8_t *c = head; c;) {
-		const void *next;
-		uint32_t n;
-		__builtin_memcpy(&next, c, sizeof next);
-		__builtin_memcpy(&n, c + sizeof next, sizeof n);
-		if (!n)
-			break;
-		uint8_t *copy = plat_alloc(CHUNK_BYTES);
-		if (!copy)
-			plat_panic("log_snapshot: out of memory");
-		__builtin_memcpy(copy, c, CHUNK_BYTES);
-		__builtin_memset(copy, 0, sizeof next); /* the copy's list ends here */
-		if (prev)
-			__builtin_memcpy(prev, &copy, sizeof copy);
-		else
-			first = copy;
-		prev = copy;
-		c = next;
+	void *c = plat_alloc(4096);
+	if (!c)
+		plat_panic("log_snapshot: out of memory");
+	__builtin_memset(c, 0, 4096);
+	__builtin_memcpy(tail ? tail : head, &c, sizeof c);
+	return c;
+}
+
+/*
+ * The trace's form of o's recording (log.h, log_rec_word): the run-length
+ * order stream (a run: consecutive events by one (cpu, thread), at most
+ * 65535) and the list of short hashes, both in one-page chunks.
+ */
+static void capture_recording(const struct log_obj *o, struct log_objrec *r)
+{
+	struct log_order_chunk *oc = 0;
+	struct log_sh_chunk *sc = 0;
+	struct log_order_run *run = 0;
+	uint64_t left = o->rec_events;
+	r->order = 0;
+	r->shash = 0;
+	r->order_runs = 0;
+	for (const struct log_rec_chunk *c = o->rec_head; c && left; c = c->next) {
+		uint64_t n = left < LOG_REC_CHUNK ? left : LOG_REC_CHUNK;
+		left -= n;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t w = c->w[i];
+			uint32_t thread = log_rec_thread(w);
+			uint8_t cpu = log_rec_cpu(w);
+			if (!run || run->cpu != cpu || run->thread != thread || run->count == 0xffff) {
+				if (!oc || oc->n == LOG_ORDER_CHUNK)
+					oc = chunk_append(oc, &r->order);
+				run = &oc->runs[oc->n++];
+				*run = (struct log_order_run){ .thread = thread, .cpu = cpu };
+				r->order_runs++;
+			}
+			run->count++;
+			if (!sc || sc->n == LOG_SH_CHUNK)
+				sc = chunk_append(sc, &r->shash);
+			sc->h[sc->n++] = log_rec_short_hash(w);
+		}
 	}
-	return first;
 }
 
 /* Never 0 bytes, so that every array is a real block to free. */
@@ -90,10 +100,13 @@ void log_snapshot(struct log_set *set)
 			r->events[k] = *log_event_at(o, r->first + k);
 		/* A stream that misses events (recording began after the
 		 * object's first event) says nothing true: leave it out. */
-		bool whole = o->order_runs && o->order_events == o->count;
-		r->order = whole ? copy_chunks(o->order_head) : 0;
-		r->order_runs = whole ? o->order_runs : 0;
-		r->shash = whole ? copy_chunks(o->sh_head) : 0;
+		if (o->rec_events && o->rec_events == o->count) {
+			capture_recording(o, r);
+		} else {
+			r->order = 0;
+			r->order_runs = 0;
+			r->shash = 0;
+		}
 	}
 }
 

@@ -19,12 +19,18 @@ bool log_stream_on;
 struct sbuf {
 	uint8_t b[LOG_STREAM_BLOCK];
 	uint32_t n; /* bytes in b, the header's room included */
-	uint32_t thread;
-	uint8_t cpu;
-	bool who; /* (cpu, thread) above are this block's current actor */
+	/* This block's current actor (who_word), 0 = none yet. */
+	uint64_t who;
 	volatile AO_t lock;
-	uint64_t events, records;
+	uint64_t events;  /* EVENT records */
+	uint64_t records; /* the others */
 } __attribute__((aligned(64)));
+
+/* An actor as one word, never 0: one compare per event. */
+static inline uint64_t who_word(uint8_t cpu, uint32_t thread)
+{
+	return 1ull << 40 | (uint64_t)cpu << 32 | thread;
+}
 
 static struct sbuf bufs[PLAT_MAX_CPUS];
 static log_stream_sink sink;
@@ -81,7 +87,7 @@ static void flush(struct sbuf *s, unsigned cpu, enum log_stream_kind kind, bool 
 	if (locked)
 		give(&out_lock);
 	s->n = LOG_STREAM_HDR;
-	s->who = false;
+	s->who = 0;
 }
 
 static struct sbuf *mine(uint64_t *irq, unsigned *cpu)
@@ -101,32 +107,71 @@ static void done(struct sbuf *s, uint64_t irq)
 	plat_irq_restore(irq);
 }
 
+/* v < 2^21 as LEB128 in the low bytes of the result; *len its bytes. */
+static inline uint64_t varint21(uint64_t v, unsigned *len)
+{
+	if (v < 0x80) {
+		*len = 1;
+		return v;
+	}
+	if (v < 0x4000) {
+		*len = 2;
+		return (v & 0x7f) | 0x80 | (v >> 7) << 8;
+	}
+	*len = 3;
+	return (v & 0x7f) | 0x80 | ((v >> 7 & 0x7f) | 0x80) << 8 | (v >> 14) << 16;
+}
+
+#define V21 (1u << 21)
+
+/*
+ * Every recorded event comes here, so the common record (object and seq
+ * each under 2^21, the actor as in the record before) is built in a
+ * register and written with one 8-byte store (the buffer keeps EVENT_MAX
+ * bytes of room, so the store's tail lands in it); the rest takes the
+ * byte-at-a-time encoder.  The bytes are the same either way.
+ */
 void log_stream_event(struct log_obj *o, const struct log_event *e)
 {
-	uint64_t irq;
-	unsigned cpu;
-	if (!o->stream_id)
+	uint32_t sid = o->stream_id;
+	if (!sid)
 		return; /* registered while the stream was being set up: not named */
-	struct sbuf *s = mine(&irq, &cpu);
-	if (s->n + EVENT_MAX > LOG_STREAM_BLOCK)
+	uint64_t irq = plat_irq_save();
+	unsigned cpu = plat_cpu();
+	struct sbuf *s = &bufs[cpu];
+	take(&s->lock, false);
+	uint32_t n = s->n; /* at least LOG_STREAM_HDR: log_stream_start */
+	if (plat_unlikely(n + EVENT_MAX > LOG_STREAM_BLOCK)) {
 		flush(s, cpu, LOG_STREAM_DATA, false);
-	uint8_t *p = s->b + s->n;
-	if (!s->who || s->thread != e->thread || s->cpu != e->cpu) {
+		n = s->n;
+	}
+	uint8_t *p = s->b + n;
+	uint64_t who = who_word(e->cpu, e->thread);
+	if (plat_unlikely(s->who != who)) {
 		p += log_stream_put_varint(p, (uint64_t)e->thread << 2 | LOG_SREC_WHO);
 		*p++ = e->cpu;
-		s->thread = e->thread;
-		s->cpu = e->cpu;
-		s->who = true;
+		s->who = who;
 		s->records++;
 	}
-	p += log_stream_put_varint(p, (uint64_t)o->stream_id << 2 | LOG_SREC_EVENT);
-	p += log_stream_put_varint(p, e->seq);
-	put_le(p, log_short_hash(e->hash), 2);
-	p += 2;
+	uint64_t id = (uint64_t)sid << 2 | LOG_SREC_EVENT;
+	uint16_t h = log_short_hash(e->hash);
+	if (plat_likely(id < V21 && e->seq < V21)) {
+		unsigned li, ls;
+		uint64_t w = varint21(id, &li);
+		w |= varint21(e->seq, &ls) << 8 * li;
+		w |= (uint64_t)h << 8 * (li + ls);
+		__builtin_memcpy(p, &w, sizeof w);
+		p += li + ls + 2;
+	} else {
+		p += log_stream_put_varint(p, id);
+		p += log_stream_put_varint(p, e->seq);
+		put_le(p, h, 2);
+		p += 2;
+	}
 	s->n = (uint32_t)(p - s->b);
 	s->events++;
-	s->records++;
-	done(s, irq);
+	give(&s->lock);
+	plat_irq_restore(irq);
 }
 
 /* A record that must leave now (its block follows every earlier one). */
@@ -198,6 +243,10 @@ void log_stream_start(log_stream_sink fn, unsigned ncpus, const char *build_id, 
 	s->n = (uint32_t)(p - s->b);
 	flush(s, cpu, LOG_STREAM_HEAD, false);
 	done(s, irq);
+	/* Every buffer with its header's room: the event path does not look. */
+	for (unsigned c = 0; c < PLAT_MAX_CPUS; c++)
+		if (bufs[c].n < LOG_STREAM_HDR)
+			bufs[c].n = LOG_STREAM_HDR;
 	/* From here on new objects name themselves; the ones already there
 	 * are named now (at boot: nothing registers meanwhile). */
 	log_stream_on = true;
@@ -247,7 +296,7 @@ void log_stream_stats(struct log_stream_stats *st)
 	st->events = st->records = 0;
 	for (unsigned c = 0; c < PLAT_MAX_CPUS; c++) {
 		st->events += bufs[c].events;
-		st->records += bufs[c].records;
+		st->records += bufs[c].events + bufs[c].records; /* records: the others */
 	}
 	st->bytes = bytes_out;
 	st->blocks = blocks_out;

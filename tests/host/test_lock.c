@@ -122,10 +122,10 @@ static void test_sampled_time_stamps(void **st)
 
 struct eq_run {
 	struct log_event ev[LOCK_RING];
-	uint64_t count, hash, ck_seq, ck_hash, order_events;
+	uint64_t count, hash, ck_seq, ck_hash, rec_events;
 	uint8_t state[LOG_STATE_MAX], ck_state[LOG_STATE_MAX];
-	struct log_order_run runs[EQ_OPS];
-	unsigned nruns;
+	uint64_t rec[EQ_OPS]; /* the recording's words */
+	unsigned nruns;       /* runs of one (cpu, thread) in it */
 };
 
 static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run *r)
@@ -167,14 +167,18 @@ static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run
 	r->ck_hash = o->ck_hash;
 	memcpy(r->state, o->state, sizeof r->state);
 	memcpy(r->ck_state, o->ck_state, sizeof r->ck_state);
-	r->order_events = o->order_events;
-	struct log_order_cursor c;
-	const struct log_order_run *run;
-	for (log_order_begin(&c, o->order_head); (run = log_order_peek(&c));) {
-		assert_true(r->nruns < EQ_OPS);
-		r->runs[r->nruns++] = *run;
-		for (unsigned k = 0; k < run->count; k++)
-			log_order_next(&c);
+	r->rec_events = o->rec_events;
+	assert_int_equal(o->rec_events, EQ_OPS);
+	const struct log_rec_chunk *c = o->rec_head;
+	for (unsigned i = 0; i < EQ_OPS; i++) {
+		if (i && i % LOG_REC_CHUNK == 0)
+			c = c->next;
+		r->rec[i] = c->w[i % LOG_REC_CHUNK];
+		assert_int_equal(log_rec_short_hash(r->rec[i]),
+				 log_short_hash(log_event_at(o, i) ? log_event_at(o, i)->hash
+								   : r->rec[i] >> 48));
+		r->nruns += i == 0 || (uint32_t)(r->rec[i] ^ r->rec[i - 1]) != 0 ||
+			    log_rec_cpu(r->rec[i]) != log_rec_cpu(r->rec[i - 1]);
 	}
 	struct lockcheck ck;
 	assert_true(lockcheck_obj(o, 1, &ck));
@@ -190,7 +194,7 @@ static void test_plain_path_keeps_the_same_log(void **st)
 		eq_run(kinds[k % 2], ring, true, &a);
 		eq_run(kinds[k % 2], ring, false, &b);
 		assert_int_equal(a.count, EQ_OPS);
-		assert_int_equal(a.order_events, EQ_OPS);
+		assert_int_equal(a.rec_events, EQ_OPS);
 		assert_true(a.nruns > EQ_OPS / 5);
 		assert_memory_equal(&a, &b, sizeof a);
 	}

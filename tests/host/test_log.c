@@ -13,6 +13,7 @@
 #include "host/host.h"
 #include "log/counter.h"
 #include "log/log.h"
+#include "log/logset.h"
 #include "log/hash.h"
 #include "lock/lock_type.h"
 
@@ -242,7 +243,7 @@ static void test_duplicate_name_panics(void **st)
 
 static void test_order_stream_rle(void **st)
 {
-	struct log_obj *o = fresh("ctr.t", 4);
+	struct log_obj *o = fresh("ctr.t", 8);
 	log_record_order = true;
 	unsigned who[] = { 0, 0, 0, 0, 0, 1, 1, 0 };
 	for (unsigned i = 0; i < 8; i++) {
@@ -253,17 +254,30 @@ static void test_order_stream_rle(void **st)
 	host_cpu = 0;
 	host_thread = 0;
 	log_record_order = false;
-	assert_int_equal(o->order_runs, 3);
+	/* A word per event while recording; runs (and the short hashes) in
+	 * what a trace is written from. */
+	assert_int_equal(o->rec_events, 8);
+	struct log_set set;
+	log_snapshot(&set);
+	const struct log_objrec *r = log_set_find(&set, "ctr.t");
+	assert_non_null(r);
+	assert_int_equal(r->order_runs, 3);
 	struct log_order_cursor c;
-	log_order_begin(&c, o->order_head);
+	struct log_sh_cursor sc;
+	log_order_begin(&c, r->order);
+	log_sh_begin(&sc, r->shash);
 	for (unsigned i = 0; i < 8; i++) {
-		const struct log_order_run *r = log_order_peek(&c);
-		assert_non_null(r);
-		assert_int_equal(r->cpu, who[i]);
-		assert_int_equal(r->thread, who[i] + 1);
+		const struct log_order_run *run = log_order_peek(&c);
+		assert_non_null(run);
+		assert_int_equal(run->cpu, who[i]);
+		assert_int_equal(run->thread, who[i] + 1);
+		uint16_t h;
+		assert_true(log_sh_next(&sc, &h));
+		assert_int_equal(h, log_short_hash(log_event_at(o, i)->hash));
 		log_order_next(&c);
 	}
 	assert_null(log_order_peek(&c));
+	log_set_free(&set);
 }
 
 /* log_reset gives every dropped object's memory back; the same program
