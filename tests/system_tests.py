@@ -207,8 +207,8 @@ def oracle_cmdline(res, build, smp=4):
     name = "system:oracle-cmdline-bad-string"
     status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=1,
                                           args="oracle=script:pct:x test=smp_boot"), 60)
-    check(res, name, status == PASS_STATUS and "oracle 'script:pct:x' rejected:" in log,
-          f"status {status}", log)
+    check(res, name, status == FAIL_STATUS and "oracle 'script:pct:x' rejected:" in log
+          and "ok 1 smp_boot" not in log, f"status {status} (want {FAIL_STATUS})", log)
 
 
 def record_replay(res, build, oracle, smp):

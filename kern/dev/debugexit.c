@@ -18,6 +18,11 @@ void debug_exit(int code)
 	if (code != EXIT_PASS)
 		oracle_script_print_schedule(); /* explore shrinks a failing schedule from it */
 	log_summary();
+	debug_exit_now(code);
+}
+
+void debug_exit_now(int code)
+{
 	serial_drain(); /* the last line must reach the log before the machine goes */
 	outl(0xf4, (uint32_t)code);
 	for (const char *s = "Shutdown"; *s; s++)

@@ -10,5 +10,8 @@
 #define EXIT_FAIL 0x11 /* QEMU exit status 35 */
 
 void debug_exit(int code) __attribute__((noreturn));
+/* The same without the summary lines: for a panic while panicking, where
+ * the summary may be what failed. */
+void debug_exit_now(int code) __attribute__((noreturn));
 
 #endif

@@ -49,6 +49,12 @@ static void panic_begin(void)
 			kprintf_raw("\n*** panic in the panic hook (saving the trace): it is lost\n");
 			debug_exit(EXIT_FAIL);
 		}
+		/* The panicking CPU again (its report or its summary failed):
+		 * end the run now rather than halt it for ever. */
+		if (safe_cpu_id() == panic_cpu) {
+			kprintf_raw("\n*** panic while panicking: the run ends here\n");
+			debug_exit_now(EXIT_FAIL);
+		}
 		for (;;)
 			hlt();
 	}

@@ -686,9 +686,11 @@ void log_summary(void)
 	bool locked;
 	while (!(locked = AO_compare_and_swap_full(&reg_lock_word, 0, 1)) && spins++ < 1000000)
 		plat_relax();
-	reg_init();
-	uint64_t events;
-	uint64_t h = digest_of_live(&events);
+	/* Not reg_init: a run that ends before log memory exists (an early
+	 * panic) has no objects, and allocating here would fail again. */
+	uint64_t events = 0, h = 0;
+	if (reg)
+		h = digest_of_live(&events);
 	unsigned n = nlive;
 	if (locked)
 		reg_unlock();
