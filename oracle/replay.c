@@ -130,6 +130,7 @@ static struct {
 	/* What each CPU waits for (reported on a stall). */
 	struct log_obj *waiting_obj[PLAT_MAX_CPUS];
 	uint32_t waiting_thread[PLAT_MAX_CPUS];
+	uint32_t lock_spins[PLAT_MAX_CPUS]; /* replay_wait's spins before parking */
 } rp;
 
 static void rp_free(void)
@@ -313,14 +314,35 @@ static void replay_wait(struct log_obj *o, unsigned cpu, uint64_t key)
 	rp.waiting_thread[cpu] = plat_thread();
 	if (r && o->count == r->ref->count && r->ref->count > 0 && !let_go())
 		report_end(o);
-	if (!plat_yield())
+	if (plat_yield()) {
+		rp.lock_spins[cpu] = 0;
+		return;
+	}
+	/* The holder may be waiting for its own turns meanwhile, on a CPU that
+	 * needs this one's host core (more vCPUs than host cores): after a
+	 * short spin, halt until the release kicks (replay_after, FREE). */
+	if (rp.lock_spins[cpu]++ < ORACLE_SPINS) {
 		plat_relax();
+	} else {
+		rp.lock_spins[cpu] = 0;
+		plat_park();
+	}
+}
+
+/* A lock released: wake the CPUs waiting for it (replay_wait), if parked. */
+static void kick_lock_waiters(const struct log_obj *o)
+{
+	for (unsigned c = 0; c < rp.ncpus; c++)
+		if (rp.waiting_obj[c] == o)
+			plat_kick(c);
 }
 
 static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 {
-	if (op != ORACLE_ORDERED)
+	if (op != ORACLE_ORDERED) {
+		kick_lock_waiters(o);
 		return;
+	}
 	struct rp_obj *r = o->oracle_data; /* resolved by before() */
 	if (until.limit) {
 		if (!r || r->owner != plat_thread())
