@@ -181,50 +181,65 @@ static bool reg_rec(struct stream *s, struct rd *r, uint64_t sid, uint64_t at)
 
 static bool data_block(struct stream *s, struct rd *r, uint64_t at, unsigned bcpu)
 {
-	bool who = false;
-	uint32_t thread = 0;
-	uint8_t cpu = 0;
 	while (r->off < r->end) {
 		uint64_t rat = at + LOG_STREAM_HDR + r->off;
 		uint64_t v = varint(r), x = v >> 2;
 		s->records++;
 		switch (v & 3) {
-		case LOG_SREC_WHO:
-			thread = (uint32_t)x;
-			cpu = (uint8_t)fixed(r, 1);
-			if (x > 0xffffffffu || cpu >= PLAT_MAX_CPUS)
-				return bad(s, rat, "WHO record: thread %lu cpu %u out of range",
-					   (unsigned long)x, cpu);
-			who = true;
-			break;
-		case LOG_SREC_EVENT: {
-			struct sev e = { .thread = thread, .cpu = cpu };
-			e.seq = varint(r);
-			e.sh = (uint16_t)fixed(r, 2);
+		case LOG_SREC_EVENTS: {
+			uint64_t seq = varint(r), n = fixed(r, 2);
 			if (r->past)
 				break;
 			struct sobj *o = obj_of(s, x);
 			if (!o)
-				return bad(s, rat, "event of stream id %lu, which no REG named",
+				return bad(s, rat, "events of stream id %lu, which no REG named",
 					   (unsigned long)x);
-			if (!who)
-				return bad(s, rat,
-					   "event of %s seq %lu before any WHO record in its "
-					   "block",
-					   o->name, (unsigned long)e.seq);
-			if (o->n == o->cap) {
-				o->cap = o->cap ? 2 * o->cap : 256;
-				o->ev = realloc(o->ev, o->cap * sizeof *o->ev);
-				if (!o->ev)
-					io_fail(s->path, "out of memory");
+			if (n == 0)
+				return bad(s, rat, "an EVENTS record of %s with no event", o->name);
+			struct sev e = { 0 };
+			bool who = false;
+			for (uint64_t k = 0; k < n && !r->past; k++) {
+				uint64_t t = varint(r);
+				if (t) {
+					if (t - 1 > 0xffffffffu)
+						return bad(s, rat,
+							   "%s seq %lu: thread %lu out of range",
+							   o->name, (unsigned long)(seq + k),
+							   (unsigned long)(t - 1));
+					e.thread = (uint32_t)(t - 1);
+					e.cpu = (uint8_t)fixed(r, 1);
+					if (e.cpu >= PLAT_MAX_CPUS)
+						return bad(s, rat, "%s seq %lu: cpu %u out of range",
+							   o->name, (unsigned long)(seq + k), e.cpu);
+					who = true;
+				} else if (!who) {
+					return bad(s, rat,
+						   "%s seq %lu: 'the same performer' with none before "
+						   "it in the record",
+						   o->name, (unsigned long)(seq + k));
+				}
+				e.seq = seq + k;
+				e.sh = (uint16_t)fixed(r, 2);
+				if (r->past)
+					break;
+				if (o->n == o->cap) {
+					o->cap = o->cap ? 2 * o->cap : 256;
+					o->ev = realloc(o->ev, o->cap * sizeof *o->ev);
+					if (!o->ev)
+						io_fail(s->path, "out of memory");
+				}
+				o->ev[o->n++] = e;
+				s->events++;
+				unsigned c = s->nlast[e.cpu]++ % LAST_PER_CPU;
+				s->last[e.cpu][c].sid = (uint32_t)x;
+				s->last[e.cpu][c].e = e;
 			}
-			o->ev[o->n++] = e;
-			s->events++;
-			unsigned k = s->nlast[cpu]++ % LAST_PER_CPU;
-			s->last[cpu][k].sid = (uint32_t)x;
-			s->last[cpu][k].e = e;
 			break;
 		}
+		case 1:
+			return bad(s, rat,
+				   "record kind 1 (a version 1 WHO record) in a version %u stream",
+				   s->version);
 		case LOG_SREC_REG:
 			if (!reg_rec(s, r, x, rat))
 				return false;

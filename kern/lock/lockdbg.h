@@ -282,9 +282,6 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || seq >= o->ck_next))
 		return false;
 	uint32_t thread = plat_thread();
-	/* Recording: one word more (log_rec_push) and the live stream's record,
-	 * unless the recording has a gap (then nothing to record). */
-	bool rec = plat_unlikely(log_record_order) && o->rec_events == seq;
 	o->holder = (uint8_t)(cpu + 1);
 	struct log_event *e = &o->ring[seq & o->ring_mask];
 	uint64_t h = log_hash_fields(o->hash, seq, thread, (uint8_t)cpu, LOCK_ACQ, pos, 0);
@@ -304,11 +301,8 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	const char *bad = apply(o->state, e);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
-	if (rec) {
-		log_rec_push(o, log_rec_word((uint8_t)cpu, thread, h));
-		if (log_stream_on)
-			log_stream_event(o, e);
-	}
+		/* A recording (and the live stream) take the event from the ring at
+	 * the next checkpoint (log_rec_sync). */
 #else
 	(void)pos;
 	(void)pos_zero;

@@ -314,6 +314,7 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 	__builtin_memcpy(o->ck_state, o->state, sizeof o->state);
 	__builtin_memset(o->ring, 0, ring_bytes(o));
 	rec_free(o);
+	o->rec_on = log_record_order;
 	o->oracle_data = 0;
 	o->stream_id = 0;
 	o->type = t;
@@ -434,6 +435,8 @@ void log_reset(void)
 	for (uint32_t i = id_top; i-- > 0;)
 		if (ids[i] && !ids[i]->keep)
 			obj_drop(ids[i]);
+	if (log_stream_on)
+		log_rec_sync(reg); /* the events of its log so far, before it restarts */
 	obj_clear(reg, &log_registry_type);
 	if (log_stream_on)
 		log_stream_reg(reg); /* its log starts again: a new object for the stream */
@@ -482,7 +485,7 @@ unsigned log_nlive(void)
 /* ------------------------------------------------------------------ */
 /* Appending. */
 
-void log_rec_grow(struct log_obj *o)
+static void rec_grow(struct log_obj *o)
 {
 	struct log_rec_chunk *n = mem_alloc(sizeof *n);
 	if (!n)
@@ -495,6 +498,22 @@ void log_rec_grow(struct log_obj *o)
 	o->rec_tail = n;
 	o->rec_next = n->w;
 	o->rec_end = n->w + LOG_REC_CHUNK;
+}
+
+void log_rec_sync(struct log_obj *o)
+{
+	uint64_t from = o->rec_events, s = from;
+	if (!o->rec_on || s < log_first(o))
+		return; /* a gap: events left the ring unrecorded */
+	for (; s < o->count; s++) {
+		const struct log_event *e = &o->ring[s & o->ring_mask];
+		if (plat_unlikely(o->rec_next == o->rec_end))
+			rec_grow(o);
+		*o->rec_next++ = log_rec_word(e->cpu, e->thread, e->hash);
+	}
+	o->rec_events = s;
+	if (log_stream_on)
+		log_stream_events(o, from, s);
 }
 
 struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1)
@@ -510,6 +529,8 @@ struct log_event *log_append_at(struct log_obj *o, uint8_t type, uint64_t arg0, 
 
 void log_checkpoint(struct log_obj *o)
 {
+	if (log_record_order & o->rec_on)
+		log_rec_sync(o); /* the ring's events, before their slots are reused */
 	if (log_check_mode)
 		log_verify(o);
 	o->ck_seq = o->count;
@@ -520,11 +541,6 @@ void log_checkpoint(struct log_obj *o)
 
 void log_appended_rare(struct log_obj *o, const struct log_event *e)
 {
-	if (log_record_order && o->rec_events == e->seq) {
-		log_rec_push(o, log_rec_word(e->cpu, e->thread, e->hash));
-		if (log_stream_on)
-			log_stream_event(o, e);
-	}
 	/* The registry's events are not shown to the oracle: registration is
 	 * no event point (log.h), and replay compares its count and final
 	 * hash at the end like any object's. */

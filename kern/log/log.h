@@ -82,11 +82,13 @@ static inline uint16_t log_short_hash(uint64_t chain_hash)
 }
 
 /*
- * What a recording keeps of each event while the run goes on: one word,
- * who performed it and its short hash (log_rec_word), in page-sized chunks.
- * An append records with one store; the run-length order stream and the
- * short-hash list a trace holds are made from these words only when a
- * trace is written (log_snapshot).
+ * What a recording keeps of each event: one word, who performed it and its
+ * short hash (log_rec_word), in page-sized chunks.  Appends record
+ * nothing: the ring holds the same, so each checkpoint (before the ring's
+ * slots are reused) copies the ring's events into words, and so does a
+ * snapshot for the events since (log_rec_sync).  The run-length order
+ * stream and the short-hash list a trace holds are made from the words
+ * when a trace is written (log_snapshot).
  */
 #define LOG_REC_CHUNK 511 /* words per 4 KiB chunk */
 struct log_rec_chunk {
@@ -148,14 +150,17 @@ struct log_obj {
 	bool keep; /* survives log_reset (log_keep_registered, the registry) */
 
 	/* The recording (only while log_record_order): a word per event
-	 * (log_rec_word) in a chunk list; rec_next, rec_end: the tail chunk's
-	 * next free word and its end (both 0 before the first).  A recording
-	 * starts only with the object's first event and stops growing at a gap
-	 * (recording turned off for a while): only one covering every event
-	 * (rec_events == count) is a true record of the order. */
+	 * (log_rec_word) in a chunk list, events [0, rec_events); rec_next,
+	 * rec_end: the tail chunk's next free word and its end (both 0 before
+	 * the first).  A recording starts only with the object's first event
+	 * (the object registered while recording: rec_on) and stops at a gap (recording off at a checkpoint, so that
+	 * events left the ring unrecorded): only one covering every event
+	 * (rec_events == count after log_rec_sync) is a true record of the
+	 * order. */
 	struct log_rec_chunk *rec_head, *rec_tail;
 	uint64_t *rec_next, *rec_end;
 	uint64_t rec_events;
+	bool rec_on; /* log_record_order when the object was registered */
 	/* Its number in the live stream (kern/log/stream.h), 0 = none:
 	 * unlike ids, never reused within a stream. */
 	uint32_t stream_id;
@@ -193,18 +198,10 @@ static inline uint64_t log_final_digest(const struct log_obj *o)
 	return log_mix(o->hash, o->count);
 }
 
-/* A new chunk for o's recording (log_rec_push). */
-void log_rec_grow(struct log_obj *o);
-
-/* Record event `seq`'s word: the caller checked that o's recording covers
- * every event before it (o->rec_events == seq). */
-static inline void log_rec_push(struct log_obj *o, uint64_t w)
-{
-	if (plat_unlikely(o->rec_next == o->rec_end))
-		log_rec_grow(o);
-	*o->rec_next++ = w;
-	o->rec_events++;
-}
+/* Record o's events still only in its ring (log_checkpoint does it before
+ * the ring's slots are reused; a snapshot for the last ones).  The caller
+ * has o's exclusion, or the run is stopped. */
+void log_rec_sync(struct log_obj *o);
 
 /* Runtime switches. */
 extern bool log_check_mode;   /* recompute and compare state after every append */
@@ -321,7 +318,7 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
 #ifndef LOG_OFF
-	if (plat_unlikely(log_record_order | log_check_mode | (oracle_cur->appended != 0)))
+	if (plat_unlikely(log_check_mode | (oracle_cur->appended != 0)))
 #else
 	if (plat_unlikely(oracle_cur->appended != 0))
 #endif

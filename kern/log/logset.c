@@ -19,16 +19,42 @@ static void *chunk_append(void *tail, void *head)
 	return c;
 }
 
-/*
- * The trace's form of o's recording (log.h, log_rec_word): the run-length
- * order stream (a run: consecutive events by one (cpu, thread), at most
- * 65535) and the list of short hashes, both in one-page chunks.
- */
+/* The trace's form of a recording, built word by word (log.h,
+ * log_rec_word): the run-length order stream (a run: consecutive events by
+ * one (cpu, thread), at most 65535) and the list of short hashes, both in
+ * one-page chunks. */
+struct capture {
+	struct log_objrec *r;
+	struct log_order_chunk *oc;
+	struct log_sh_chunk *sc;
+	struct log_order_run *run;
+};
+
+static void capture_word(struct capture *k, uint64_t w)
+{
+	uint32_t thread = log_rec_thread(w);
+	uint8_t cpu = log_rec_cpu(w);
+	struct log_order_run *run = k->run;
+	if (!run || run->cpu != cpu || run->thread != thread || run->count == 0xffff) {
+		if (!k->oc || k->oc->n == LOG_ORDER_CHUNK)
+			k->oc = chunk_append(k->oc, &k->r->order);
+		run = k->run = &k->oc->runs[k->oc->n++];
+		*run = (struct log_order_run){ .thread = thread, .cpu = cpu };
+		k->r->order_runs++;
+	}
+	run->count++;
+	if (!k->sc || k->sc->n == LOG_SH_CHUNK)
+		k->sc = chunk_append(k->sc, &k->r->shash);
+	k->sc->h[k->sc->n++] = log_rec_short_hash(w);
+}
+
+/* o's recording: its words, then the events since its last checkpoint,
+ * from the ring (read only: the snapshot changes no object, so that one
+ * taken while other CPUs still append, the monitor's `trace`, cannot
+ * corrupt a recording they are extending). */
 static void capture_recording(const struct log_obj *o, struct log_objrec *r)
 {
-	struct log_order_chunk *oc = 0;
-	struct log_sh_chunk *sc = 0;
-	struct log_order_run *run = 0;
+	struct capture k = { .r = r };
 	uint64_t left = o->rec_events;
 	r->order = 0;
 	r->shash = 0;
@@ -36,22 +62,12 @@ static void capture_recording(const struct log_obj *o, struct log_objrec *r)
 	for (const struct log_rec_chunk *c = o->rec_head; c && left; c = c->next) {
 		uint64_t n = left < LOG_REC_CHUNK ? left : LOG_REC_CHUNK;
 		left -= n;
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t w = c->w[i];
-			uint32_t thread = log_rec_thread(w);
-			uint8_t cpu = log_rec_cpu(w);
-			if (!run || run->cpu != cpu || run->thread != thread || run->count == 0xffff) {
-				if (!oc || oc->n == LOG_ORDER_CHUNK)
-					oc = chunk_append(oc, &r->order);
-				run = &oc->runs[oc->n++];
-				*run = (struct log_order_run){ .thread = thread, .cpu = cpu };
-				r->order_runs++;
-			}
-			run->count++;
-			if (!sc || sc->n == LOG_SH_CHUNK)
-				sc = chunk_append(sc, &r->shash);
-			sc->h[sc->n++] = log_rec_short_hash(w);
-		}
+		for (uint64_t i = 0; i < n; i++)
+			capture_word(&k, c->w[i]);
+	}
+	for (uint64_t s = o->rec_events; s < o->count; s++) {
+		const struct log_event *e = &o->ring[s & o->ring_mask];
+		capture_word(&k, log_rec_word(e->cpu, e->thread, e->hash));
 	}
 }
 
@@ -98,9 +114,10 @@ void log_snapshot(struct log_set *set)
 			plat_panic("log_snapshot: out of memory");
 		for (uint32_t k = 0; k < r->nevents; k++)
 			r->events[k] = *log_event_at(o, r->first + k);
-		/* A stream that misses events (recording began after the
-		 * object's first event) says nothing true: leave it out. */
-		if (o->rec_events && o->rec_events == o->count) {
+		/* Only a recording from the object's first event with no gap
+		 * since (events that left the ring unrecorded) says what
+		 * happened: leave any other out. */
+		if (o->rec_on && o->count && o->rec_events >= log_first(o)) {
 			capture_recording(o, r);
 		} else {
 			r->order = 0;

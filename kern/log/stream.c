@@ -19,18 +19,10 @@ bool log_stream_on;
 struct sbuf {
 	uint8_t b[LOG_STREAM_BLOCK];
 	uint32_t n; /* bytes in b, the header's room included */
-	/* This block's current actor (who_word), 0 = none yet. */
-	uint64_t who;
 	volatile AO_t lock;
 	uint64_t events;  /* EVENT records */
 	uint64_t records; /* the others */
 } __attribute__((aligned(64)));
-
-/* An actor as one word, never 0: one compare per event. */
-static inline uint64_t who_word(uint8_t cpu, uint32_t thread)
-{
-	return 1ull << 40 | (uint64_t)cpu << 32 | thread;
-}
 
 static struct sbuf bufs[PLAT_MAX_CPUS];
 static log_stream_sink sink;
@@ -39,7 +31,8 @@ static volatile AO_t next_sid; /* stream ids: 1, 2, ... never reused */
 static uint32_t next_block;
 static uint64_t bytes_out, blocks_out;
 
-#define EVENT_MAX 40 /* WHO (11) + EVENT (22) bytes at most, rounded up */
+#define EVENTS_HDR 22 /* an EVENTS record's head: two varints and n:u16 */
+#define ENTRY_MAX 8   /* an entry: at most 5 + 1 + 2 bytes */
 #define REG_MAX (3 * 10 + 2 + LOG_NAME_MAX + 64)
 #define TYPE_NAME_MAX 63
 
@@ -87,7 +80,6 @@ static void flush(struct sbuf *s, unsigned cpu, enum log_stream_kind kind, bool 
 	if (locked)
 		give(&out_lock);
 	s->n = LOG_STREAM_HDR;
-	s->who = 0;
 }
 
 static struct sbuf *mine(uint64_t *irq, unsigned *cpu)
@@ -107,69 +99,52 @@ static void done(struct sbuf *s, uint64_t irq)
 	plat_irq_restore(irq);
 }
 
-/* v < 2^21 as LEB128 in the low bytes of the result; *len its bytes. */
-static inline uint64_t varint21(uint64_t v, unsigned *len)
-{
-	if (v < 0x80) {
-		*len = 1;
-		return v;
-	}
-	if (v < 0x4000) {
-		*len = 2;
-		return (v & 0x7f) | 0x80 | (v >> 7) << 8;
-	}
-	*len = 3;
-	return (v & 0x7f) | 0x80 | ((v >> 7 & 0x7f) | 0x80) << 8 | (v >> 14) << 16;
-}
-
-#define V21 (1u << 21)
-
 /*
- * Every recorded event comes here, so the common record (object and seq
- * each under 2^21, the actor as in the record before) is built in a
- * register and written with one 8-byte store (the buffer keeps EVENT_MAX
- * bytes of room, so the store's tail lands in it); the rest takes the
- * byte-at-a-time encoder.  The bytes are the same either way.
+ * Events [from, to) of o, still in its ring (log_rec_sync calls this as it
+ * records them: at o's checkpoints and at the end), as EVENTS records in
+ * this CPU's buffer: a run of one object's events costs the stream a
+ * tight loop over the ring at each checkpoint rather than a call and a
+ * record per event.  An entry is the performer, 0 if it is the previous
+ * entry's (the common case on a lock or queue that one thread uses for a
+ * while), and the short hash.
  */
-void log_stream_event(struct log_obj *o, const struct log_event *e)
+void log_stream_events(struct log_obj *o, uint64_t from, uint64_t to)
 {
 	uint32_t sid = o->stream_id;
-	if (!sid)
-		return; /* registered while the stream was being set up: not named */
+	if (!sid || from >= to)
+		return;
 	uint64_t irq = plat_irq_save();
 	unsigned cpu = plat_cpu();
 	struct sbuf *s = &bufs[cpu];
 	take(&s->lock, false);
-	uint32_t n = s->n; /* at least LOG_STREAM_HDR: log_stream_start */
-	if (plat_unlikely(n + EVENT_MAX > LOG_STREAM_BLOCK)) {
-		flush(s, cpu, LOG_STREAM_DATA, false);
-		n = s->n;
-	}
-	uint8_t *p = s->b + n;
-	uint64_t who = who_word(e->cpu, e->thread);
-	if (plat_unlikely(s->who != who)) {
-		p += log_stream_put_varint(p, (uint64_t)e->thread << 2 | LOG_SREC_WHO);
-		*p++ = e->cpu;
-		s->who = who;
+	while (from < to) {
+		if (s->n + EVENTS_HDR + ENTRY_MAX > LOG_STREAM_BLOCK)
+			flush(s, cpu, LOG_STREAM_DATA, false);
+		uint8_t *p = s->b + s->n;
+		p += log_stream_put_varint(p, (uint64_t)sid << 2 | LOG_SREC_EVENTS);
+		p += log_stream_put_varint(p, from);
+		uint8_t *np = p;
+		p += 2;
+		const uint8_t *room = s->b + LOG_STREAM_BLOCK - ENTRY_MAX;
+		uint64_t who = ~0ull, n = 0;
+		for (; from < to && p <= room && n < 0xffff; from++, n++) {
+			const struct log_event *e = &o->ring[from & o->ring_mask];
+			uint64_t w = (uint64_t)e->thread | (uint64_t)e->cpu << 32;
+			if (w == who) {
+				*p++ = 0;
+			} else {
+				p += log_stream_put_varint(p, (uint64_t)e->thread + 1);
+				*p++ = e->cpu;
+				who = w;
+			}
+			put_le(p, log_short_hash(e->hash), 2);
+			p += 2;
+		}
+		put_le(np, n, 2);
+		s->n = (uint32_t)(p - s->b);
+		s->events += n;
 		s->records++;
 	}
-	uint64_t id = (uint64_t)sid << 2 | LOG_SREC_EVENT;
-	uint16_t h = log_short_hash(e->hash);
-	if (plat_likely(id < V21 && e->seq < V21)) {
-		unsigned li, ls;
-		uint64_t w = varint21(id, &li);
-		w |= varint21(e->seq, &ls) << 8 * li;
-		w |= (uint64_t)h << 8 * (li + ls);
-		__builtin_memcpy(p, &w, sizeof w);
-		p += li + ls + 2;
-	} else {
-		p += log_stream_put_varint(p, id);
-		p += log_stream_put_varint(p, e->seq);
-		put_le(p, h, 2);
-		p += 2;
-	}
-	s->n = (uint32_t)(p - s->b);
-	s->events++;
 	give(&s->lock);
 	plat_irq_restore(irq);
 }
@@ -192,6 +167,10 @@ static void put_now(const uint8_t *rec, unsigned len)
 void log_stream_reg(struct log_obj *o)
 {
 	uint8_t rec[REG_MAX], *p = rec;
+	/* The events it has are recorded, not streamed: the REG says how many
+	 * (the stream starts there). */
+	o->stream_id = 0;
+	log_rec_sync(o);
 	o->stream_id = (uint32_t)AO_fetch_and_add1(&next_sid) + 1;
 	p += log_stream_put_varint(p, (uint64_t)o->stream_id << 2 | LOG_SREC_REG);
 	p += log_stream_put_varint(p, o->id);
@@ -208,11 +187,12 @@ void log_stream_reg(struct log_obj *o)
 	put_now(rec, (unsigned)(p - rec));
 }
 
-void log_stream_unreg(const struct log_obj *o)
+void log_stream_unreg(struct log_obj *o)
 {
 	uint8_t rec[20], *p = rec;
 	if (!o->stream_id)
 		return;
+	log_rec_sync(o); /* its last events, before the UNREG */
 	p += log_stream_put_varint(p, (uint64_t)o->stream_id << 2 | LOG_SREC_UNREG);
 	p += log_stream_put_varint(p, o->count);
 	put_now(rec, (unsigned)(p - rec));
@@ -261,8 +241,16 @@ void log_stream_end(enum log_stream_end why)
 {
 	if (!log_stream_on)
 		return;
-	log_stream_on = false;
 	bool bounded = why == LOG_STREAM_END_PANIC;
+	/* Every object's events since its last checkpoint, from its ring (the
+	 * run is over: the other CPUs are idle, or stopped by the panic; the
+	 * object's recording itself is left alone, see log_snapshot). */
+	for (unsigned id = 0; id < log_nobjs(); id++) {
+		struct log_obj *o = log_obj_at(id);
+		if (o && o->rec_on && o->rec_events >= log_first(o))
+			log_stream_events(o, o->rec_events, o->count);
+	}
+	log_stream_on = false;
 	uint64_t irq = plat_irq_save(), events = 0;
 	for (unsigned c = 0; c < PLAT_MAX_CPUS; c++) {
 		struct sbuf *s = &bufs[c];

@@ -3,15 +3,19 @@
  *
  * A whole-run recording (log_record_order) keeps every object's order
  * stream and short hashes in memory and writes the trace at the end
- * (trace.h).  With the live stream on as well, every event also goes, as a
- * compact record (object, seq, short hash; who performed it when that
- * changes), into a per-CPU buffer, and each full buffer leaves as one
- * checksummed block through a sink the platform gives (kernel: QEMU's
- * debug console port, kern/dev/debugcon.c; host: a file).  Objects are
- * named in the stream by REG records, so the stream alone says what
- * happened up to where it ends, even if the kernel never wrote its trace
- * (a hang, a triple fault).  Byte layout: docs/trace-format.md, "Live
- * stream"; reader: tools/trace_stream.c.
+ * (trace.h).  With the live stream on as well, every event also goes, as
+ * part of a compact record (object, first seq, then per event who performed
+ * it, if another than the event before, and its short hash), into a per-CPU
+ * buffer, when the recording takes it from the object's ring (log.h,
+ * log_rec_sync: at the object's checkpoints, so at most a ring's worth of
+ * events after it happened, and at the end); each full buffer leaves as
+ * one checksummed block through a sink the platform gives (kernel: guest
+ * RAM or QEMU's debug console port, kern/dev/streamio.c; host: a file).
+ * Objects are named in the stream by REG records, so the stream alone says
+ * what happened up to where it ends, but for each object's last ring's
+ * worth, even if the kernel never wrote its trace (a hang, a triple
+ * fault).  Byte layout: docs/trace-format.md, "Live stream"; reader:
+ * tools/trace_stream.c.
  *
  * Portable: no libc; the sink is called with interrupts off, under the
  * stream's own output lock, one block at a time.
@@ -30,7 +34,7 @@ struct log_event;
 #define LOG_STREAM_BLOCK 4096   /* bytes of a block, header included */
 #define LOG_STREAM_HDR 16       /* magic:u16 kind:u8 cpu:u8 len:u16 pad:u16 no:u32 check:u32 */
 #define LOG_STREAM_MAGIC 0x534b /* "KS" little-endian */
-#define LOG_STREAM_VERSION 1
+#define LOG_STREAM_VERSION 2
 
 /* PENDING: made by a reader, never by the kernel: a CPU's buffer as it was
  * when the run stopped (stream-extract finds it in guest RAM). */
@@ -40,8 +44,9 @@ enum log_stream_kind {
 	LOG_STREAM_END = 3,
 	LOG_STREAM_PENDING = 4
 };
-/* Record kinds: the low 2 bits of a record's first varint. */
-enum log_stream_rec { LOG_SREC_EVENT = 0, LOG_SREC_WHO = 1, LOG_SREC_REG = 2, LOG_SREC_UNREG = 3 };
+/* Record kinds: the low 2 bits of a record's first varint.  (Version 1
+ * had a record per event, kind 0, and WHO records, kind 1.) */
+enum log_stream_rec { LOG_SREC_EVENTS = 0, LOG_SREC_REG = 2, LOG_SREC_UNREG = 3 };
 /* Why a stream ended (the END block's first byte). */
 enum log_stream_end { LOG_STREAM_END_RUN = 0, LOG_STREAM_END_PANIC = 1 };
 
@@ -54,12 +59,13 @@ extern bool log_stream_on;
  * already has, which the stream does not carry).  Needs log_record_order. */
 void log_stream_start(log_stream_sink sink, unsigned ncpus, const char *build_id,
 		      const char *cmdline);
-/* The record of event e of o (log.c calls it for every recorded event). */
-void log_stream_event(struct log_obj *o, const struct log_event *e);
+/* Events [from, to) of o, still in its ring, as records (log_rec_sync
+ * calls it for the events it records). */
+void log_stream_events(struct log_obj *o, uint64_t from, uint64_t to);
 /* Registration, under the registry's lock: a REG record, flushed at once
  * (so it leaves before any event of the object can). */
 void log_stream_reg(struct log_obj *o);
-void log_stream_unreg(const struct log_obj *o);
+void log_stream_unreg(struct log_obj *o);
 /* The end: every CPU's buffer (the others must be stopped or idle), then
  * an END block saying why; streaming stops.  Safe on the panic path. */
 void log_stream_end(enum log_stream_end why);

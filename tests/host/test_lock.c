@@ -151,9 +151,10 @@ static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run
 	host_cpu = cpu0;
 	host_thread = thread0;
 	log_record_order = false;
+	struct log_obj *o = lock_dbg(&X)->log;
+	log_rec_sync(o); /* the events since the last checkpoint */
 	lock_stats_on = true;
 
-	struct log_obj *o = lock_dbg(&X)->log;
 	memset(r, 0, sizeof *r);
 	for (unsigned i = 0; i < ring; i++) {
 		r->ev[i] = *log_event_at(o, EQ_OPS - ring + i);

@@ -243,8 +243,9 @@ static void test_duplicate_name_panics(void **st)
 
 static void test_order_stream_rle(void **st)
 {
-	struct log_obj *o = fresh("ctr.t", 8);
-	log_record_order = true;
+	fresh("other", 0);
+	log_record_order = true; /* from the object's registration on */
+	struct log_obj *o = log_register(&counter_log_type, "ctr.t", 8);
 	unsigned who[] = { 0, 0, 0, 0, 0, 1, 1, 0 };
 	for (unsigned i = 0; i < 8; i++) {
 		host_cpu = who[i];
@@ -253,12 +254,14 @@ static void test_order_stream_rle(void **st)
 	}
 	host_cpu = 0;
 	host_thread = 0;
-	log_record_order = false;
-	/* A word per event while recording; runs (and the short hashes) in
-	 * what a trace is written from. */
-	assert_int_equal(o->rec_events, 8);
+	/* Nothing recorded yet: the ring (8) still holds every event, and a
+	 * snapshot takes them from there (changing nothing) into runs and
+	 * short hashes. */
+	assert_int_equal(o->rec_events, 0);
 	struct log_set set;
+	log_record_order = false;
 	log_snapshot(&set);
+	assert_int_equal(o->rec_events, 0);
 	const struct log_objrec *r = log_set_find(&set, "ctr.t");
 	assert_non_null(r);
 	assert_int_equal(r->order_runs, 3);
