@@ -28,7 +28,8 @@ def make(build, *args, timeout=900):
 
 def clean_run(out):
     """No crash, leak, sanitizer report, timeout or memory blow-up in libFuzzer's output."""
-    return not re.search(r"^(==\d+==ERROR|SUMMARY: |trace_fuzz: |ERROR: libFuzzer)", out, re.M)
+    return not re.search(r"^(==\d+==ERROR|SUMMARY: |trace_fuzz: |stream_fuzz: |ERROR: libFuzzer)",
+                         out, re.M)
 
 
 def fuzz_trace(res, build):
@@ -79,5 +80,39 @@ def fuzz_trace(res, build):
                + f": {out[-2500:]}")
 
 
+STREAM_SEEDS = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "stream-seeds", "*")))
+
+
+def fuzz_stream(res, build):
+    """The live-stream reader (`trace stream-check`) under libFuzzer (tools/fuzz/stream_fuzz.c):
+    the real kernel streams it starts from are still valid, and a bounded campaign from them,
+    resealing most mutations so that they reach the record parsers, finds nothing."""
+    name = "tools:stream-fuzz"
+    if not shutil.which("clang"):
+        res.skip(name, "needs clang with libFuzzer (make deps installs clang and "
+                 "libclang-rt-14-dev)")
+        return
+    st, out = make(build, "fuzz-build")
+    if st != 0:
+        res.record(name + ":build", False, f"status {st}: {out[-800:]}")
+        return
+    trace = os.path.join(build, "host", "trace")
+    for f in STREAM_SEEDS:
+        st, out = run_cmd([trace, "stream-check", "--quiet", f], timeout=30)
+        # A seed may be a killed run's stream (no END block: status 1, said so).
+        ok = st == 0 or (st == 1 and "no END block" in out and "at byte" not in out)
+        res.record(f"{name}:seed-valid:{os.path.basename(f)}", ok, f"status {st}: {out}")
+    with tempfile.TemporaryDirectory() as corpus:
+        st, out = make(build, "fuzz-stream", f"FUZZ_RUNS={CI_RUNS}", f"FUZZ_SECONDS={CI_SECONDS}",
+                       "FUZZ_SEED=1", f"FUZZ_CORPUS={corpus}", timeout=CI_SECONDS + 120)
+    m = re.search(r"^stat::number_of_executed_units: *(\d+)", out, re.M)
+    runs = int(m.group(1)) if m else 0
+    crash = re.search(r"Test unit written to (\S+)", out)
+    res.record(name + ":campaign", st == 0 and clean_run(out) and runs >= MIN_RUNS,
+               f"status {st}, {runs} runs" + (f", reproducer {crash.group(1)}" if crash else "")
+               + f": {out[-2500:]}")
+
+
 def groups(build):
-    return [("tools:trace-fuzz", lambda res: fuzz_trace(res, build))]
+    return [("tools:trace-fuzz", lambda res: fuzz_trace(res, build)),
+            ("tools:stream-fuzz", lambda res: fuzz_stream(res, build))]

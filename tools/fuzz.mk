@@ -10,6 +10,10 @@
 #                                   (slower; its corpus is FUZZ_CORPUS-tools; the
 #                                   commands keep what they load, so its memory
 #                                   grows, ~2 MB per 1000 inputs: 4 GB allowed)
+#   make fuzz-stream [same options] the live-stream reader (`trace stream-check`,
+#                                   tools/fuzz/stream_fuzz.c) from real kernel
+#                                   streams (tests/data/stream-seeds/); its corpus
+#                                   is FUZZ_CORPUS-stream
 #   make fuzz-build                 the fuzzers and the seed corpus only
 #
 # The loader's part of the portable core is compiled a second time, with
@@ -30,10 +34,12 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Ikern -Ihost -I. -MMD -MP $(FUZZ_SAN)
 # -DTRACE_FUZZ_TOOLS.
 FUZZ_CORE   := $(filter kern/log/%.c kern/lock/lock_type.c %_log.c,$(HOST_CORE_SRC))
 FUZZ_TOOLS  := $(wildcard tools/trace*.c)
-FUZZ_SRC    := $(FUZZ_CORE) $(FUZZ_TOOLS) tools/fuzz/trace_fuzz.c
+FUZZ_SRC    := $(FUZZ_CORE) $(FUZZ_TOOLS) tools/fuzz/trace_fuzz.c tools/fuzz/stream_fuzz.c
 FUZZ_OBJS   := $(FUZZ_SRC:%.c=$(B)/fuzz/obj/%.o)
 FUZZ_BIN    := $(B)/fuzz/trace_fuzz
 FUZZ_TBIN   := $(B)/fuzz/trace_fuzz_tools
+FUZZ_SBIN   := $(B)/fuzz/stream_fuzz
+FUZZ_SSEEDS := tests/data/stream-seeds
 FUZZ_SEEDS  := $(B)/fuzz/seeds
 FUZZ_DICT   := tools/fuzz/trace.dict
 FUZZ_REGRESS := tests/data/trace-fuzz
@@ -68,6 +74,10 @@ $(FUZZ_TBIN): $(FUZZ_CORE:%.c=$(B)/fuzz/obj/%.o) $(FUZZ_TOOLS:%.c=$(B)/fuzz/obj/
 	      $(B)/fuzz/obj/tools/fuzz/trace_fuzz_tools.o $(B)/host/libcore.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(HOST_LDLIBS)
 
+$(FUZZ_SBIN): $(FUZZ_CORE:%.c=$(B)/fuzz/obj/%.o) $(FUZZ_TOOLS:%.c=$(B)/fuzz/obj/%.o) \
+	      $(B)/fuzz/obj/tools/fuzz/stream_fuzz.o $(B)/host/libcore.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(HOST_LDLIBS)
+
 # Host scenarios as `trace record` saves them (with the order stream): ticket
 # and MCS locks under scripted schedules, and one hw recording on pthreads.
 FUZZ_RECORD := counter2:script:random:3 counter2-mcs:script:pct:2:5 counter3:script:rr
@@ -81,17 +91,24 @@ $(FUZZ_SEEDS)/.stamp: $(B)/host/trace $(wildcard tests/data/trace-seeds/* $(FUZZ
 	cp $(FUZZ_REGRESS)/* $(@D)/ 2>/dev/null || true
 	@touch $@
 
-.PHONY: fuzz fuzz-build fuzz-tools
-fuzz-build: deps $(FUZZ_BIN) $(FUZZ_TBIN) $(FUZZ_SEEDS)/.stamp
+.PHONY: fuzz fuzz-build fuzz-tools fuzz-stream
+fuzz-build: deps $(FUZZ_BIN) $(FUZZ_TBIN) $(FUZZ_SBIN) $(FUZZ_SEEDS)/.stamp
 
 # Per target: the binary, its memory limit, its corpus.
+# (FUZZ_IN, not FUZZ_SEEDS: a target's variables reach its prerequisites,
+# and the seed directory's rule starts by emptying it.)
+fuzz fuzz-tools: FUZZ_IN = $(FUZZ_SEEDS)
 fuzz: FUZZ_RUN = $(FUZZ_BIN) -rss_limit_mb=1024
 fuzz: FUZZ_DIR = $(FUZZ_CORPUS)
 fuzz-tools: FUZZ_RUN = $(FUZZ_TBIN) -rss_limit_mb=4096
 fuzz-tools: FUZZ_DIR = $(FUZZ_CORPUS)-tools
-fuzz fuzz-tools: fuzz-build
+fuzz-stream: FUZZ_RUN = $(FUZZ_SBIN) -rss_limit_mb=1024
+fuzz-stream: FUZZ_DIR = $(FUZZ_CORPUS)-stream
+fuzz-stream: FUZZ_IN = $(FUZZ_SSEEDS)
+fuzz-stream: FUZZ_FLAGS = -max_len=65536 -timeout=5 -print_final_stats=1
+fuzz fuzz-tools fuzz-stream: fuzz-build
 	@mkdir -p $(FUZZ_DIR) $(B)/fuzz/crashes
 	$(FUZZ_RUN) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
-	  -artifact_prefix=$(B)/fuzz/crashes/ $(FUZZ_DIR) $(FUZZ_SEEDS)
+	  -artifact_prefix=$(B)/fuzz/crashes/ $(FUZZ_DIR) $(FUZZ_IN)
 
 -include $(FUZZ_OBJS:.o=.d) $(B)/fuzz/obj/tools/fuzz/trace_fuzz_tools.d

@@ -29,6 +29,7 @@
 #define RAM_MAGIC "KLOGSTRM"
 #define RAM_HDR 64
 #define LAST_PER_CPU 4
+#define REG_AHEAD 4096 /* see reg_rec */
 
 struct sev {
 	uint64_t seq;
@@ -154,8 +155,14 @@ static bool head_block(struct stream *s, struct rd *r, uint64_t at)
 
 static bool reg_rec(struct stream *s, struct rd *r, uint64_t sid, uint64_t at)
 {
-	if (sid == 0 || sid > 1u << 24)
-		return bad(s, at, "REG of stream id %lu (1..16777216)", (unsigned long)sid);
+	/* Ids count registrations from 1; CPUs send their REGs at once, so one
+	 * comes at most a few ahead of the highest so far (a far one would
+	 * only make this table huge). */
+	if (sid == 0 || sid > s->nobjs + REG_AHEAD)
+		return bad(s, at,
+			   "REG of stream id %lu: ids run from 1, at most %u past the highest "
+			   "so far (%lu)",
+			   (unsigned long)sid, REG_AHEAD, (unsigned long)s->nobjs);
 	if (sid > s->cap) {
 		size_t cap = s->cap ? s->cap : 64;
 		while (cap < sid)
@@ -347,7 +354,8 @@ static bool seqs_ok(struct stream *s, bool complete)
 		struct sobj *o = &s->objs[i];
 		if (!o->name[0])
 			continue;
-		qsort(o->ev, o->n, sizeof *o->ev, by_seq);
+		if (o->n > 1) /* (qsort of no array is undefined) */
+			qsort(o->ev, o->n, sizeof *o->ev, by_seq);
 		for (size_t k = 0; k < o->n; k++) {
 			uint64_t want = o->base + k;
 			if (o->ev[k].seq == want)
@@ -593,6 +601,15 @@ static bool against(struct stream *s, const char *tpath)
 	return true;
 }
 
+static void stream_free(struct stream *s)
+{
+	for (size_t i = 0; i < s->nobjs; i++)
+		free(s->objs[i].ev);
+	free(s->objs);
+	free((void *)s->p);
+	free(s);
+}
+
 int cmd_stream_check(int argc, char **argv)
 {
 	bool quiet = false;
@@ -644,7 +661,9 @@ int cmd_stream_check(int argc, char **argv)
 		ok = false;
 	if (!ok && !said && s->err[0])
 		fprintf(stderr, "%s: %s\n", pos[0], s->err);
-	return ok && complete ? 0 : EXIT_BAD;
+	int st = ok && complete ? 0 : EXIT_BAD;
+	stream_free(s);
+	return st;
 }
 
 int cmd_stream_extract(int argc, char **argv)
