@@ -32,15 +32,33 @@ def clean_run(out):
                          out, re.M)
 
 
-def fuzz_trace(res, build):
-    name = "tools:trace-fuzz"
+def fuzzers_built(res, name, build):
     if not shutil.which("clang"):
         res.skip(name, "needs clang with libFuzzer (make deps installs clang and "
                  "libclang-rt-14-dev)")
-        return
+        return False
     st, out = make(build, "fuzz-build")
     if st != 0:
         res.record(name + ":build", False, f"status {st}: {out[-800:]}")
+    return st == 0
+
+
+def campaign(res, name, build, target):
+    """A bounded campaign from the seeds, in a corpus of its own, seeded for repeatability."""
+    with tempfile.TemporaryDirectory() as corpus:
+        st, out = make(build, target, f"FUZZ_RUNS={CI_RUNS}", f"FUZZ_SECONDS={CI_SECONDS}",
+                       "FUZZ_SEED=1", f"FUZZ_CORPUS={corpus}", timeout=CI_SECONDS + 120)
+    m = re.search(r"^stat::number_of_executed_units: *(\d+)", out, re.M)
+    runs = int(m.group(1)) if m else 0
+    crash = re.search(r"Test unit written to (\S+)", out)
+    res.record(name + ":campaign", st == 0 and clean_run(out) and runs >= MIN_RUNS,
+               f"status {st}, {runs} runs" + (f", reproducer {crash.group(1)}" if crash else "")
+               + f": {out[-2500:]}")
+
+
+def fuzz_trace(res, build):
+    name = "tools:trace-fuzz"
+    if not fuzzers_built(res, name, build):
         return
     fuzzer = os.path.join(build, "fuzz", "trace_fuzz")
     trace = os.path.join(build, "host", "trace")
@@ -68,16 +86,7 @@ def fuzz_trace(res, build):
         st, out = run_cmd([trace, "check", f], timeout=30)
         res.record(f"{name}:seed-valid:{os.path.basename(f)}", st == 0, f"status {st}: {out}")
 
-    # A bounded campaign from the seeds, in a corpus of its own, seeded for repeatability.
-    with tempfile.TemporaryDirectory() as corpus:
-        st, out = make(build, "fuzz", f"FUZZ_RUNS={CI_RUNS}", f"FUZZ_SECONDS={CI_SECONDS}",
-                       "FUZZ_SEED=1", f"FUZZ_CORPUS={corpus}", timeout=CI_SECONDS + 120)
-    m = re.search(r"^stat::number_of_executed_units: *(\d+)", out, re.M)
-    runs = int(m.group(1)) if m else 0
-    crash = re.search(r"Test unit written to (\S+)", out)
-    res.record(name + ":campaign", st == 0 and clean_run(out) and runs >= MIN_RUNS,
-               f"status {st}, {runs} runs" + (f", reproducer {crash.group(1)}" if crash else "")
-               + f": {out[-2500:]}")
+    campaign(res, name, build, "fuzz")
 
 
 STREAM_SEEDS = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "stream-seeds", "*")))
@@ -88,13 +97,7 @@ def fuzz_stream(res, build):
     the real kernel streams it starts from are still valid, and a bounded campaign from them,
     resealing most mutations so that they reach the record parsers, finds nothing."""
     name = "tools:stream-fuzz"
-    if not shutil.which("clang"):
-        res.skip(name, "needs clang with libFuzzer (make deps installs clang and "
-                 "libclang-rt-14-dev)")
-        return
-    st, out = make(build, "fuzz-build")
-    if st != 0:
-        res.record(name + ":build", False, f"status {st}: {out[-800:]}")
+    if not fuzzers_built(res, name, build):
         return
     trace = os.path.join(build, "host", "trace")
     for f in STREAM_SEEDS:
@@ -102,15 +105,7 @@ def fuzz_stream(res, build):
         # A seed may be a killed run's stream (no END block: status 1, said so).
         ok = st == 0 or (st == 1 and "no END block" in out and "at byte" not in out)
         res.record(f"{name}:seed-valid:{os.path.basename(f)}", ok, f"status {st}: {out}")
-    with tempfile.TemporaryDirectory() as corpus:
-        st, out = make(build, "fuzz-stream", f"FUZZ_RUNS={CI_RUNS}", f"FUZZ_SECONDS={CI_SECONDS}",
-                       "FUZZ_SEED=1", f"FUZZ_CORPUS={corpus}", timeout=CI_SECONDS + 120)
-    m = re.search(r"^stat::number_of_executed_units: *(\d+)", out, re.M)
-    runs = int(m.group(1)) if m else 0
-    crash = re.search(r"Test unit written to (\S+)", out)
-    res.record(name + ":campaign", st == 0 and clean_run(out) and runs >= MIN_RUNS,
-               f"status {st}, {runs} runs" + (f", reproducer {crash.group(1)}" if crash else "")
-               + f": {out[-2500:]}")
+    campaign(res, name, build, "fuzz-stream")
 
 
 def groups(build):

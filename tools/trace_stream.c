@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host/cli.h"
+#include "log/str.h"
 #include "log/stream.h"
 #include "tools/trace_tool.h"
 
@@ -69,14 +70,6 @@ struct stream {
 	uint64_t err_at;
 };
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 static bool bad(struct stream *s, uint64_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -122,7 +115,7 @@ static uint64_t fixed(struct rd *r, unsigned n)
 		return 0;
 	}
 	r->off += n;
-	return le(r->p + r->off - n, n);
+	return log_le_get(r->p + r->off - n, n);
 }
 
 static bool str(struct rd *r, char *out, size_t cap, unsigned lenbytes)
@@ -285,8 +278,9 @@ static bool parse(struct stream *s)
 				   (unsigned long)s->blocks, (unsigned long)(s->len - off),
 				   LOG_STREAM_HDR);
 		unsigned kind = h[2], cpu = h[3];
-		uint64_t plen = le(h + 4, 2), no = le(h + 8, 4), crc = le(h + 12, 4);
-		if (le(h, 2) != LOG_STREAM_MAGIC)
+		uint64_t plen = log_le_get(h + 4, 2), no = log_le_get(h + 8, 4),
+			 crc = log_le_get(h + 12, 4);
+		if (log_le_get(h, 2) != LOG_STREAM_MAGIC)
 			return bad(s, off, "block %lu: no block magic (garbage, or not a stream)",
 				   (unsigned long)s->blocks);
 		if (s->len - off - LOG_STREAM_HDR < plen)
@@ -413,14 +407,16 @@ static uint8_t *ram_stream(const uint8_t *p, size_t len, size_t *n, uint64_t *dr
 {
 	for (size_t off = 0; off + RAM_HDR <= len; off += 4096) {
 		const uint8_t *h = p + off;
-		if (memcmp(h, RAM_MAGIC, 8) != 0 || le(h + 8, 4) != 1 || le(h + 12, 4) != RAM_HDR)
+		if (memcmp(h, RAM_MAGIC, 8) != 0 || log_le_get(h + 8, 4) != 1 ||
+		    log_le_get(h + 12, 4) != RAM_HDR)
 			continue;
-		uint64_t size = le(h + 16, 8), used = le(h + 24, 8);
+		uint64_t size = log_le_get(h + 16, 8), used = log_le_get(h + 24, 8);
 		if (size > len - off || used > size - RAM_HDR)
 			continue;
-		uint64_t bufs = le(h + 40, 8), stride = le(h + 48, 4), n_off = le(h + 52, 4);
-		uint64_t nbufs = le(h + 56, 4);
-		*dropped = le(h + 32, 8);
+		uint64_t bufs = log_le_get(h + 40, 8), stride = log_le_get(h + 48, 4),
+			 n_off = log_le_get(h + 52, 4);
+		uint64_t nbufs = log_le_get(h + 56, 4);
+		*dropped = log_le_get(h + 32, 8);
 		*pending = 0;
 		uint8_t *out = malloc(used + nbufs * LOG_STREAM_BLOCK + 1);
 		if (!out)
@@ -434,11 +430,11 @@ static uint8_t *ram_stream(const uint8_t *p, size_t len, size_t *n, uint64_t *dr
 		memset(cpu_last, 0xff, sizeof cpu_last);
 		*n = 0;
 		while (b + LOG_STREAM_HDR <= used) {
-			size_t bl = LOG_STREAM_HDR + le(reg + b + 4, 2);
+			size_t bl = LOG_STREAM_HDR + log_le_get(reg + b + 4, 2);
 			if (bl > used - b)
 				bl = used - b; /* cut: the reader says so */
 			memcpy(out + *n, reg + b, bl);
-			last = (uint32_t)le(reg + b + 8, 4);
+			last = (uint32_t)log_le_get(reg + b + 8, 4);
 			kind = reg[b + 2];
 			if (reg[b + 3] < PLAT_MAX_CPUS)
 				cpu_last[reg[b + 3]] = *n;
@@ -455,12 +451,12 @@ static uint8_t *ram_stream(const uint8_t *p, size_t len, size_t *n, uint64_t *dr
 			return out;
 		for (unsigned c = 0; c < nbufs; c++) {
 			const uint8_t *sb = p + bufs + c * stride;
-			uint64_t fill = le(sb + n_off, 4);
+			uint64_t fill = log_le_get(sb + n_off, 4);
 			if (fill <= LOG_STREAM_HDR || fill > LOG_STREAM_BLOCK)
 				continue;
 			/* Stopped between sending the buffer and emptying it: sent. */
 			size_t lb = cpu_last[c];
-			if (lb != (size_t)-1 && le(out + lb + 4, 2) == fill - LOG_STREAM_HDR &&
+			if (lb != (size_t)-1 && log_le_get(out + lb + 4, 2) == fill - LOG_STREAM_HDR &&
 			    !memcmp(out + lb + LOG_STREAM_HDR, sb + LOG_STREAM_HDR,
 				    fill - LOG_STREAM_HDR))
 				continue;
@@ -482,7 +478,7 @@ static void open_stream(struct stream *s, const char *path)
 	s->p = buf;
 	s->len = len;
 	unsigned pending = 0;
-	if (len >= 2 && le(buf, 2) != LOG_STREAM_MAGIC) {
+	if (len >= 2 && log_le_get(buf, 2) != LOG_STREAM_MAGIC) {
 		uint8_t *r = ram_stream(buf, len, &s->len, &dropped, &pending);
 		if (r) {
 			s->p = r;

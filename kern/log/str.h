@@ -1,10 +1,11 @@
 /*
- * str.h - the two string helpers the portable core needs (no libc).
+ * str.h - the string and byte helpers the portable core needs (no libc).
  */
 #ifndef LOG_STR_H
 #define LOG_STR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 static inline unsigned log_strlen(const char *s)
 {
@@ -30,6 +31,21 @@ static inline const char *log_strprefix(const char *s, const char *p)
 		if (*s++ != *p++)
 			return 0;
 	return s;
+}
+
+/* Little-endian fields of the trace and stream formats, n bytes (<= 8). */
+static inline uint64_t log_le_get(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static inline void log_le_put(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 #endif

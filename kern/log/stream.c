@@ -53,12 +53,6 @@ static void give(volatile AO_t *w)
 	AO_store_release(w, 0);
 }
 
-static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Seal s's bytes as one block of `kind` and send it; s starts afresh. */
 static void flush(struct sbuf *s, unsigned cpu, enum log_stream_kind kind, bool bounded)
 {
@@ -66,13 +60,13 @@ static void flush(struct sbuf *s, unsigned cpu, enum log_stream_kind kind, bool 
 		return;
 	uint8_t *h = s->b;
 	bool locked = take(&out_lock, bounded);
-	put_le(h, LOG_STREAM_MAGIC, 2);
+	log_le_put(h, LOG_STREAM_MAGIC, 2);
 	h[2] = (uint8_t)kind;
 	h[3] = (uint8_t)cpu;
-	put_le(h + 4, s->n - LOG_STREAM_HDR, 2);
-	put_le(h + 6, 0, 2);
-	put_le(h + 8, next_block++, 4);
-	put_le(h + 12, log_stream_check(h, h + LOG_STREAM_HDR, s->n - LOG_STREAM_HDR), 4);
+	log_le_put(h + 4, s->n - LOG_STREAM_HDR, 2);
+	log_le_put(h + 6, 0, 2);
+	log_le_put(h + 8, next_block++, 4);
+	log_le_put(h + 12, log_stream_check(h, h + LOG_STREAM_HDR, s->n - LOG_STREAM_HDR), 4);
 	if (sink)
 		sink(h, s->n);
 	bytes_out += s->n;
@@ -137,10 +131,10 @@ void log_stream_events(struct log_obj *o, uint64_t from, uint64_t to)
 				*p++ = e->cpu;
 				who = w;
 			}
-			put_le(p, log_short_hash(e->hash), 2);
+			log_le_put(p, log_short_hash(e->hash), 2);
 			p += 2;
 		}
-		put_le(np, n, 2);
+		log_le_put(np, n, 2);
 		s->n = (uint32_t)(p - s->b);
 		s->events += n;
 		s->records++;
@@ -203,7 +197,7 @@ static void put_str(uint8_t **p, const char *s, unsigned max)
 	unsigned n = log_strlen(s);
 	if (n > max)
 		n = max;
-	put_le(*p, n, 2);
+	log_le_put(*p, n, 2);
 	__builtin_memcpy(*p + 2, s, n);
 	*p += 2 + n;
 }
@@ -264,7 +258,7 @@ void log_stream_end(enum log_stream_end why)
 	bool locked = take(&s->lock, bounded);
 	s->n = LOG_STREAM_HDR;
 	s->b[s->n++] = (uint8_t)why;
-	put_le(s->b + s->n, events, 8);
+	log_le_put(s->b + s->n, events, 8);
 	s->n += 8;
 	flush(s, plat_cpu(), LOG_STREAM_END, bounded);
 	if (locked)

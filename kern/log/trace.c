@@ -56,20 +56,6 @@ uint32_t trace_crc32(uint32_t crc, const void *p, size_t n)
 	return ~crc;
 }
 
-static uint64_t le_get(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void le_set(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static size_t str_len(const char *s, size_t max)
 {
 	size_t n = 0;
@@ -284,12 +270,12 @@ static void put_header(struct wr *o, const struct log_set *set, const struct tra
 {
 	uint8_t h[HDR_BYTES];
 	__builtin_memcpy(h, TRACE_MAGIC, 8);
-	le_set(h + 8, TRACE_MAJOR, 2);
-	le_set(h + 10, TRACE_MINOR, 2);
-	le_set(h + 12, nsections(set), 4);
-	le_set(h + 16, trace_size(set, m), 8);
-	le_set(h + 24, 0, 4); /* flags */
-	le_set(h + 28, trace_crc32(0, h, 28), 4);
+	log_le_put(h + 8, TRACE_MAJOR, 2);
+	log_le_put(h + 10, TRACE_MINOR, 2);
+	log_le_put(h + 12, nsections(set), 4);
+	log_le_put(h + 16, trace_size(set, m), 8);
+	log_le_put(h + 24, 0, 4); /* flags */
+	log_le_put(h + 28, trace_crc32(0, h, 28), 4);
 	put(o, h, HDR_BYTES);
 }
 
@@ -397,15 +383,15 @@ static bool reseal_walk(uint8_t *f, size_t len, bool seal, uint32_t *nsec, uint6
 	for (uint32_t n = 1;; n++) {
 		if (len - off < SEC_HDR + SEC_CRC)
 			return false;
-		uint32_t tag = (uint32_t)le_get(f + off, 4);
-		uint64_t plen = le_get(f + off + 8, 8);
+		uint32_t tag = (uint32_t)log_le_get(f + off, 4);
+		uint64_t plen = log_le_get(f + off + 8, 8);
 		if (plen > len - off - SEC_HDR - SEC_CRC)
 			return false;
 		if (seal && tag == TAG_END && plen == 4)
-			le_set(f + off + SEC_HDR, trace_crc32(0, f, (size_t)off), 4);
+			log_le_put(f + off + SEC_HDR, trace_crc32(0, f, (size_t)off), 4);
 		if (seal)
-			le_set(f + off + SEC_HDR + plen,
-			       trace_crc32(0, f + off, (size_t)(SEC_HDR + plen)), 4);
+			log_le_put(f + off + SEC_HDR + plen,
+				   trace_crc32(0, f + off, (size_t)(SEC_HDR + plen)), 4);
 		off += SEC_HDR + plen + SEC_CRC;
 		if (tag == TAG_END) {
 			*nsec = n;
@@ -422,9 +408,9 @@ bool trace_reseal(void *buf, size_t len)
 	uint64_t end;
 	if (len < HDR_BYTES || !reseal_walk(f, len, false, &n, &end))
 		return false;
-	le_set(f + 12, n, 4);
-	le_set(f + 16, end, 8);
-	le_set(f + 28, trace_crc32(0, f, 28), 4);
+	log_le_put(f + 12, n, 4);
+	log_le_put(f + 16, end, 8);
+	log_le_put(f + 28, trace_crc32(0, f, 28), 4);
 	return reseal_walk(f, len, true, &n, &end);
 }
 
@@ -977,7 +963,7 @@ static bool load_sections(struct ld *l, uint32_t nsec)
 			return fail(l, off, "payload of %lu bytes runs past the end of the file",
 				    (unsigned long)plen);
 		r.end = r.off + plen;
-		uint32_t stored = (uint32_t)le_get(l->file + r.end, 4);
+		uint32_t stored = (uint32_t)log_le_get(l->file + r.end, 4);
 		uint32_t want = trace_crc32(0, l->file + off, (size_t)(SEC_HDR + plen));
 		if (stored != want)
 			return fail(l, r.end, "checksum %08x, computed %08x (corrupt section)",

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include "log/str.h"
 #include "log/stream.h"
 
 int cmd_stream_check(int argc, char **argv);
@@ -73,31 +74,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Renumber and recheck every block whose framing holds, from the first. */
 static void reseal(uint8_t *p, size_t n)
 {
 	uint32_t no = 0;
 	for (size_t off = 0; off + LOG_STREAM_HDR <= n; no++) {
 		uint8_t *h = p + off;
-		size_t len = le(h + 4, 2);
-		if (le(h, 2) != LOG_STREAM_MAGIC || len > n - off - LOG_STREAM_HDR)
+		size_t len = log_le_get(h + 4, 2);
+		if (log_le_get(h, 2) != LOG_STREAM_MAGIC || len > n - off - LOG_STREAM_HDR)
 			return;
-		put_le(h + 8, no, 4);
-		put_le(h + 12, log_stream_check(h, h + LOG_STREAM_HDR, len), 4);
+		log_le_put(h + 8, no, 4);
+		log_le_put(h + 12, log_stream_check(h, h + LOG_STREAM_HDR, len), 4);
 		off += LOG_STREAM_HDR + len;
 	}
 }
