@@ -352,8 +352,9 @@ static void replay_after(struct log_obj *o, unsigned cpu, enum oracle_op op)
 	log_order_next(&r->gate);
 	r->gate_seq++;
 	publish(r);
+	/* The next turn's CPU, unless it is this one (running, not parked). */
 	AO_t x = r->expect;
-	if (x)
+	if (x && (unsigned)(x & 0xff) != cpu)
 		plat_kick((unsigned)(x & 0xff));
 }
 

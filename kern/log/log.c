@@ -613,34 +613,6 @@ void log_verify(const struct log_obj *o)
 		plat_panic("log check: %s invariant: %s", o->name, bad);
 }
 
-void log_order_begin(struct log_order_cursor *c, const struct log_order_chunk *head)
-{
-	c->chunk = head;
-	c->idx = 0;
-	c->within = 0;
-}
-
-const struct log_order_run *log_order_peek(const struct log_order_cursor *c)
-{
-	if (!c->chunk || c->idx >= c->chunk->n)
-		return 0;
-	return &c->chunk->runs[c->idx];
-}
-
-void log_order_next(struct log_order_cursor *c)
-{
-	const struct log_order_run *r = log_order_peek(c);
-	if (!r)
-		return;
-	if (++c->within < r->count)
-		return;
-	c->within = 0;
-	if (++c->idx >= c->chunk->n && c->chunk->next && c->chunk->next->n) {
-		c->chunk = c->chunk->next;
-		c->idx = 0;
-	}
-}
-
 uint64_t log_mem_bytes(void)
 {
 	reg_lock();

@@ -345,10 +345,35 @@ struct log_order_cursor {
 	uint32_t idx;    /* run index in chunk */
 	uint32_t within; /* events already consumed from that run */
 };
-void log_order_begin(struct log_order_cursor *c, const struct log_order_chunk *head);
+/* Inline: replay steps two cursors per event. */
+static inline void log_order_begin(struct log_order_cursor *c, const struct log_order_chunk *head)
+{
+	c->chunk = head;
+	c->idx = 0;
+	c->within = 0;
+}
+
 /* Current run entry, or NULL at the end. */
-const struct log_order_run *log_order_peek(const struct log_order_cursor *c);
-void log_order_next(struct log_order_cursor *c);
+static inline const struct log_order_run *log_order_peek(const struct log_order_cursor *c)
+{
+	if (!c->chunk || c->idx >= c->chunk->n)
+		return 0;
+	return &c->chunk->runs[c->idx];
+}
+
+static inline void log_order_next(struct log_order_cursor *c)
+{
+	const struct log_order_run *r = log_order_peek(c);
+	if (!r)
+		return;
+	if (++c->within < r->count)
+		return;
+	c->within = 0;
+	if (++c->idx >= c->chunk->n && c->chunk->next && c->chunk->next->n) {
+		c->chunk = c->chunk->next;
+		c->idx = 0;
+	}
+}
 
 /* Bytes of log memory in use: object records, rings, order streams and the
  * registry's tables (which shrink again as objects go). */
