@@ -283,6 +283,57 @@ static void test_order_stream_rle(void **st)
 	log_set_free(&set);
 }
 
+/* The recording is taken from the ring at checkpoints: across many of
+ * them (ring 4, 1000 events, a word chunk and more), every event's
+ * performer and short hash reach the snapshot; with recording off at one
+ * checkpoint, events left the ring unrecorded, and the snapshot leaves the
+ * order out rather than give a false one. */
+static void test_recording_from_the_ring(void **st)
+{
+	enum { N = 1000 };
+	static uint16_t sh[N];
+	fresh("other", 0);
+	log_record_order = true;
+	struct log_obj *o = log_register(&counter_log_type, "ctr.r", 4);
+	struct log_obj *gap = log_register(&counter_log_type, "ctr.gap", 4);
+	for (unsigned i = 0; i < N; i++) {
+		host_cpu = i % 3;
+		host_thread = 1 + i % 5;
+		add(o, 1);
+		sh[i] = log_short_hash(log_event_at(o, i)->hash);
+		log_record_order = i < 10 || i >= 20; /* off at gap's checkpoint 16 */
+		add(gap, 1);
+		log_record_order = true;
+	}
+	host_cpu = 0;
+	host_thread = 0;
+	assert_true(o->rec_events >= N - 4 && o->rec_events < N); /* the last ones: in the ring */
+	struct log_set set;
+	log_snapshot(&set);
+	log_record_order = false;
+	const struct log_objrec *r = log_set_find(&set, "ctr.r");
+	struct log_order_cursor c;
+	struct log_sh_cursor sc;
+	log_order_begin(&c, r->order);
+	log_sh_begin(&sc, r->shash);
+	for (unsigned i = 0; i < N; i++) {
+		const struct log_order_run *run = log_order_peek(&c);
+		assert_non_null(run);
+		assert_int_equal(run->cpu, i % 3);
+		assert_int_equal(run->thread, 1 + i % 5);
+		uint16_t h;
+		assert_true(log_sh_next(&sc, &h));
+		assert_int_equal(h, sh[i]);
+		log_order_next(&c);
+	}
+	assert_null(log_order_peek(&c));
+	const struct log_objrec *g = log_set_find(&set, "ctr.gap");
+	assert_int_equal(g->count, N);
+	assert_null(g->order);
+	assert_int_equal(g->order_runs, 0);
+	log_set_free(&set);
+}
+
 /* log_reset gives every dropped object's memory back; the same program
  * then gets the same ids (the registry is 0). */
 static void test_reset_returns_memory(void **st)
@@ -515,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_apply_rejects_impossible_event),
 		cmocka_unit_test(test_duplicate_name_panics),
 		cmocka_unit_test(test_order_stream_rle),
+		cmocka_unit_test(test_recording_from_the_ring),
 		cmocka_unit_test(test_reset_returns_memory),
 		cmocka_unit_test(test_ten_thousand_objects),
 		cmocka_unit_test(test_registry_log_and_digest),
