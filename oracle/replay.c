@@ -437,6 +437,13 @@ static void report_end(struct log_obj *o)
 			for (unsigned i = 0; i < 1000; i++)
 				plat_relax();
 	}
+	/* One CPU reports (several may get here: each waiter at the end);
+	 * the others wait for its panic to stop them, so that the lines do
+	 * not interleave. */
+	static volatile AO_t reporting;
+	if (!AO_compare_and_swap_full(&reporting, 0, 1))
+		for (;;)
+			plat_park();
 	plat_printf(
 		"replay: first divergence: %s seq %lu: the recording ends here, and cpu %u "
 		"thread %u wants it (the recorded run stopped at this point: a deadlock, a "
