@@ -20,8 +20,8 @@ struct sbuf {
 	uint8_t b[LOG_STREAM_BLOCK];
 	uint32_t n; /* bytes in b, the header's room included */
 	volatile AO_t lock;
-	uint64_t events;  /* EVENT records */
-	uint64_t records; /* the others */
+	uint64_t events;  /* events in its EVENTS records */
+	uint64_t records; /* records of every kind */
 } __attribute__((aligned(64)));
 
 static struct sbuf bufs[PLAT_MAX_CPUS];
@@ -107,10 +107,9 @@ void log_stream_events(struct log_obj *o, uint64_t from, uint64_t to)
 	uint32_t sid = o->stream_id;
 	if (!sid || from >= to)
 		return;
-	uint64_t irq = plat_irq_save();
-	unsigned cpu = plat_cpu();
-	struct sbuf *s = &bufs[cpu];
-	take(&s->lock, false);
+	uint64_t irq;
+	unsigned cpu;
+	struct sbuf *s = mine(&irq, &cpu);
 	while (from < to) {
 		if (s->n + EVENTS_HDR + ENTRY_MAX > LOG_STREAM_BLOCK)
 			flush(s, cpu, LOG_STREAM_DATA, false);
@@ -139,8 +138,7 @@ void log_stream_events(struct log_obj *o, uint64_t from, uint64_t to)
 		s->events += n;
 		s->records++;
 	}
-	give(&s->lock);
-	plat_irq_restore(irq);
+	done(s, irq);
 }
 
 /* A record that must leave now (its block follows every earlier one). */
@@ -217,10 +215,6 @@ void log_stream_start(log_stream_sink fn, unsigned ncpus, const char *build_id, 
 	s->n = (uint32_t)(p - s->b);
 	flush(s, cpu, LOG_STREAM_HEAD, false);
 	done(s, irq);
-	/* Every buffer with its header's room: the event path does not look. */
-	for (unsigned c = 0; c < PLAT_MAX_CPUS; c++)
-		if (bufs[c].n < LOG_STREAM_HDR)
-			bufs[c].n = LOG_STREAM_HDR;
 	/* From here on new objects name themselves; the ones already there
 	 * are named now (at boot: nothing registers meanwhile). */
 	log_stream_on = true;
@@ -278,7 +272,7 @@ void log_stream_stats(struct log_stream_stats *st)
 	st->events = st->records = 0;
 	for (unsigned c = 0; c < PLAT_MAX_CPUS; c++) {
 		st->events += bufs[c].events;
-		st->records += bufs[c].events + bufs[c].records; /* records: the others */
+		st->records += bufs[c].records;
 	}
 	st->bytes = bytes_out;
 	st->blocks = blocks_out;
