@@ -301,7 +301,7 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	const char *bad = apply(o->state, e);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
-		/* A recording (and the live stream) take the event from the ring at
+	/* A recording (and the live stream) take the event from the ring at
 	 * the next checkpoint (log_rec_sync). */
 #else
 	(void)pos;

@@ -85,10 +85,10 @@ static inline uint16_t log_short_hash(uint64_t chain_hash)
  * What a recording keeps of each event: one word, who performed it and its
  * short hash (log_rec_word), in page-sized chunks.  Appends record
  * nothing: the ring holds the same, so each checkpoint (before the ring's
- * slots are reused) copies the ring's events into words, and so does a
- * snapshot for the events since (log_rec_sync).  The run-length order
- * stream and the short-hash list a trace holds are made from the words
- * when a trace is written (log_snapshot).
+ * slots are reused) copies the ring's events into words (log_rec_sync).
+ * The run-length order stream and the short-hash list a trace holds are
+ * made from the words and the ring's events since when a trace is written
+ * (log_snapshot, which changes no object).
  */
 #define LOG_REC_CHUNK 511 /* words per 4 KiB chunk */
 struct log_rec_chunk {
@@ -153,10 +153,9 @@ struct log_obj {
 	 * (log_rec_word) in a chunk list, events [0, rec_events); rec_next,
 	 * rec_end: the tail chunk's next free word and its end (both 0 before
 	 * the first).  A recording starts only with the object's first event
-	 * (the object registered while recording: rec_on) and stops at a gap (recording off at a checkpoint, so that
-	 * events left the ring unrecorded): only one covering every event
-	 * (rec_events == count after log_rec_sync) is a true record of the
-	 * order. */
+	 * (the object registered while recording: rec_on) and stops at a gap
+	 * (recording off at a checkpoint, so that events left the ring
+	 * unrecorded): only one without a gap is a true record of the order. */
 	struct log_rec_chunk *rec_head, *rec_tail;
 	uint64_t *rec_next, *rec_end;
 	uint64_t rec_events;
@@ -198,9 +197,9 @@ static inline uint64_t log_final_digest(const struct log_obj *o)
 	return log_mix(o->hash, o->count);
 }
 
-/* Record o's events still only in its ring (log_checkpoint does it before
- * the ring's slots are reused; a snapshot for the last ones).  The caller
- * has o's exclusion, or the run is stopped. */
+/* Record o's events still only in its ring (log_checkpoint, before the
+ * ring's slots are reused; the stream's REG and UNREG).  The caller has
+ * o's exclusion. */
 void log_rec_sync(struct log_obj *o);
 
 /* Runtime switches. */
