@@ -282,6 +282,8 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || seq >= o->ck_next))
 		return false;
 	uint32_t thread = plat_thread();
+	/* A recording (and the live stream) take the event from the ring at
+	 * the next checkpoint (log_rec_sync). */
 	o->holder = (uint8_t)(cpu + 1);
 	struct log_event *e = &o->ring[seq & o->ring_mask];
 	uint64_t h = log_hash_fields(o->hash, seq, thread, (uint8_t)cpu, LOCK_ACQ, pos, 0);
@@ -301,8 +303,6 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	const char *bad = apply(o->state, e);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
-	/* A recording (and the live stream) take the event from the ring at
-	 * the next checkpoint (log_rec_sync). */
 #else
 	(void)pos;
 	(void)pos_zero;
