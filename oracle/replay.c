@@ -131,6 +131,7 @@ static struct {
 	struct log_obj *waiting_obj[PLAT_MAX_CPUS];
 	uint32_t waiting_thread[PLAT_MAX_CPUS];
 	uint32_t lock_spins[PLAT_MAX_CPUS]; /* replay_wait's spins before parking */
+	volatile AO_t reporting;            /* a CPU reports the end (report_end) */
 } rp;
 
 static void rp_free(void)
@@ -440,8 +441,7 @@ static void report_end(struct log_obj *o)
 	/* One CPU reports (several may get here: each waiter at the end);
 	 * the others wait for its panic to stop them, so that the lines do
 	 * not interleave. */
-	static volatile AO_t reporting;
-	if (!AO_compare_and_swap_full(&reporting, 0, 1))
+	if (!AO_compare_and_swap_full(&rp.reporting, 0, 1))
 		for (;;)
 			plat_park();
 	plat_printf(
