@@ -100,6 +100,12 @@ def fuzz_stream(res, build):
     if not fuzzers_built(res, name, build):
         return
     trace = os.path.join(build, "host", "trace")
+    # A number libFuzzer would misread (as 0 runs, or for ever): a usage error.
+    for arg in ("FUZZ_RUNS=abc", "FUZZ_RUNS=-5", "FUZZ_RUNS=0", "FUZZ_SECONDS=1e3"):
+        st, out = make(build, "fuzz-stream", arg, timeout=120)
+        res.record(f"{name}:usage-error:{arg}", st == 2 and "want " in out and
+                   "Running" not in out and "INFO: Seed" not in out,
+                   f"status {st}: {out[-600:]}")
     for f in STREAM_SEEDS:
         st, out = run_cmd([trace, "stream-check", "--quiet", f], timeout=30)
         # A seed may be a killed run's stream (no END block: status 1, said so).

@@ -106,7 +106,13 @@ fuzz-stream: FUZZ_RUN = $(FUZZ_SBIN) -rss_limit_mb=1024
 fuzz-stream: FUZZ_DIR = $(FUZZ_CORPUS)-stream
 fuzz-stream: FUZZ_IN = $(FUZZ_SSEEDS)
 fuzz-stream: FUZZ_FLAGS = -max_len=65536 -timeout=5 -print_final_stats=1
+# libFuzzer reads "abc" as 0 runs and -1 as for ever: only plain numbers.
 fuzz fuzz-tools fuzz-stream: fuzz-build
+	@for v in RUNS=$(FUZZ_RUNS) SECONDS=$(FUZZ_SECONDS) SEED=$(FUZZ_SEED); do \
+	  case "$${v#*=}" in ''|*[!0-9]*|?????????????*) \
+	    echo "make $@: FUZZ_$$v: want a whole number of at most 12 digits" >&2; exit 2;; esac; \
+	done; if [ "$(FUZZ_RUNS)" -eq 0 ]; then \
+	  echo "make $@: FUZZ_RUNS=0: want at least 1 input" >&2; exit 2; fi
 	@mkdir -p $(FUZZ_DIR) $(B)/fuzz/crashes
 	$(FUZZ_RUN) $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
 	  -artifact_prefix=$(B)/fuzz/crashes/ $(FUZZ_DIR) $(FUZZ_IN)
