@@ -36,13 +36,20 @@ BENCH = re.compile(r"^bench: ipc_stress took (\d+) ms", re.M)
 SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
 
 
+def positive(v):
+    """A whole number >= 1 (argparse: anything else is a usage error, exit 2)."""
+    if not v.isdigit() or int(v) < 1 or len(v) > 9:
+        raise argparse.ArgumentTypeError(f"want a whole number from 1 to 999999999, not {v!r}")
+    return int(v)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--nolog", default="build-nolog")
-    ap.add_argument("--msgs", type=int, default=1000)
-    ap.add_argument("--words", type=int, default=8)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--msgs", type=positive, default=1000)
+    ap.add_argument("--words", type=positive, default=8)
+    ap.add_argument("--rounds", type=positive, default=3)
     ap.add_argument("--icount", action="store_true")
     a = ap.parse_args()
     for k in (a.build, a.nolog):
