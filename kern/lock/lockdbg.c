@@ -11,6 +11,7 @@ void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *na
 
 bool lock_time_all;
 bool lock_stats_on;
+bool lock_plain_off;
 
 void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait)
 {

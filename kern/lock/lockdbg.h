@@ -47,6 +47,9 @@ _Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a po
 
 extern bool lock_time_all; /* time every acquisition */
 extern bool lock_stats_on; /* keep struct lock_stats (stress, tests) */
+/* Test knob: every acquisition and release takes the general path, as
+ * under an oracle other than hw (test_lock compares the two paths). */
+extern bool lock_plain_off;
 
 /* Time every acquisition: asked for, or check mode, which exists to catch
  * what the sampled time stamps would let lockcheck's time-based checks
@@ -255,27 +258,30 @@ static inline bool lockdbg_held(const struct lock_debug *d)
  * What the log holds is the same either way: the same event, hash, state
  * and order stream, byte for byte (test_lock checks the two paths against
  * each other).  Not taken under any other oracle, with lock_time_all,
- * lock_stats_on, check mode, or -DTLOCK_BROKEN.
+ * check mode, lock_plain_off, or -DTLOCK_BROKEN.  lock_stats_on keeps it
+ * for an acquisition that did not wait (counted, lockdbg_count); one that
+ * waited takes the general path, which times the wait for the statistics.
  */
 static inline bool lockdbg_plain(void)
 {
 #ifdef TLOCK_BROKEN
 	return false;
 #else
-	return oracle_is_hw() & !(lock_time_all | lock_stats_on | log_check_mode);
+	return oracle_is_hw() & !(lock_time_all | lock_plain_off | log_check_mode);
 #endif
 }
 
-/* Under lockdbg_plain, the caller now holds the lock without having waited
- * for it, or waited untimed: record it as lockdbg_got would and return true,
- * or return false having changed nothing (then the caller calls
- * lockdbg_got).  `pos`: the ticket, or 0 if `pos_zero` (MCS). */
+/* Under lockdbg_plain, the caller (of lock d, whose log is o) now holds the
+ * lock without having waited for it, or (`waited`) waited untimed: record
+ * it as lockdbg_got would and return true, or return false having changed
+ * nothing (then the caller calls lockdbg_got).  `pos`: the ticket, or 0 if
+ * `pos_zero` (MCS). */
 static inline __attribute__((always_inline)) bool
-lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
+lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool pos_zero, bool waited,
 		  const char *(*apply)(void *, const struct log_event *))
 {
 	unsigned cpu = plat_cpu();
-	if (plat_unlikely(o->holder != 0))
+	if (plat_unlikely(o->holder != 0) || (waited && lock_stats_on))
 		return false;
 #ifndef LOCK_LOG_OFF
 	uint64_t seq = o->count;
@@ -309,6 +315,8 @@ lockdbg_got_plain(struct log_obj *o, uint64_t pos, bool pos_zero,
 	(void)apply;
 	o->holder = (uint8_t)(cpu + 1);
 #endif
+	if (plat_unlikely(lock_stats_on))
+		lockdbg_count(d, cpu, false, 0);
 	return true;
 }
 

@@ -65,7 +65,7 @@ __attribute__((noinline)) static void mcs_wait(struct mcs_lock *l, struct mcs_no
 	lockdbg_wait_end(spins);
 	struct log_obj *o = l->dbg.log;
 	*mcs_holder_node(o) = (AO_t)me;
-	if (!lockdbg_plain() || !lockdbg_got_plain(o, 0, true, mcs_apply))
+	if (!lockdbg_plain() || !lockdbg_got_plain(&l->dbg, o, 0, true, true, mcs_apply))
 		mcs_got(l, queued, true);
 }
 
@@ -110,7 +110,7 @@ void mcs_acquire(struct mcs_lock *l)
 		return;
 	}
 	*mcs_holder_node(o) = (AO_t)me;
-	if (plat_unlikely(!lockdbg_got_plain(o, 0, true, mcs_apply)))
+	if (plat_unlikely(!lockdbg_got_plain(&l->dbg, o, 0, true, false, mcs_apply)))
 		mcs_got(l, 0, false);
 }
 

@@ -56,7 +56,7 @@ __attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
 	while (AO_load_acquire(owner) != t);
 	lockdbg_wait_end(spins);
 	/* (n, t, -) -> (n, t, me) */
-	if (!lockdbg_plain() || !lockdbg_got_plain(l->dbg.log, t, false, tlock_apply))
+	if (!lockdbg_plain() || !lockdbg_got_plain(&l->dbg, l->dbg.log, t, false, true, tlock_apply))
 		tlock_got(l, t, queued, true);
 }
 
@@ -85,7 +85,7 @@ void tlock_acquire(struct tlock *l)
 		return;
 	}
 	/* (n, t, -) -> (n, t, me) */
-	if (plat_unlikely(!lockdbg_got_plain(o, t, false, tlock_apply)))
+	if (plat_unlikely(!lockdbg_got_plain(&l->dbg, o, t, false, false, tlock_apply)))
 		tlock_got(l, t, 0, false);
 }
 

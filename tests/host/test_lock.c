@@ -111,7 +111,7 @@ static void test_sampled_time_stamps(void **st)
  * every acquisition) and the general one keep the same log.  The same
  * acquisitions of a lock of each kind, by changing CPUs and threads, past
  * the sampling period and three rings (checkpoints), with the order stream
- * on: once plain, once through the general path (lock_stats_on, which
+ * on: once plain, once through the general path (lock_plain_off, which
  * changes no event); every event the same byte for byte but for the
  * sampled time stamps' values, and the same count, chain hash, state,
  * checkpoint and order stream.  The first ring's worth of acquisitions
@@ -136,7 +136,7 @@ static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run
 	log_reset();
 	log_check_mode = false;
 	lock_time_all = false;
-	lock_stats_on = !plain;
+	lock_plain_off = !plain;
 	log_record_order = true;
 	lock_init_ring(&X, kind, "lock.eq", ring);
 	for (unsigned i = 0; i < EQ_OPS; i++) {
@@ -153,7 +153,7 @@ static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run
 	log_record_order = false;
 	struct log_obj *o = lock_dbg(&X)->log;
 	log_rec_sync(o); /* the events since the last checkpoint */
-	lock_stats_on = true;
+	lock_plain_off = false;
 
 	memset(r, 0, sizeof *r);
 	for (unsigned i = 0; i < ring; i++) {
