@@ -15,6 +15,36 @@
 /* Word-sized accesses into byte buffers: may_alias keeps them legal under strict aliasing. */
 typedef unsigned long __attribute__((may_alias)) word_t;
 
+/*
+ * Long runs of words (a page being cleared, a recording's chunk, a block
+ * of the live stream) go through the string instructions: one `rep stosq`
+ * or `rep movsq` moves them at the memory's pace on real CPUs, and
+ * retires as one instruction per word under QEMU's -icount (the loops
+ * below take five).  Short ones stay in the loops: a rep instruction's
+ * start-up costs tens of cycles.
+ */
+#define REP_MIN 128 /* bytes */
+
+static inline void words_set(unsigned char **d, word_t word, size_t words)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("rep stosq" : "+D"(*d), "+c"(words) : "a"(word) : "memory");
+#else
+	for (; words; words--, *d += sizeof(word_t))
+		*(word_t *)(void *)*d = word;
+#endif
+}
+
+static inline void words_copy(unsigned char **d, const unsigned char **s, size_t words)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("rep movsq" : "+D"(*d), "+S"(*s), "+c"(words) : : "memory");
+#else
+	for (; words; words--, *d += sizeof(word_t), *s += sizeof(word_t))
+		*(word_t *)(void *)*d = *(const word_t *)(const void *)*s;
+#endif
+}
+
 NO_LIBCALL void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	unsigned char *d = dst;
@@ -25,6 +55,10 @@ NO_LIBCALL void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 		while (n > 0 && ((uintptr_t)d & (sizeof(word_t) - 1)) != 0) {
 			*d++ = *s++;
 			n--;
+		}
+		if (n >= REP_MIN) {
+			words_copy(&d, &s, n / sizeof(word_t));
+			n %= sizeof(word_t);
 		}
 		while (n >= sizeof(word_t)) {
 			*(word_t *)(void *)d = *(const word_t *)(const void *)s;
@@ -69,6 +103,10 @@ NO_LIBCALL void *memset(void *dst, int c, size_t n)
 	while (n > 0 && ((uintptr_t)d & (sizeof(word_t) - 1)) != 0) {
 		*d++ = (unsigned char)c;
 		n--;
+	}
+	if (n >= REP_MIN) {
+		words_set(&d, word, n / sizeof(word_t));
+		n %= sizeof(word_t);
 	}
 	while (n >= sizeof(word_t)) {
 		*(word_t *)(void *)d = word;

@@ -19,15 +19,29 @@ static void test_renamed(void **state)
 	assert_true((void *)memcpy == (void *)klib_memcpy);
 }
 
+/* Lengths to try: every one up to 80 (the byte and word loops), then
+ * around and past REP_MIN (128, string.c), where the string instructions
+ * take the words. */
+static size_t next_len(size_t n)
+{
+	static const size_t big[] = { 119, 127, 128, 129, 135, 136, 137, 255, 256, 257, 300, 520 };
+	if (n < 80)
+		return n + 1;
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+		if (big[i] > n)
+			return big[i];
+	return (size_t)-1;
+}
+
 static void test_memcpy_sizes_and_alignments(void **state)
 {
-	unsigned char src[96], dst[112];
+	unsigned char src[544], dst[560];
 
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (unsigned char)(i * 7 + 1);
 	for (size_t soff = 0; soff < 8; soff++) {
 		for (size_t doff = 0; doff < 8; doff++) {
-			for (size_t n = 0; n <= 80; n++) {
+			for (size_t n = 0; n != (size_t)-1; n = next_len(n)) {
 				for (size_t i = 0; i < sizeof(dst); i++)
 					dst[i] = 0xEE;
 				assert_ptr_equal(memcpy(dst + doff, src + soff, n), dst + doff);
@@ -66,10 +80,10 @@ static void test_memmove_overlap(void **state)
 
 static void test_memset(void **state)
 {
-	unsigned char buf[80];
+	unsigned char buf[544];
 
 	for (size_t off = 0; off < 8; off++) {
-		for (size_t n = 0; n <= 64; n++) {
+		for (size_t n = 0; n != (size_t)-1; n = next_len(n)) {
 			for (size_t i = 0; i < sizeof(buf); i++)
 				buf[i] = 0x11;
 			assert_ptr_equal(memset(buf + off, 0x1A5, n), buf + off); /* only the low byte */
