@@ -196,32 +196,25 @@ static bool data_block(struct stream *s, struct rd *r, uint64_t at, unsigned bcp
 					   (unsigned long)x);
 			if (n == 0)
 				return bad(s, rat, "an EVENTS record of %s with no event", o->name);
+			/* the words start 8-byte aligned in the block (and blocks do) */
+			while ((r->off & 7) && r->off < r->end)
+				if (r->p[r->off++] != 0)
+					return bad(s, rat, "EVENTS record of %s: padding is not zero",
+						   o->name);
 			struct sev e = { 0 };
-			bool who = false;
 			for (uint64_t k = 0; k < n && !r->past; k++) {
-				uint64_t t = varint(r);
-				if (t) {
-					if (t - 1 > 0xffffffffu)
-						return bad(s, rat,
-							   "%s seq %lu: thread %lu out of range",
-							   o->name, (unsigned long)(seq + k),
-							   (unsigned long)(t - 1));
-					e.thread = (uint32_t)(t - 1);
-					e.cpu = (uint8_t)fixed(r, 1);
-					if (e.cpu >= PLAT_MAX_CPUS)
-						return bad(s, rat, "%s seq %lu: cpu %u out of range",
-							   o->name, (unsigned long)(seq + k), e.cpu);
-					who = true;
-				} else if (!who) {
-					return bad(s, rat,
-						   "%s seq %lu: 'the same performer' with none before "
-						   "it in the record",
-						   o->name, (unsigned long)(seq + k));
-				}
-				e.seq = seq + k;
-				e.sh = (uint16_t)fixed(r, 2);
+				uint64_t w = fixed(r, 8);
 				if (r->past)
 					break;
+				e.thread = log_rec_thread(w);
+				e.cpu = log_rec_cpu(w);
+				e.seq = seq + k;
+				e.sh = log_rec_short_hash(w);
+				if (e.cpu >= PLAT_MAX_CPUS || (w >> 40 & 0xff))
+					return bad(s, rat,
+						   "%s seq %lu: word %016lx: cpu %u out of range or reserved bits set",
+						   o->name, (unsigned long)e.seq, (unsigned long)w,
+						   e.cpu);
 				if (o->n == o->cap) {
 					o->cap = o->cap ? 2 * o->cap : 256;
 					o->ev = realloc(o->ev, o->cap * sizeof *o->ev);

@@ -502,18 +502,29 @@ static void rec_grow(struct log_obj *o)
 
 void log_rec_sync(struct log_obj *o)
 {
-	uint64_t from = o->rec_events, s = from;
+	uint64_t s = o->rec_events, to = o->count;
 	if (!o->rec_on || s < log_first(o))
 		return; /* a gap: events left the ring unrecorded */
-	for (; s < o->count; s++) {
-		const struct log_event *e = &o->ring[s & o->ring_mask];
+	/* In stretches that neither wrap the ring nor fill the chunk, with
+	 * everything in registers: the word stores cannot touch o. */
+	const struct log_event *ring = o->ring;
+	uint64_t mask = o->ring_mask;
+	while (s < to) {
 		if (plat_unlikely(o->rec_next == o->rec_end))
 			rec_grow(o);
-		*o->rec_next++ = log_rec_word(e->cpu, e->thread, e->hash);
+		uint64_t *w = o->rec_next;
+		uint64_t n = to - s, wrap = mask + 1 - (s & mask), room = (uint64_t)(o->rec_end - w);
+		n = n < wrap ? n : wrap;
+		n = n < room ? n : room;
+		const struct log_event *e = &ring[s & mask];
+		for (uint64_t i = 0; i < n; i++)
+			w[i] = log_rec_word(e[i].cpu, e[i].thread, e[i].hash);
+		o->rec_next = w + n;
+		if (log_stream_on)
+			log_stream_words(o, s, w, n);
+		s += n;
 	}
 	o->rec_events = s;
-	if (log_stream_on)
-		log_stream_events(o, from, s);
 }
 
 struct log_event *log_append(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1)

@@ -31,8 +31,9 @@ static volatile AO_t next_sid; /* stream ids: 1, 2, ... never reused */
 static uint32_t next_block;
 static uint64_t bytes_out, blocks_out;
 
-#define EVENTS_HDR 22 /* an EVENTS record's head: two varints and n:u16 */
-#define ENTRY_MAX 8   /* an entry: at most 5 + 1 + 2 bytes */
+#define EVENTS_HDR 32 /* an EVENTS record's head: two varints, n:u16, padding */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "EVENTS records carry the recording's words as they are in memory");
 #define REG_MAX (3 * 10 + 2 + LOG_NAME_MAX + 64)
 #define TYPE_NAME_MAX 63
 
@@ -94,51 +95,60 @@ static void done(struct sbuf *s, uint64_t irq)
 }
 
 /*
- * Events [from, to) of o, still in its ring (log_rec_sync calls this as it
- * records them: at o's checkpoints and at the end), as EVENTS records in
- * this CPU's buffer: a run of one object's events costs the stream a
- * tight loop over the ring at each checkpoint rather than a call and a
- * record per event.  An entry is the performer, 0 if it is the previous
- * entry's (the common case on a lock or queue that one thread uses for a
- * while), and the short hash.
+ * n recording words (log_rec_word: performer and short hash) of o's events
+ * seq, seq + 1, ... as EVENTS records in this CPU's buffer: log_rec_sync
+ * hands over each stretch of words it has just made, at o's checkpoints,
+ * so the stream costs a copy of them (string instructions, string.c) and
+ * their share of the block's check word, not a pass over the events.  The
+ * words start 8-byte aligned in the block (padding after the head), so
+ * that the copy goes word by word.
  */
-void log_stream_events(struct log_obj *o, uint64_t from, uint64_t to)
+void log_stream_words(struct log_obj *o, uint64_t seq, const uint64_t *w, uint64_t n)
 {
 	uint32_t sid = o->stream_id;
-	if (!sid || from >= to)
+	if (!sid || !n)
 		return;
 	uint64_t irq;
 	unsigned cpu;
 	struct sbuf *s = mine(&irq, &cpu);
-	while (from < to) {
-		if (s->n + EVENTS_HDR + ENTRY_MAX > LOG_STREAM_BLOCK)
+	while (n) {
+		if (s->n + EVENTS_HDR + sizeof *w > LOG_STREAM_BLOCK)
 			flush(s, cpu, LOG_STREAM_DATA, false);
 		uint8_t *p = s->b + s->n;
 		p += log_stream_put_varint(p, (uint64_t)sid << 2 | LOG_SREC_EVENTS);
-		p += log_stream_put_varint(p, from);
+		p += log_stream_put_varint(p, seq);
 		uint8_t *np = p;
 		p += 2;
-		const uint8_t *room = s->b + LOG_STREAM_BLOCK - ENTRY_MAX;
-		uint64_t who = ~0ull, n = 0;
-		for (; from < to && p <= room && n < 0xffff; from++, n++) {
-			const struct log_event *e = &o->ring[from & o->ring_mask];
-			uint64_t w = (uint64_t)e->thread | (uint64_t)e->cpu << 32;
-			if (w == who) {
-				*p++ = 0;
-			} else {
-				p += log_stream_put_varint(p, (uint64_t)e->thread + 1);
-				*p++ = e->cpu;
-				who = w;
-			}
-			log_le_put(p, log_short_hash(e->hash), 2);
-			p += 2;
-		}
-		log_le_put(np, n, 2);
-		s->n = (uint32_t)(p - s->b);
-		s->events += n;
+		while ((p - s->b) & (sizeof *w - 1))
+			*p++ = 0;
+		uint64_t k = (uint64_t)(s->b + LOG_STREAM_BLOCK - p) / sizeof *w;
+		k = k < n ? k : n;
+		log_le_put(np, k, 2);
+		__builtin_memcpy(p, w, k * sizeof *w);
+		s->n = (uint32_t)(p - s->b + k * sizeof *w);
+		s->events += k;
 		s->records++;
+		seq += k;
+		w += k;
+		n -= k;
 	}
 	done(s, irq);
+}
+
+/* Events [from, to) of o from its ring, leaving its recording as it is
+ * (the end of the stream: log_snapshot reads the same ring tail). */
+static void ring_words(struct log_obj *o, uint64_t from, uint64_t to)
+{
+	uint64_t w[64];
+	while (from < to) {
+		uint64_t k = to - from < 64 ? to - from : 64;
+		for (uint64_t i = 0; i < k; i++) {
+			const struct log_event *e = &o->ring[(from + i) & o->ring_mask];
+			w[i] = log_rec_word(e->cpu, e->thread, e->hash);
+		}
+		log_stream_words(o, from, w, k);
+		from += k;
+	}
 }
 
 /* A record that must leave now (its block follows every earlier one). */
@@ -236,7 +246,7 @@ void log_stream_end(enum log_stream_end why)
 	for (unsigned id = 0; id < log_nobjs(); id++) {
 		struct log_obj *o = log_obj_at(id);
 		if (o && o->rec_on && o->rec_events >= log_first(o))
-			log_stream_events(o, o->rec_events, o->count);
+			ring_words(o, o->rec_events, o->count);
 	}
 	log_stream_on = false;
 	uint64_t irq = plat_irq_save(), events = 0;

@@ -4,9 +4,9 @@
  * A whole-run recording (log_record_order) keeps every object's order
  * stream and short hashes in memory and writes the trace at the end
  * (trace.h).  With the live stream on as well, every event also goes, as
- * part of a compact record (object, first seq, then per event who performed
- * it, if another than the event before, and its short hash), into a per-CPU
- * buffer, when the recording takes it from the object's ring (log.h,
+ * part of a record (object, first seq, then per event its recording word:
+ * who performed it and its short hash), into a per-CPU buffer, when the
+ * recording takes it from the object's ring (log.h,
  * log_rec_sync: at the object's checkpoints, so at most a ring's worth of
  * events after it happened, and at the end); each full buffer leaves as
  * one checksummed block through a sink the platform gives (kernel: guest
@@ -34,7 +34,7 @@ struct log_event;
 #define LOG_STREAM_BLOCK 4096   /* bytes of a block, header included */
 #define LOG_STREAM_HDR 16       /* magic:u16 kind:u8 cpu:u8 len:u16 pad:u16 no:u32 check:u32 */
 #define LOG_STREAM_MAGIC 0x534b /* "KS" little-endian */
-#define LOG_STREAM_VERSION 2
+#define LOG_STREAM_VERSION 3
 
 /* PENDING: made by a reader, never by the kernel: a CPU's buffer as it was
  * when the run stopped (stream-extract finds it in guest RAM). */
@@ -45,7 +45,8 @@ enum log_stream_kind {
 	LOG_STREAM_PENDING = 4
 };
 /* Record kinds: the low 2 bits of a record's first varint.  (Version 1
- * had a record per event, kind 0, and WHO records, kind 1.) */
+ * had a record per event, kind 0, and WHO records, kind 1; version 2's
+ * EVENTS records packed performer and short hash into 3-6 bytes.) */
 enum log_stream_rec { LOG_SREC_EVENTS = 0, LOG_SREC_REG = 2, LOG_SREC_UNREG = 3 };
 /* Why a stream ended (the END block's first byte). */
 enum log_stream_end { LOG_STREAM_END_RUN = 0, LOG_STREAM_END_PANIC = 1 };
@@ -59,9 +60,9 @@ extern bool log_stream_on;
  * already has, which the stream does not carry).  Needs log_record_order. */
 void log_stream_start(log_stream_sink sink, unsigned ncpus, const char *build_id,
 		      const char *cmdline);
-/* Events [from, to) of o, still in its ring, as records (log_rec_sync
- * calls it for the events it records). */
-void log_stream_events(struct log_obj *o, uint64_t from, uint64_t to);
+/* n recording words (log_rec_word) of o's events seq, seq + 1, ... as
+ * records (log_rec_sync calls it with each stretch it records). */
+void log_stream_words(struct log_obj *o, uint64_t seq, const uint64_t *w, uint64_t n);
 /* Registration, under the registry's lock: a REG record, flushed at once
  * (so it leaves before any event of the object can). */
 void log_stream_reg(struct log_obj *o);
@@ -82,13 +83,18 @@ struct log_stream_stats {
 void log_stream_stats(struct log_stream_stats *s);
 
 /* A block's check word: log_mix over its 12 header bytes, then its payload
- * 8 bytes at a time (the tail zero-padded, its length mixed in).  Not a
- * CRC: about a tenth of trace_crc32's cost per byte, which a stream pays
- * for every event; any change of a byte changes the word but by chance
- * (2^-32). */
+ * 8 bytes at a time, each word folded in by a rotate and one multiply
+ * (h = rotl(h ^ w, 23) * K, a bijection of h and of w: a changed word
+ * changes h, and every step after keeps it changed; without the rotate a
+ * multiply carries a change only upwards, and flips in a word's top bits
+ * stayed in the top bits to the end, where 5% of them cancelled out), the
+ * tail zero-padded and mixed in with its length.
+ * Not a CRC: a stream pays it for every event (8 bytes each), so it is a
+ * multiply per word, not trace_crc32's table walk per byte; any change of a
+ * byte changes the word but by chance (2^-32). */
 static inline uint32_t log_stream_check(const uint8_t *hdr, const uint8_t *p, size_t n)
 {
-	uint64_t h = 0x4b53424c4f434b31ull, w = 0; /* "KSBLOCK1" */
+	uint64_t h = 0x4b53424c4f434b32ull, w = 0; /* "KSBLOCK2" */
 	__builtin_memcpy(&w, hdr, 8);
 	h = log_mix(h, w);
 	w = 0;
@@ -96,7 +102,8 @@ static inline uint32_t log_stream_check(const uint8_t *hdr, const uint8_t *p, si
 	h = log_mix(h, w);
 	for (; n >= 8; n -= 8, p += 8) {
 		__builtin_memcpy(&w, p, 8);
-		h = log_mix(h, w);
+		h ^= w;
+		h = (h << 23 | h >> 41) * 0x9e3779b97f4a7c15ull;
 	}
 	w = 0;
 	__builtin_memcpy(&w, p, n);
