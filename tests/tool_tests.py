@@ -117,7 +117,7 @@ def with_tmp(fn, build):
     return run
 
 
-# Trace files by hand (docs/trace-format.md, version 3.0): sections with
+# Trace files by hand (docs/trace-format.md, version 4.0): sections with
 # their checksums, so a test can build a file the recorder never writes.
 def trace_sections(data):
     off, secs = 32, []
@@ -138,7 +138,7 @@ def trace_build(secs):
     total = 32 + len(body) + 24
 
     def header(crc):
-        return b"KLOGTRC\x1a" + struct.pack("<HHIQII", 3, 0, len(secs) + 1, total, 0, crc)
+        return b"KLOGTRC\x1a" + struct.pack("<HHIQII", 4, 0, len(secs) + 1, total, 0, crc)
     head = header(zlib.crc32(header(0)[:28]))
     end = struct.pack("<4sIQI", b"END!", 0xffffffff, 4, zlib.crc32(head + body))
     return head + body + end + struct.pack("<I", zlib.crc32(end))
@@ -856,8 +856,8 @@ M64 = (1 << 64) - 1
 
 def chain_hash(prev, seq, thread, cpu, typ, arg0, arg1):
     """log_hash_fields (kern/log/hash.h)."""
-    w = (seq * 0x9e3779b97f4a7c15 + (thread | cpu << 32 | typ << 40) * 0xc2b2ae3d27d4eb4f +
-         arg0 * 0x165667b19e3779f9 + arg1 * 0xd6e8feb86659fd93) & M64
+    w = (seq * 0x61c88647 + (thread | cpu << 32 | typ << 40) * 0x2c1b3c6d +
+         arg0 * 0x297a2d39 + arg1 * 0x27d4eb2f) & M64
     h = ((prev ^ w) * 0xbf58476d1ce4e5b9) & M64
     return h ^ (h >> 31)
 

@@ -903,9 +903,10 @@ static bool load_header(struct ld *l, uint32_t *nsec)
 	if (major >= 1 && major < TRACE_MAJOR)
 		return fail(l, 8,
 			    "trace format version %u.%u is older than this loader (%u.%u), "
-			    "which reads only %u.x (events now carry 64-bit seq numbers and "
-			    "32-bit object ids): record the run again with these tools",
-			    major, minor, TRACE_MAJOR, TRACE_MINOR, TRACE_MAJOR);
+			    "which reads only %u.x (%s): record the run again with these tools",
+			    major, minor, TRACE_MAJOR, TRACE_MINOR, TRACE_MAJOR,
+			    major < 3 ? "events now carry 64-bit seq numbers and 32-bit object ids"
+				      : "the chained hash is computed another way");
 	if (major != TRACE_MAJOR)
 		return fail(l, 8, "unknown trace format version %u.%u", major, minor);
 	if (flags)

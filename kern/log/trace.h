@@ -27,9 +27,10 @@
  * loader of the same major skips. */
 /* 2: one-round chained hash (log_hash_event).  3: 64-bit seq, 32-bit
  * object ids, rows carry the recorded id and a checkpoint digest; 3.1 adds
- * the SHSH section after an object's ORDR. */
-#define TRACE_MAJOR 3
-#define TRACE_MINOR 1             /* 3.1: SHSH, the short hash of every event */
+ * the SHSH section after an object's ORDR.  4: the chained hash's field
+ * multipliers fit in 32 bits (log_hash_fields). */
+#define TRACE_MAJOR 4
+#define TRACE_MINOR 0
 #define TRACE_MAGIC "KLOGTRC\x1a" /* 8 bytes; \x1a stops `type`/cat of a binary */
 #define TRACE_STR_MAX 256         /* build id, command line, oracle (with NUL) */
 #define TRACE_NO_OBJ 0xffffffffu  /* section header: not about one object */
