@@ -517,6 +517,7 @@ void log_rec_sync(struct log_obj *o)
 		n = n < wrap ? n : wrap;
 		n = n < room ? n : room;
 		const struct log_event *e = &ring[s & mask];
+#pragma GCC unroll 4
 		for (uint64_t i = 0; i < n; i++)
 			w[i] = log_rec_word(e[i].cpu, e[i].thread, e[i].hash);
 		o->rec_next = w + n;
