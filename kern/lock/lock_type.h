@@ -5,7 +5,8 @@
  *   ACQ(arg0 = ticket (ticket lock) or 0 (MCS)), by the acquiring CPU,
  *   appended when the CPU gets the lock, in acquisition order.
  *   Display fields: wait (ticks from queueing to getting), hold (ticks held),
- *   rel_cpu (who released it; must equal cpu).
+ *   rel_cpu (who releases it: the holder, so written with the acquisition;
+ *   LOG_CPU_NONE in a snapshot taken while it is held).
  * State:  acquisitions so far, last holder (cpu, thread).
  * Invariant (ticket lock): the n-th acquisition holds ticket n (FIFO).
  */

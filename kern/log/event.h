@@ -33,7 +33,8 @@ struct log_event {
 	uint32_t obj;    /* object id (registry id; names are the stable key) */
 	uint8_t cpu;     /* plat_cpu() of the actor */
 	uint8_t type;    /* event type, meaning given by the object's log_type */
-	uint8_t rel_cpu; /* locks: CPU that released it, LOG_CPU_NONE while held */
+	uint8_t rel_cpu; /* locks: CPU that releases it (the holder, written at the
+			  * acquisition); a snapshot says LOG_CPU_NONE while held */
 	uint8_t pad0;
 	uint32_t wait; /* locks: ticks from asking to getting (display) */
 	uint32_t hold; /* locks: ticks from getting to releasing (display) */

@@ -114,6 +114,10 @@ void log_snapshot(struct log_set *set)
 			plat_panic("log_snapshot: out of memory");
 		for (uint32_t k = 0; k < r->nevents; k++)
 			r->events[k] = *log_event_at(o, r->first + k);
+		/* A lock's event says who releases it from the acquisition on
+		 * (lockdbg_leave); one still held is not released yet. */
+		if (o->holder && r->nevents)
+			r->events[r->nevents - 1].rel_cpu = LOG_CPU_NONE;
 		/* Only a recording from the object's first event with no gap
 		 * since (events that left the ring unrecorded) says what
 		 * happened: leave any other out. */
