@@ -856,7 +856,7 @@ M64 = (1 << 64) - 1
 
 def chain_hash(prev, seq, thread, cpu, typ, arg0, arg1):
     """log_hash_fields (kern/log/hash.h)."""
-    w = (seq * 0x61c88647 + (thread | cpu << 32 | typ << 40) * 0x2c1b3c6d +
+    w = (seq + (thread | cpu << 32 | typ << 40) * 0x2c1b3c6d +
          arg0 * 0x297a2d39 + arg1 * 0x27d4eb2f) & M64
     h = ((prev ^ w) * 0xbf58476d1ce4e5b9) & M64
     return h ^ (h >> 31)

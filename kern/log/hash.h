@@ -40,7 +40,9 @@ static inline uint64_t log_hash_name(const char *s)
  * constants: odd numbers are invertible mod 2^64, so changing any single
  * field always changes w.  They are below 2^31, so that each multiply takes
  * its constant as an immediate (x86 imul r64, r/m64, imm32 sign-extends):
- * no register and no 10-byte load for it on every append.  w does not depend on prev, so those multiplies
+ * no register and no 10-byte load for it on every append.  seq's constant
+ * is 1: seq is the one field loaded after a lock's atomic instruction, and
+ * a multiply there lengthened the chain in front of the release's.  w does not depend on prev, so those multiplies
  * run in parallel; only one multiply-xorshift round is chained through the
  * log (it is on every lock hand-off's path).  That round is a bijection of
  * prev ^ w, so a difference introduced at one event never cancels out by
@@ -49,7 +51,7 @@ static inline uint64_t log_hash_name(const char *s)
 static inline uint64_t log_hash_fields(uint64_t prev, uint64_t seq, uint32_t thread, uint8_t cpu,
 				       uint8_t type, uint64_t arg0, uint64_t arg1)
 {
-	uint64_t w = seq * 0x61c88647ull +
+	uint64_t w = seq +
 		     ((uint64_t)thread | (uint64_t)cpu << 32 | (uint64_t)type << 40) * 0x2c1b3c6dull +
 		     arg0 * 0x297a2d39ull + arg1 * 0x27d4eb2full;
 	uint64_t h = (prev ^ w) * 0xbf58476d1ce4e5b9ull;
