@@ -262,6 +262,7 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 		return;
 	struct rp_obj *r = resolve(o, o->count);
 	unsigned spins = 0, parks = 0, yields = 0;
+	bool look = true; /* the others of this CPU may not have looked yet */
 	AO_t mine = EXPECT_VALID | (AO_t)thread << 8 | cpu;
 	for (;;) {
 		AO_t x = AO_load_acquire(&r->expect);
@@ -280,9 +281,17 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 		rp.waiting_thread[cpu] = thread;
 		/* The turn may be another thread's of this CPU: let it run (the
 		 * thread is the actor, the CPU is not).  Bounded, so threads that
-		 * all wait for turns nobody gives still end in a stall report. */
-		if (yields < REPLAY_STALL_YIELDS && plat_yield()) {
+		 * all wait for turns nobody gives still end in a stall report.
+		 * A turn of another CPU's thread: let the others here look once
+		 * (one may have its turn on another object), then spin and halt
+		 * until a kick, and look again.  Yielding on and on, threads that
+		 * all waited for other CPUs passed the CPU round among themselves
+		 * some 180 times per turn, holding a host core that the vCPU
+		 * whose turn it was needed (more vCPUs than host cores). */
+		if ((look || (unsigned)(x & 0xff) == cpu) && yields < REPLAY_STALL_YIELDS &&
+		    plat_yield()) {
 			yields++;
+			look = false;
 			cpu = plat_cpu(); /* the same, unless it migrated */
 			mine = EXPECT_VALID | (AO_t)thread << 8 | cpu;
 			continue;
@@ -292,6 +301,7 @@ static void replay_before(struct log_obj *o, unsigned cpu, uint32_t thread, enum
 			plat_relax();
 		} else if (++parks < REPLAY_STALL_PARKS) {
 			plat_park();
+			look = true;
 		} else {
 			oracle_cur->stalled();
 		}
@@ -315,8 +325,9 @@ static void replay_wait(struct log_obj *o, unsigned cpu, uint64_t key)
 	rp.waiting_thread[cpu] = plat_thread();
 	if (r && o->count == r->ref->count && r->ref->count > 0 && !let_go())
 		report_end(o);
-	if (plat_yield()) {
-		rp.lock_spins[cpu] = 0;
+	/* Once, then again after each halt (as in replay_before). */
+	if (rp.lock_spins[cpu] == 0 && plat_yield()) {
+		rp.lock_spins[cpu] = 1;
 		return;
 	}
 	/* The holder may be waiting for its own turns meanwhile, on a CPU that
