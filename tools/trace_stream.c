@@ -187,20 +187,27 @@ static bool data_block(struct stream *s, struct rd *r, uint64_t at, unsigned bcp
 		s->records++;
 		switch (v & 3) {
 		case LOG_SREC_EVENTS: {
-			uint64_t seq = varint(r), n = fixed(r, 2);
-			if (r->past)
-				break;
 			struct sobj *o = obj_of(s, x);
 			if (!o)
 				return bad(s, rat, "events of stream id %lu, which no REG named",
 					   (unsigned long)x);
-			if (n == 0)
-				return bad(s, rat, "an EVENTS record of %s with no event", o->name);
-			/* the words start 8-byte aligned in the block (and blocks do) */
+			/* padding: the head's words and the events' start 8-byte
+			 * aligned in the block (and blocks do) */
 			while ((r->off & 7) && r->off < r->end)
 				if (r->p[r->off++] != 0)
 					return bad(s, rat, "EVENTS record of %s: padding is not zero",
 						   o->name);
+			uint64_t seq = fixed(r, 8), n = fixed(r, 8);
+			if (r->past)
+				break;
+			if (n == 0)
+				return bad(s, rat, "an EVENTS record of %s with no event", o->name);
+			if (n > (r->end - r->off) / 8)
+				return bad(s, rat,
+					   "an EVENTS record of %s says %lu events, its block holds "
+					   "%lu more words",
+					   o->name, (unsigned long)n,
+					   (unsigned long)((r->end - r->off) / 8));
 			struct sev e = { 0 };
 			for (uint64_t k = 0; k < n && !r->past; k++) {
 				uint64_t w = fixed(r, 8);

@@ -31,7 +31,7 @@ static volatile AO_t next_sid; /* stream ids: 1, 2, ... never reused */
 static uint32_t next_block;
 static uint64_t bytes_out, blocks_out;
 
-#define EVENTS_HDR 32 /* an EVENTS record's head: two varints, n:u16, padding */
+#define EVENTS_HDR 32 /* an EVENTS record's head: varint, padding, seq and n */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "EVENTS records carry the recording's words as they are in memory");
 #define REG_MAX (3 * 10 + 2 + LOG_NAME_MAX + 64)
@@ -116,14 +116,15 @@ void log_stream_words(struct log_obj *o, uint64_t seq, const uint64_t *w, uint64
 			flush(s, cpu, LOG_STREAM_DATA, false);
 		uint8_t *p = s->b + s->n;
 		p += log_stream_put_varint(p, (uint64_t)sid << 2 | LOG_SREC_EVENTS);
-		p += log_stream_put_varint(p, seq);
-		uint8_t *np = p;
-		p += 2;
-		while ((p - s->b) & (sizeof *w - 1))
-			*p++ = 0;
-		uint64_t k = (uint64_t)(s->b + LOG_STREAM_BLOCK - p) / sizeof *w;
+		/* zero padding up to a word boundary: one store (room is there),
+		 * then seq and n as words */
+		__builtin_memset(p, 0, sizeof *w);
+		p += (uint32_t)(s->b - p) & (sizeof *w - 1);
+		uint64_t k = (uint64_t)(s->b + LOG_STREAM_BLOCK - p) / sizeof *w - 2;
 		k = k < n ? k : n;
-		log_le_put(np, k, 2);
+		__builtin_memcpy(p, &seq, sizeof seq);
+		__builtin_memcpy(p + 8, &k, sizeof k);
+		p += 16;
 		__builtin_memcpy(p, w, k * sizeof *w);
 		s->n = (uint32_t)(p - s->b + k * sizeof *w);
 		s->events += k;
