@@ -9,11 +9,14 @@ import re
 import shlex
 import struct
 import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree
 import zlib
 
 from harness import run_cmd
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
 def tool(build, name):
@@ -1207,6 +1210,52 @@ def format_check(res):
     res.record(name, status == 0, out[-2000:])
 
 
+# ---- tools/qprof.py (docs/profiling.md) ----
+
+QPROF = os.path.join(ROOT, "tools", "qprof.py")
+QPROF_ROW = re.compile(r"^ +([\d,]+) +[\d.]+%  (\S.*)$", re.M)
+
+
+def qprof(res, build, tmp):
+    """The guest instruction profile of a real boot: written, attributed to the kernel's
+    functions (the TSC calibration's busy loop is near the top of any boot), the same
+    per kernel function when the same run is made again (-icount, SMP 1), and a diff of
+    two different runs names where the instructions went."""
+    a, b, c = (os.path.join(tmp, f"{x}.prof") for x in "abc")
+    outs = []
+    for prof, args in ((a, "test=smp_boot"), (b, "test=smp_boot"),
+                       (c, "test=ipc_stress ipc_msgs=20")):
+        st, out = run_cmd([sys.executable, QPROF, "run", "--build", build, "--smp", "1",
+                           "--top", "5", "--out", prof, args], 300)
+        outs.append((st, out))
+    st, out = outs[0]
+    rows = {name: int(n.replace(",", "")) for n, name in QPROF_ROW.findall(out)}
+    total = rows.get("total guest instructions", 0)
+    res.record("tools:qprof:run-profiles-a-boot",
+               st == 0 and total > 10**6 and "tsc_calibrate" in rows
+               and 0 < rows["tsc_calibrate"] < total,
+               f"status {st}: {out[-1500:]}")
+    st, out = run_cmd([sys.executable, QPROF, "diff", a, b, "--top", "200"], 60)
+    moved = [name for n, name in QPROF_ROW.findall(out)
+             if not name.startswith("(") and name != "total"]
+    st2, out2 = run_cmd([sys.executable, QPROF, "diff", a, c, "--top", "200"], 60)
+    res.record("tools:qprof:same-run-same-counts",
+               st == 0 and outs[1][0] == 0 and not moved and "total" in out,
+               f"status {st}; kernel functions that differ: {moved}\n{out[-1500:]}")
+    res.record("tools:qprof:diff-names-the-difference",
+               st2 == 0 and outs[2][0] == 0 and re.search(r"^ +\+[\d,]+ .* chan_send$", out2, re.M),
+               f"status {st2}: {out2[-1500:]}")
+    bad = [["run"], ["run", "--smp", "0", "x"], ["run", "--smp", "x", "x"],
+           ["run", "--top", "-1", "x"], ["diff", a], ["show"], ["bogus"]]
+    for args in bad:
+        st, out = run_cmd([sys.executable, QPROF] + args, 30)
+        res.record(f"tools:qprof:usage-error:{' '.join(args[:3]).replace(tmp, 'TMP')}",
+                   st == 2 and "usage:" in out, f"status {st}: {out[-500:]}")
+    st, out = run_cmd([sys.executable, QPROF, "show", os.path.join(ROOT, "README.md")], 30)
+    res.record("tools:qprof:not-a-profile", st == 1 and "not a profile" in out,
+               f"status {st}: {out[-500:]}")
+
+
 def groups(build):
     return [("tools:format-check", format_check),
             ("tools:explore-broken", lambda res: explore_broken(res, build)),
@@ -1226,4 +1275,5 @@ def groups(build):
             ("tools:trace-malformed", with_tmp(trace_new_bad_files, build)),
             ("tools:trace-detect", with_tmp(trace_detect, build)),
             ("tools:trace-kernel-recording", with_tmp(trace_kernel_recording, build)),
-            ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build))]
+            ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build)),
+            ("tools:qprof", with_tmp(qprof, build))]
