@@ -12,6 +12,7 @@
 #include "host/scenario.h"
 #include "lock/lock.h"
 #include "lock/lockcheck.h"
+#include "log/logset.h"
 
 static struct lock L, M;
 
@@ -44,6 +45,51 @@ static void test_log_records_each_acquisition(void **st)
 	assert_int_equal(lock_dbg(&L)->stats.acquires, 5);
 	struct lockcheck r;
 	assert_true(lockcheck_obj(o, 0, &r));
+}
+
+/*
+ * rel_cpu is written with the acquisition (the releasing CPU is the holder),
+ * on the plain path and the general one; a snapshot taken while the lock is
+ * held says it is not released yet (LOG_CPU_NONE), the live event and a
+ * snapshot after the release say who releases it.
+ */
+static void test_rel_cpu_in_snapshots(void **st)
+{
+	for (int plain = 0; plain < 2; plain++) {
+		setup_locks();
+		lock_stats_on = false;
+		lock_plain_off = !plain;
+		for (int k = 0; k < 2; k++) {
+			struct lock *x = k ? &M : &L;
+			struct log_obj *o = lock_dbg(x)->log;
+			for (int i = 0; i < 3; i++) { /* past seq 0, which is sampled: general */
+				lock_acquire(x);
+				lock_release(x);
+			}
+			lock_acquire(x);
+			const struct log_event *e = log_event_at(o, 3);
+			assert_int_equal(e->rel_cpu, e->cpu);
+			struct log_set held, freed;
+			log_snapshot(&held);
+			lock_release(x);
+			log_snapshot(&freed);
+			const struct log_objrec *h = log_set_find(&held, o->name);
+			const struct log_objrec *f = log_set_find(&freed, o->name);
+			assert_non_null(h);
+			assert_non_null(f);
+			assert_int_equal(h->nevents, 4);
+			for (unsigned i = 0; i < 4; i++) {
+				assert_int_equal(h->events[i].rel_cpu,
+						 i < 3 ? h->events[i].cpu : LOG_CPU_NONE);
+				assert_int_equal(f->events[i].rel_cpu, f->events[i].cpu);
+			}
+			struct lockcheck r;
+			assert_true(lockcheck_events(h->events, h->nevents, x == &L, 0, &r));
+			log_set_free(&held);
+			log_set_free(&freed);
+		}
+		lock_plain_off = false;
+	}
 }
 
 /*
@@ -354,6 +400,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_log_records_each_acquisition),
+		cmocka_unit_test(test_rel_cpu_in_snapshots),
 		cmocka_unit_test(test_fifo_past_2_to_the_32),
 		cmocka_unit_test(test_sampled_time_stamps),
 		cmocka_unit_test(test_plain_path_keeps_the_same_log),
