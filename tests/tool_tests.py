@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import struct
 import subprocess
 import sys
@@ -1251,6 +1252,17 @@ def qprof(res, build, tmp):
         st, out = run_cmd([sys.executable, QPROF] + args, 30)
         res.record(f"tools:qprof:usage-error:{' '.join(args[:3]).replace(tmp, 'TMP')}",
                    st == 2 and "usage:" in out, f"status {st}: {out[-500:]}")
+    # The profile keeps the kernel's symbols: it still reads after the kernel is
+    # rebuilt in place (here: replaced by something else).
+    k = os.path.join(tmp, "k.elf")
+    shutil.copy(os.path.join(build, "kernel.elf"), k)
+    st, out = run_cmd([sys.executable, QPROF, "run", "--kernel", k, "--build", build,
+                       "--smp", "1", "--out", a, "test=smp_boot"], 300)
+    with open(k, "wb") as f:
+        f.write(b"not a kernel any more")
+    st2, out2 = run_cmd([sys.executable, QPROF, "show", a, "--top", "5"], 60)
+    res.record("tools:qprof:profile-outlives-its-kernel",
+               st == 0 and st2 == 0 and " tsc_calibrate" in out2, f"status {st}, {st2}: {out2}")
     st, out = run_cmd([sys.executable, QPROF, "show", os.path.join(ROOT, "README.md")], 30)
     res.record("tools:qprof:not-a-profile", st == 1 and "not a profile" in out,
                f"status {st}: {out[-500:]}")

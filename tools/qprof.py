@@ -10,7 +10,8 @@
   tools/qprof.py show F.prof [--top 30]
   tools/qprof.py diff A.prof B.prof [--top 30]
       per function, B's instructions minus A's (each against its own kernel's
-      symbols): what a change or a configuration adds, and where.
+      symbols, kept in the profile when it was taken): what a change or a
+      configuration adds, and where.
 
 Under -icount one instruction is one nanosecond of guest time, and the count does
 not depend on what else the host runs: the same kernel and command line give the
@@ -69,18 +70,31 @@ def load(path):
         raise SystemExit(f"qprof: {path}: not a profile written by 'tools/qprof.py run'")
     kernel, args = lines[0][len(HEADER):].split(" args=", 1)
     kernel = kernel.removeprefix("kernel=")
-    if not os.path.exists(kernel):
-        raise SystemExit(f"qprof: {path}: its kernel {kernel} is gone")
-    syms = symbols(kernel)
+    # The kernel's symbols as they were when it ran (the file keeps them: the
+    # kernel is usually rebuilt in place before the next profile is taken).
+    syms = []
+    n = 1
+    for n in range(1, len(lines)):
+        if not lines[n].startswith("S "):
+            break
+        f = lines[n].split()
+        try:
+            syms.append((int(f[1], 16), f[2]))
+        except (IndexError, ValueError):
+            raise SystemExit(f"qprof: {path}: line {n + 1}: not 'S address name'")
+    else:
+        n = len(lines)
+    if not syms:
+        raise SystemExit(f"qprof: {path}: no symbols in it")
     addrs = [a for a, _ in syms]
     etext = next((a for a, n in syms if n == "_etext"), None)
     per = collections.Counter()
-    for n, line in enumerate(lines[1:], 2):
+    for k, line in enumerate(lines[n:], n + 1):
         f = line.split()
         try:
             pc, insns, runs = int(f[0], 16), int(f[1]), int(f[2])
         except (IndexError, ValueError):
-            raise SystemExit(f"qprof: {path}: line {n}: not 'address instructions runs'")
+            raise SystemExit(f"qprof: {path}: line {k}: not 'address instructions runs'")
         i = bisect.bisect_right(addrs, pc) - 1
         if i < 0:
             name = "(below the kernel: firmware, the AP start-up code)"
@@ -119,6 +133,7 @@ def cmd_run(a):
             return 1
         with open(raw) as f, open(out, "w") as g:
             g.write(f"{HEADER}kernel={os.path.abspath(kernel)} args={args}\n")
+            g.writelines(f"S {a:x} {name}\n" for a, name in symbols(kernel))
             g.write(f.read())
     print(f"qprof: {out} (kernel status {st}, {secs:.1f} s)")
     table(load(out)[2], a.top)
