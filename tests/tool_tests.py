@@ -239,10 +239,12 @@ def trace_diff_order(res, build, tmp):
 def trace_bad_files(res, build, tmp):
     missing = os.path.join(tmp, "missing.trc")
     for path, want in ((tmp, "is a directory"), (missing, "No such file")):
-        for cmd in (["check", path], ["decode", path], ["stats", path], ["diff", path, path]):
+        for cmd in (["check", path], ["decode", path], ["stats", path], ["diff", path, path],
+                    ["stream-check", path], ["stream-extract", path, os.path.join(tmp, "o")]):
             st, out, err = run_split([tool(build, "trace")] + cmd)
             res.record(f"tools:trace-unreadable:{cmd[0]} {os.path.basename(path)}",
                        st == 2 and path in err and want in err and
+                       "not a trace file" not in err and  # stream files are not traces
                        len(err.splitlines()) == 1, f"status {st}: {err[-300:]}")
 
 

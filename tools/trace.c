@@ -111,7 +111,7 @@ uint8_t *trace_read_all(const char *path, size_t *len)
 	if (!f)
 		io_fail(path, strerror(errno));
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
-		io_fail(path, "is a directory, not a trace file");
+		io_fail(path, "is a directory, not a file");
 	size_t cap = 1 << 16, n = 0, k;
 	uint8_t *buf = malloc(cap);
 	while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0)
