@@ -209,10 +209,8 @@ static bool data_block(struct stream *s, struct rd *r, uint64_t at, unsigned bcp
 					   o->name, (unsigned long)n,
 					   (unsigned long)((r->end - r->off) / 8));
 			struct sev e = { 0 };
-			for (uint64_t k = 0; k < n && !r->past; k++) {
+			for (uint64_t k = 0; k < n; k++) { /* n words are there (above) */
 				uint64_t w = fixed(r, 8);
-				if (r->past)
-					break;
 				e.thread = log_rec_thread(w);
 				e.cpu = log_rec_cpu(w);
 				e.seq = seq + k;

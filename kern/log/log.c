@@ -519,7 +519,7 @@ void log_rec_sync(struct log_obj *o)
 		const struct log_event *e = &ring[s & mask];
 #pragma GCC unroll 4
 		for (uint64_t i = 0; i < n; i++)
-			w[i] = log_rec_word(e[i].cpu, e[i].thread, e[i].hash);
+			w[i] = log_event_word(&e[i]);
 		o->rec_next = w + n;
 		if (log_stream_on)
 			log_stream_words(o, s, w, n);

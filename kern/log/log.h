@@ -102,6 +102,12 @@ static inline uint64_t log_rec_word(uint8_t cpu, uint32_t thread, uint64_t chain
 {
 	return (uint64_t)thread | (uint64_t)cpu << 32 | (uint64_t)log_short_hash(chain_hash) << 48;
 }
+/* The word of event e (from its ring: the recording, the snapshot, the
+ * stream's end). */
+static inline uint64_t log_event_word(const struct log_event *e)
+{
+	return log_rec_word(e->cpu, e->thread, e->hash);
+}
 static inline uint32_t log_rec_thread(uint64_t w)
 {
 	return (uint32_t)w;

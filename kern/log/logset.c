@@ -65,10 +65,8 @@ static void capture_recording(const struct log_obj *o, struct log_objrec *r)
 		for (uint64_t i = 0; i < n; i++)
 			capture_word(&k, c->w[i]);
 	}
-	for (uint64_t s = o->rec_events; s < o->count; s++) {
-		const struct log_event *e = &o->ring[s & o->ring_mask];
-		capture_word(&k, log_rec_word(e->cpu, e->thread, e->hash));
-	}
+	for (uint64_t s = o->rec_events; s < o->count; s++)
+		capture_word(&k, log_event_word(&o->ring[s & o->ring_mask]));
 }
 
 /* Never 0 bytes, so that every array is a real block to free. */

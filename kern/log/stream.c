@@ -143,10 +143,8 @@ static void ring_words(struct log_obj *o, uint64_t from, uint64_t to)
 	uint64_t w[64];
 	while (from < to) {
 		uint64_t k = to - from < 64 ? to - from : 64;
-		for (uint64_t i = 0; i < k; i++) {
-			const struct log_event *e = &o->ring[(from + i) & o->ring_mask];
-			w[i] = log_rec_word(e->cpu, e->thread, e->hash);
-		}
+		for (uint64_t i = 0; i < k; i++)
+			w[i] = log_event_word(&o->ring[(from + i) & o->ring_mask]);
 		log_stream_words(o, from, w, k);
 		from += k;
 	}
