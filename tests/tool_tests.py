@@ -1265,6 +1265,13 @@ def qprof(res, build, tmp):
     st2, out2 = run_cmd([sys.executable, QPROF, "show", a, "--top", "5"], 60)
     res.record("tools:qprof:profile-outlives-its-kernel",
                st == 0 and st2 == 0 and " tsc_calibrate" in out2, f"status {st}, {st2}: {out2}")
+    # A kernel run that fails is not a successful profile (exit 1), but its
+    # profile is written all the same.
+    bad_run = os.path.join(tmp, "failed.prof")
+    st, out = run_cmd([sys.executable, QPROF, "run", "--build", build, "--smp", "1",
+                       "--out", bad_run, "test=no_such_test"], 300)
+    res.record("tools:qprof:failed-run-exits-1", st == 1 and os.path.exists(bad_run)
+               and "the kernel run failed" in out, f"status {st}: {out[-800:]}")
     st, out = run_cmd([sys.executable, QPROF, "show", os.path.join(ROOT, "README.md")], 30)
     res.record("tools:qprof:not-a-profile", st == 1 and "not a profile" in out,
                f"status {st}: {out[-500:]}")

@@ -20,8 +20,8 @@ is deterministic); the firmware's timer polling varies by a few dozen instructio
 A block's instructions go to the function whose symbol precedes its address; a
 function's .cold part is counted with the function.
 
-Exit: 0 profile written (the kernel's own status is printed), 1 QEMU wrote none,
-2 usage.
+Exit: 0 profile written of a run that passed; 1 the kernel run failed (its profile is
+written all the same) or QEMU wrote none; 2 usage.
 """
 import argparse
 import bisect
@@ -33,7 +33,7 @@ import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from harness import qemu_cmd, qemu_run  # noqa: E402
+from harness import PASS_STATUS, qemu_cmd, qemu_run  # noqa: E402
 
 HEADER = "# qprof "
 
@@ -137,6 +137,11 @@ def cmd_run(a):
             g.write(f.read())
     print(f"qprof: {out} (kernel status {st}, {secs:.1f} s)")
     table(load(out)[2], a.top)
+    if st != PASS_STATUS:
+        print(f"qprof: the kernel run failed (QEMU status {st}, {PASS_STATUS} is a pass): "
+              f"the profile above is of that run; its output ends:\n{log[-1500:]}",
+              file=sys.stderr)
+        return 1
     return 0
 
 
