@@ -7,6 +7,7 @@
 #   make iso             GRUB rescue ISO (real PCs, Bochs, QEMU -cdrom)
 #   make test            everything, ends with "N passed, N failed"
 #   make bench           lock benchmark table
+#   make bench-pair      one lock against another, paired runs (A=mcs B_REF=ck-mcs)
 #   make record / make replay [TRACE=FILE] / make replay-gdb   kernel record and replay
 #   make fuzz [FUZZ_RUNS=N]   libFuzzer campaign on the trace loader (tools/fuzz.mk)
 #   make compile_commands.json
@@ -36,7 +37,7 @@ HOST_CC      ?= gcc
 HOST_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -pthread -Ikern -Ihost -I. -MMD -MP
 HOST_LDLIBS  := -pthread -latomic_ops
 
-.PHONY: all deps qemu qemu-gdb gdb iso test bench clean record replay replay-gdb
+.PHONY: all deps qemu qemu-gdb gdb iso test bench bench-pair clean record replay replay-gdb
 .DEFAULT_GOAL := all
 
 include user/user.mk   # before kern/kern.mk: it adds $(B)/user/progs.S to KERN_EXTRA_SRCS

@@ -13,7 +13,7 @@ import sys
 
 COLS = ["round", "lock", "test", "threads", "ns_per_op", "tsc_per_op", "ops_per_s",
         "thread_min", "thread_max", "max_over_min", "jain", "pinned", "cpu_share"]
-ORDER = ["tlock", "tlock-nolog", "mcs", "pthread-spin", "ck-ticket", "ck-mcs"]
+ORDER = ["tlock", "tlock-nolog", "mcs", "mcs-nolog", "pthread-spin", "ck-ticket", "ck-mcs"]
 NUM = COLS[4:11] + ["cpu_share"]
 
 
@@ -123,7 +123,10 @@ def main():
          ratio(tput("tlock", two), tput("tlock-nolog", two)), "", None),
         ("tlock-nolog / ck-ticket, uncontended time",
          ratio(ns("tlock-nolog"), ns("ck-ticket")), "", None),
-        ("mcs / ck-mcs, uncontended time", ratio(ns("mcs"), ns("ck-mcs")), "", None),
+        ("mcs / ck-mcs, uncontended time", ratio(ns("mcs"), ns("ck-mcs")), "<=", 1.5),
+        ("mcs logging on / off (mcs / mcs-nolog), uncontended time",
+         ratio(ns("mcs"), ns("mcs-nolog")), "", None),
+        ("mcs-nolog / ck-mcs, uncontended time", ratio(ns("mcs-nolog"), ns("ck-mcs")), "", None),
         ("mcs / ck-mcs, %d-thread throughput" % two,
          ratio(tput("mcs", two), tput("ck-mcs", two)), "", None),
     ]

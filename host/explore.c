@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--pthreads"))
 			mode = HOST_THREADS;
 		else if (!strcmp(argv[i], "--check"))
-			log_check_mode = true;
+			log_slow.check_mode = true;
 		else if (!strcmp(argv[i], "--list"))
 			list = true;
 		else

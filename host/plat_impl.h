@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-extern __thread unsigned host_cpu;
-extern __thread uint32_t host_thread;
+/* local-exec: libcore is linked statically into executables only, so the
+ * variables are at a fixed %fs offset, one load (as the kernel's %gs field). */
+extern __thread unsigned host_cpu __attribute__((tls_model("local-exec")));
+extern __thread uint32_t host_thread __attribute__((tls_model("local-exec")));
 extern unsigned host_ncpus;
 extern int host_coop;             /* cooperative CPUs are running */
 extern int host_oversubscribed;   /* more pthread CPUs than cores */

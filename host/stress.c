@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	cli_oracle("hw", &spec);
 	/* stress reports statistics and judges every event by time. */
 	lock_stats_on = true;
-	lock_time_all = true;
+	log_slow.lock_time_all = true;
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i]))
 			cli_help();
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 		} else if ((v = cli_opt(argv[i], "--oracle")))
 			cli_oracle(v, &spec);
 		else if (!strcmp(argv[i], "--check"))
-			log_check_mode = true;
+			log_slow.check_mode = true;
 		else if (!strcmp(argv[i], "--pthreads"))
 			pthreads = true;
 		else if (!strcmp(argv[i], "--record-replay"))
@@ -157,7 +157,8 @@ int main(int argc, char **argv)
 	printf("stress: %u CPUs (%s), %lu sections, %u object(s), %s lock, oracle %s%s%s\n",
 	       cfg.ncpus, mode == HOST_COOP ? "cooperative" : "pthreads",
 	       (unsigned long)(cfg.ops * cfg.ncpus), cfg.nobjs,
-	       cfg.kind == LOCK_TICKET ? "ticket" : "mcs", text, log_check_mode ? ", check mode" : "",
+	       cfg.kind == LOCK_TICKET ? "ticket" : "mcs", text,
+	       log_slow.check_mode ? ", check mode" : "",
 #ifdef LOCK_LOG_OFF
 	       ", lock logging compiled out"
 #else

@@ -9,6 +9,7 @@
  */
 #include "oracle/impl.h"
 #include "log/str.h"
+#include "log/log.h"
 
 /* hw: no control at all; every hook stays NULL so the inline fast paths in
  * oracle.h reduce to one load and a not-taken branch. */
@@ -201,21 +202,28 @@ void oracle_format(const struct oracle_spec *s, char *buf, unsigned len)
 	}
 }
 
+/* The oracle in force from now on; the fast paths follow it (log_slow). */
+static void oracle_use(const struct oracle_ops *ops)
+{
+	oracle_cur = ops;
+	log_slow.oracle_not_hw = ops != &oracle_hw_ops;
+}
+
 void oracle_start(const struct oracle_spec *spec, unsigned ncpus, const struct log_set *ref)
 {
 	switch (spec->kind) {
 	case ORACLE_HW:
-		oracle_cur = &oracle_hw_ops;
+		oracle_use(&oracle_hw_ops);
 		break;
 	case ORACLE_SCRIPT:
 		oracle_script_start(spec, ncpus);
-		oracle_cur = &oracle_script_ops;
+		oracle_use(&oracle_script_ops);
 		break;
 	case ORACLE_REPLAY:
 		if (!ref)
 			plat_panic("oracle replay: no recording to replay");
 		oracle_replay_start(ref, ncpus);
-		oracle_cur = &oracle_replay_ops;
+		oracle_use(&oracle_replay_ops);
 		break;
 	}
 }
@@ -243,5 +251,5 @@ void oracle_stop(void)
 	if (base_set)
 		oracle_start(&base_spec, base_ncpus, 0); /* the same schedule again, from its start */
 	else
-		oracle_cur = &oracle_hw_ops;
+		oracle_use(&oracle_hw_ops);
 }

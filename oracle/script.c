@@ -215,7 +215,8 @@ static const struct oracle_actor *blocked_thread(uint32_t thread)
  * none: only locks' log objects have a holder. */
 static uint32_t holder_thread(const struct log_obj *o)
 {
-	return o->holder ? ((const struct lock_state *)log_state(o))->last_thread : 0;
+	const struct log_event *e = o->holder ? log_last_event(o) : 0;
+	return e ? e->thread : 0;
 }
 
 /* From the first blocked thread, follow "waits on a lock held by": a cycle

@@ -46,8 +46,8 @@ PANICS = {
     "ud": ["invalid opcode", "crash+0x"],
     "div": ["divide error", "crash+0x"],
     "pf-ap": ["panic on cpu 1: page fault", "crash_pf+0x", "(1 other cpu halted)"],
-    "lock-twice": ["lock crash.demo: acquire by cpu 0 which already holds it", "tlock_acquire+0x"],
-    "lock-release": ["lock crash.demo: release by cpu 0, holder is -1", "tlock_release+0x"],
+    "lock-twice": ["lock crash.demo: acquire by cpu 0 which already holds it", "tlock_wait+0x"],
+    "lock-release": ["lock crash.demo: release by cpu 0, holder is -1", "tlock_release_any+0x"],
 }
 
 

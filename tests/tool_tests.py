@@ -868,7 +868,7 @@ def chain_hash(prev, seq, thread, cpu, typ, arg0, arg1):
     return h ^ (h >> 31)
 
 
-STATE_LEN = {"mcs": 16, "tlock": 16, "runq": 64}
+STATE_LEN = {"mcs": 0, "tlock": 0, "runq": 64}
 
 
 def synth_trace(path, ncpus, objects):
@@ -1277,6 +1277,39 @@ def qprof(res, build, tmp):
                f"status {st}: {out[-500:]}")
 
 
+# ---- bench/pair.py and the lock benchmark binaries (docs/bench.md) ----
+
+PAIR = os.path.join(ROOT, "bench", "pair.py")
+
+
+def bench_pair(res, build):
+    """Each lock benchmark binary runs and checks mutual exclusion; pair.py measures a
+    lock against another in alternating runs and prints their ratio, and refuses a bad
+    command line with its usage (exit 2)."""
+    bdir = os.path.join(build, "bench")
+    for name in ("tlock", "tlock-nolog", "mcs", "mcs-nolog", "ck-ticket", "ck-mcs"):
+        st, out = run_cmd([os.path.join(bdir, "lock-" + name), "--threads=2", "--ms=20",
+                           "--iters=20000", "--reps=1"], 60)
+        rows = [line.split(",") for line in out.splitlines() if line.count(",") == 12]
+        res.record(f"tools:bench:{name}-runs",
+                   st == 0 and any(r[2] == "uncontended" and float(r[4]) > 0 for r in rows)
+                   and any(r[2] == "throughput" and r[3] == "2" for r in rows),
+                   f"status {st}: {out[-800:]}")
+    st, out = run_cmd([sys.executable, PAIR, "--pairs", "3", "--iters", "20000", "--dir", bdir,
+                       "mcs", "ck-mcs"], 120)
+    m = re.search(r"^mcs / ck-mcs, uncontended, 3 pairs: ratio ([\d.]+)x \(quartiles "
+                  r"([\d.]+)-([\d.]+)\); median ([\d.]+) / ([\d.]+) TSC ticks$", out, re.M)
+    res.record("tools:bench:pair-prints-the-ratio",
+               st == 0 and m is not None and float(m.group(1)) > 0
+               and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3)),
+               f"status {st}: {out[-800:]}")
+    for args in ([], ["mcs"], ["--pairs", "0", "mcs", "ck-mcs"], ["--pairs", "x", "mcs", "ck-mcs"],
+                 ["--dir", bdir, "mcs", "no-such-lock"]):
+        st, out = run_cmd([sys.executable, PAIR] + args, 30)
+        res.record(f"tools:bench:pair-usage-error:{' '.join(args).replace(bdir, 'BENCH')}",
+                   st == 2 and "usage:" in out, f"status {st}: {out[-500:]}")
+
+
 def groups(build):
     return [("tools:format-check", format_check),
             ("tools:explore-broken", lambda res: explore_broken(res, build)),
@@ -1297,4 +1330,5 @@ def groups(build):
             ("tools:trace-detect", with_tmp(trace_detect, build)),
             ("tools:trace-kernel-recording", with_tmp(trace_kernel_recording, build)),
             ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build)),
-            ("tools:qprof", with_tmp(qprof, build))]
+            ("tools:qprof", with_tmp(qprof, build)),
+            ("tools:bench", lambda res: bench_pair(res, build))]

@@ -25,6 +25,7 @@ endef
 $(eval $(call bench_lock,tlock,lock_tlock.h,,$(B)/host/libcore.a))
 $(eval $(call bench_lock,tlock-nolog,lock_tlock_nolog.h,-DLOCK_LOG_OFF,$(B)/host/libcore-nolog.a))
 $(eval $(call bench_lock,mcs,lock_mcs.h,,$(B)/host/libcore.a))
+$(eval $(call bench_lock,mcs-nolog,lock_mcs_nolog.h,-DLOCK_LOG_OFF,$(B)/host/libcore-nolog.a))
 $(eval $(call bench_lock,pthread,lock_pthread.h,,))
 $(eval $(call bench_lock,ck-ticket,lock_ck_ticket.h,,))
 $(eval $(call bench_lock,ck-mcs,lock_ck_mcs.h,,))
@@ -41,5 +42,14 @@ bench: $(BENCH_BINS)
 	  done; \
 	done
 	@python3 bench/report.py $(BENCH_DIR)/raw.csv $(BENCH_DIR)/locks.csv
+
+# make bench-pair [A=mcs] [B=ck-mcs] [PAIRS=41]: lock A against lock B in
+# alternating short runs, so that both see the same spell of the host's
+# load (bench/pair.py).
+A     ?= mcs
+B_REF ?= ck-mcs
+PAIRS ?= 41
+bench-pair: $(BENCH_BINS)
+	@python3 bench/pair.py --pairs $(PAIRS) --dir $(BENCH_DIR) $(A) $(B_REF)
 
 -include $(wildcard $(BENCH_DIR)/*.d)

@@ -69,7 +69,7 @@ void kargs_init(const char *line)
 	if (line[0])
 		kprintf("cmdline: %s\n", line);
 	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
-	log_check_mode = karg_ulong("logcheck", 0) != 0;
+	log_slow.check_mode = karg_ulong("logcheck", 0) != 0;
 	/* From the first object on, so that a whole run can be replayed. */
 	log_record_order = karg("record") != NULL;
 #ifdef LOG_OFF

@@ -17,7 +17,7 @@
 
 static inline unsigned plat_cpu(void)
 {
-	return thiscpu()->id;
+	return CPU_FIELD32(id);
 }
 static inline unsigned plat_ncpus(void)
 {
@@ -25,7 +25,7 @@ static inline unsigned plat_ncpus(void)
 }
 static inline uint32_t plat_thread(void)
 {
-	return thiscpu()->tid;
+	return CPU_FIELD32(tid);
 }
 static inline void plat_relax(void)
 {

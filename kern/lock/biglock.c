@@ -22,7 +22,7 @@ void big_init(struct biglock *b, enum lock_kind kind, const struct log_type *t, 
 const void *big_acquire(struct biglock *b)
 {
 	lock_acquire(&b->lock);
-	if (plat_unlikely(log_check_mode))
+	if (plat_unlikely(log_slow.check_mode))
 		log_verify(b->obj);
 	return log_state(b->obj);
 }
@@ -32,14 +32,13 @@ const void *big_acquire(struct biglock *b)
 __attribute__((cold, noreturn)) static void outside(struct biglock *b, uint8_t type)
 {
 	struct log_obj *l = lock_dbg(&b->lock)->log;
-	const struct lock_state *ls = log_state(l);
 	uint32_t h = l->holder;
 	if (h)
 		plat_printf(
 			"mutual-exclusion violation: %s: thread %u (cpu %u) is in its critical "
 			"section, holding %s since that lock's seq %lu\n",
-			b->obj->name, ls->last_thread, h - 1, l->name,
-			(unsigned long)(ls->acquisitions - 1));
+			b->obj->name, lock_last_thread(l), h - 1, l->name,
+			(unsigned long)(lock_acquisitions(l) - 1));
 	/* The replay stops at the object's last event, or its lock's if it has none. */
 	const struct log_obj *at = b->obj->count ? b->obj : l;
 	if (log_record_order && at->count)

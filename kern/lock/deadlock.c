@@ -3,6 +3,7 @@
  */
 #include "lock/deadlock.h"
 #include "lock/lock_type.h"
+#include "lock/lockdbg.h"
 
 /*
  * One CPU's wait slot, written only by that CPU (a seqlock: seq is odd
@@ -84,11 +85,10 @@ static bool slot_read(unsigned cpu, struct dl_member *m, uint32_t *hcpu, uint32_
 static void slot_refresh(unsigned cpu, uint32_t thread, struct log_obj *lock)
 {
 	struct dl_slot *s = &slots[cpu];
-	const struct lock_state *st = log_state(lock);
-	volatile const AO_t *acq = (volatile const AO_t *)&st->acquisitions;
+	volatile const AO_t *acq = (volatile const AO_t *)&lock->count; /* lock_acquisitions */
 	AO_t a1 = AO_load_acquire(acq);
 	uint32_t h = ((volatile struct log_obj *)lock)->holder;
-	uint32_t ht = ((volatile const struct lock_state *)st)->last_thread;
+	uint32_t ht = lock_last_thread(lock);
 	AO_nop_read();
 	AO_t a2 = AO_load(acq);
 	if (a1 != a2)

@@ -30,17 +30,17 @@ bool lock_kind_parse(const char *s, enum lock_kind *out);
 static inline void lock_acquire(struct lock *l)
 {
 	if (l->kind == LOCK_TICKET)
-		tlock_acquire(&l->u.t);
+		tlock_acquire_call(&l->u.t);
 	else
-		mcs_acquire(&l->u.m);
+		mcs_acquire_call(&l->u.m);
 }
 
 static inline void lock_release(struct lock *l)
 {
 	if (l->kind == LOCK_TICKET)
-		tlock_release(&l->u.t);
+		tlock_release_call(&l->u.t);
 	else
-		mcs_release(&l->u.m);
+		mcs_release_call(&l->u.m);
 }
 
 /*

@@ -7,7 +7,7 @@ static const char *const lock_events[] = { "ACQ" };
 
 const struct log_type tlock_log_type = {
 	.name = "tlock",
-	.state_size = sizeof(struct lock_state),
+	.state_size = 0, /* lock_type.h: read off the log */
 	.events = lock_events,
 	.nevents = 1,
 	.apply = tlock_apply,
@@ -15,7 +15,7 @@ const struct log_type tlock_log_type = {
 
 const struct log_type mcs_log_type = {
 	.name = "mcs",
-	.state_size = sizeof(struct lock_state),
+	.state_size = 0, /* lock_type.h: read off the log */
 	.events = lock_events,
 	.nevents = 1,
 	.apply = mcs_apply,

@@ -7,7 +7,12 @@
  *   Display fields: wait (ticks from queueing to getting), hold (ticks held),
  *   rel_cpu (who releases it: the holder, so written with the acquisition;
  *   LOG_CPU_NONE in a snapshot taken while it is held).
- * State:  acquisitions so far, last holder (cpu, thread).
+ * State:  none kept beside the log.  What a lock's log says of it (its
+ *         acquisitions: the count; its last holder: the last event) is read
+ *         off the log itself (lockdbg.h, lock_acquisitions and
+ *         lock_last_thread), so that an acquisition stores its event and
+ *         nothing else: every store in front of the release's atomic
+ *         instruction delays it (docs/bench.md, round 5).
  * Invariant (ticket lock): the n-th acquisition holds ticket n (FIFO).
  */
 #ifndef LOCK_LOCK_TYPE_H
@@ -19,40 +24,23 @@
 
 enum lock_event { LOCK_ACQ };
 
-struct lock_state {
-	uint64_t acquisitions;
-	uint32_t last_cpu;
-	uint32_t last_thread;
-};
-/* It then sits in the log object's hot line (log.h). */
-_Static_assert(sizeof(struct lock_state) <= 16, "lock state fits the log object's first line");
-_Static_assert(offsetof(struct lock_state, last_thread) == offsetof(struct lock_state, last_cpu) + 4,
-	       "last_cpu, last_thread: one little-endian word (see event.h)");
-
 /* The replay functions are inline so that the locks' own appends call them
- * directly (log_append_inline); the type rows point at the same code. */
-static inline const char *lock_apply_common(struct lock_state *s, const struct log_event *ev)
+ * directly (log_append_inline); the type rows point at the same code.
+ * They check; there is no state to change. */
+static inline const char *mcs_apply(void *state, const struct log_event *ev)
 {
+	(void)state;
 	if (plat_unlikely(ev->type != LOCK_ACQ))
 		return "unknown lock event";
-	s->acquisitions++;
-	/* last_cpu, last_thread: one 8-byte store (asserted below) */
-	uint64_t last = (uint64_t)ev->cpu | (uint64_t)ev->thread << 32;
-	__builtin_memcpy(&s->last_cpu, &last, sizeof last);
 	return 0;
 }
 
 static inline const char *tlock_apply(void *state, const struct log_event *ev)
 {
-	struct lock_state *s = state;
-	if (plat_unlikely(ev->arg0 != s->acquisitions))
+	/* acquisition n is event n */
+	if (plat_unlikely(ev->arg0 != ev->seq))
 		return "ticket order violated: acquisition n does not hold ticket n";
-	return lock_apply_common(s, ev);
-}
-
-static inline const char *mcs_apply(void *state, const struct log_event *ev)
-{
-	return lock_apply_common(state, ev);
+	return mcs_apply(state, ev);
 }
 
 extern const struct log_type tlock_log_type;

@@ -16,7 +16,7 @@
  * see lockdbg.h) take part only in the order checks (consecutive, FIFO,
  * release by holder): for a ticket lock those already witness mutual
  * exclusion, since ticket n + 1 is served only after the holder of ticket
- * n released it.  Set lock_time_all, or check mode, for the time-based
+ * n released it.  Set log_slow.lock_time_all, or check mode, for the time-based
  * checks on every event; `timed` counts the events they ran on.
  */
 #ifndef LOCK_LOCKCHECK_H

@@ -9,9 +9,7 @@ void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *na
 	d->log = log_register(t, name, ring ? ring : LOCK_RING);
 }
 
-bool lock_time_all;
 bool lock_stats_on;
-bool lock_plain_off;
 
 void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait)
 {
@@ -44,8 +42,7 @@ void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins)
 		return; /* the platform cannot tell seconds (host: its own stall checks) */
 	unsigned cpu = plat_cpu();
 	uint64_t now = plat_ticks();
-	const struct lock_state *s = log_state(d->log);
-	uint64_t acq = AO_load((volatile AO_t *)&s->acquisitions);
+	uint64_t acq = AO_load((volatile AO_t *)&d->log->count); /* lock_acquisitions */
 	if (waits[cpu].d != d || spins < waits[cpu].spins || acq != waits[cpu].acquisitions) {
 		waits[cpu].d = d; /* another wait began, or the lock moved */
 		waits[cpu].since = now;
@@ -60,5 +57,5 @@ void lockdbg_stall_check(const struct lock_debug *d, uint32_t spins)
 		"meanwhile; it is held by cpu %d (thread %u, acquisition %lu): a deadlock, or "
 		"a holder that never releases",
 		lockdbg_name(d), cpu, plat_thread(), LOCK_STALL_SECONDS, holder,
-		holder >= 0 ? s->last_thread : 0, (unsigned long)s->acquisitions);
+		holder >= 0 ? lock_last_thread(d->log) : 0, (unsigned long)lock_acquisitions(d->log));
 }

@@ -37,26 +37,26 @@
  * start.  A waiter's rdtsc when it gets the lock, and the release's, are
  * on a contended lock's hand-off path, so they are sampled too; a ticket
  * lock's waiter knows its seq (the ticket) and skips the queue-time rdtsc
- * as well.  lock_time_all (tests and stress that check mutual exclusion
- * and bounded bypass by time) and check mode (log_check_mode, logcheck=1)
+ * as well.  log_slow.lock_time_all (tests and stress that check mutual exclusion
+ * and bounded bypass by time) and check mode (log_slow.check_mode, logcheck=1)
  * time every acquisition and release; lock_stats_on times every waited
  * acquisition (the stats sum the waits).
  */
 #define LOCK_TIME_PERIOD 64 /* power of two */
 _Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a power of two");
 
-extern bool lock_time_all; /* time every acquisition */
 extern bool lock_stats_on; /* keep struct lock_stats (stress, tests) */
-/* Test knob: every acquisition and release takes the general path, as
- * under an oracle other than hw (test_lock compares the two paths). */
-extern bool lock_plain_off;
+/* log_slow.lock_time_all (log.h): time every acquisition.
+ * log_slow.lock_plain_off: test knob, every acquisition and release takes
+ * the general path, as under an oracle other than hw (test_lock compares
+ * the two paths). */
 
 /* Time every acquisition: asked for, or check mode, which exists to catch
  * what the sampled time stamps would let lockcheck's time-based checks
  * miss (one acquisition in LOCK_TIME_PERIOD left them nearly idle). */
 static inline bool lockdbg_time_every(void)
 {
-	return lock_time_all | log_check_mode;
+	return log_slow.lock_time_all | log_slow.check_mode;
 }
 
 /* Does a waiter for acquisition `seq` need its queue time?  (Exactly when
@@ -92,6 +92,10 @@ struct lock_debug {
 _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder state is one line");
 _Static_assert(PLAT_MAX_CPUS < 255, "log_obj.holder is a byte: CPU + 1");
 
+/* log_obj.holder_word: holder (CPU + 1) in bits 0-7, then hold_bits: */
+#define LOCK_HOLD_TIMED 0x100u /* the release times the hold (a sampled event) */
+_Static_assert(PLAT_MAX_CPUS < 256, "holder_word bits 0-7: CPU + 1");
+
 /* ring: events the lock's log keeps (power of two; 0 = LOCK_RING). */
 void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *name, uint32_t ring);
 /* Out of line: statistics are off by default.  Not marked cold: the plain
@@ -102,6 +106,20 @@ void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wai
 static inline const char *lockdbg_name(const struct lock_debug *d)
 {
 	return d->log->name;
+}
+
+/* A lock's acquisitions so far: its log's events (lock_type.h). */
+static inline uint64_t lock_acquisitions(const struct log_obj *o)
+{
+	return o->count;
+}
+
+/* The thread of a lock's last acquisition, 0 if unknown (racy unless
+ * called by the holder: diagnostics). */
+static inline uint32_t lock_last_thread(const struct log_obj *o)
+{
+	const struct log_event *e = log_last_event(o);
+	return e ? e->thread : 0;
 }
 
 /* The holding CPU, -1 when free (racy unless called by the holder). */
@@ -140,8 +158,7 @@ static inline void lockdbg_wait(const struct lock_debug *d, uint32_t spins, uint
 	/* The same CPU and the same thread: two threads of one CPU can meet on
 	 * a lock in a replay, where a waiting thread yields its CPU. */
 	if (plat_unlikely(spins == (oracle_cur->wait ? 0 : LOCK_RECURSION_SPINS)) &&
-	    d->log->holder == plat_cpu() + 1 &&
-	    ((const struct lock_state *)log_state(d->log))->last_thread == plat_thread())
+	    d->log->holder == plat_cpu() + 1 && lock_last_thread(d->log) == plat_thread())
 		plat_panic("lock %s: acquire by cpu %u which already holds it", lockdbg_name(d),
 			   plat_cpu());
 	/* Only under hw: under script and replay a holder may wait long for
@@ -183,10 +200,11 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
 	if (plat_unlikely(h != 0))
 		plat_panic("lock %s: cpu %u got it while cpu %d holds it (mutual exclusion)",
 			   lockdbg_name(d), cpu, (int)h - 1);
-	o->holder = (uint8_t)(cpu + 1);
 #ifndef LOCK_LOG_OFF
-	bool timed = lockdbg_time_every() || (o->count & (LOCK_TIME_PERIOD - 1)) == 0 ||
-		     (waited && lock_stats_on);
+	/* The release times the hold of a sampled event (lockdbg_leave). */
+	bool sampled = lockdbg_time_every() || (o->count & (LOCK_TIME_PERIOD - 1)) == 0;
+	o->holder_word = (uint16_t)((cpu + 1) | (sampled ? LOCK_HOLD_TIMED : 0));
+	bool timed = sampled || (waited && lock_stats_on);
 	uint64_t now = timed ? plat_ticks() : 0;
 	uint64_t w = 0;
 	struct log_event *e = log_append_inline(o, LOCK_ACQ, pos, 0, now, apply);
@@ -196,6 +214,7 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
 		e->wait = lockdbg_sat32(w);
 	}
 #else
+	o->holder_word = (uint16_t)(cpu + 1);
 	(void)pos;
 	(void)apply;
 	uint64_t w = 0;
@@ -229,7 +248,7 @@ static inline void lockdbg_leave(struct lock_debug *d)
 	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || lockdbg_time_every()))
 		e->hold = lockdbg_sat32(plat_ticks() - e->ts);
 #endif
-	o->holder = 0;
+	o->holder_word = 0; /* holder and hold_bits */
 }
 
 static inline bool lockdbg_held(const struct lock_debug *d)
@@ -262,8 +281,8 @@ static inline bool lockdbg_held(const struct lock_debug *d)
  *
  * What the log holds is the same either way: the same event, hash, state
  * and order stream, byte for byte (test_lock checks the two paths against
- * each other).  Not taken under any other oracle, with lock_time_all,
- * check mode, lock_plain_off, or -DTLOCK_BROKEN.  lock_stats_on keeps it
+ * each other).  Not taken under any other oracle, with log_slow.lock_time_all,
+ * check mode, log_slow.lock_plain_off, or -DTLOCK_BROKEN.  lock_stats_on keeps it
  * for an acquisition that did not wait (counted, lockdbg_count); one that
  * waited takes the general path, which times the wait for the statistics.
  */
@@ -272,7 +291,7 @@ static inline bool lockdbg_plain(void)
 #ifdef TLOCK_BROKEN
 	return false;
 #else
-	return oracle_is_hw() & !(lock_time_all | lock_plain_off | log_check_mode);
+	return log_slow.any == 0; /* hw, no check mode, no lock knob */
 #endif
 }
 
@@ -286,7 +305,7 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 		  const char *(*apply)(void *, const struct log_event *))
 {
 	unsigned cpu = plat_cpu();
-	if (plat_unlikely(o->holder != 0) || (waited && lock_stats_on))
+	if (plat_unlikely(o->holder_word != 0) || (waited && lock_stats_on))
 		return false;
 #ifndef LOCK_LOG_OFF
 	uint64_t seq = o->count;
@@ -295,7 +314,7 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	uint32_t thread = plat_thread();
 	/* A recording (and the live stream) take the event from the ring at
 	 * the next checkpoint (log_rec_sync). */
-	o->holder = (uint8_t)(cpu + 1);
+	o->holder_word = (uint16_t)(cpu + 1); /* untimed; 16 bits, as the release reads them */
 	struct log_event *e = &o->ring[seq & o->ring_mask];
 	uint64_t h = log_hash_fields(o->hash, seq, thread, (uint8_t)cpu, LOCK_ACQ, pos, 0);
 	/* The stores that wait for nothing first, the two of the hash (the
@@ -322,7 +341,7 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	(void)pos;
 	(void)pos_zero;
 	(void)apply;
-	o->holder = (uint8_t)(cpu + 1);
+	o->holder_word = (uint16_t)(cpu + 1); /* untimed; 16 bits, as the release reads them */
 #endif
 	if (plat_unlikely(lock_stats_on))
 		lockdbg_count(d, cpu, false, 0);
@@ -334,14 +353,11 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
  * caller calls lockdbg_leave: a timed event, or a misuse to report). */
 static inline bool lockdbg_leave_plain(struct log_obj *o)
 {
-	unsigned cpu = plat_cpu();
-	if (plat_unlikely(o->holder != cpu + 1))
+	/* Held by me, and not a sampled event (whose hold is timed): one
+	 * compare of holder and hold_bits. */
+	if (plat_unlikely(o->holder_word != plat_cpu() + 1))
 		return false;
-#ifndef LOCK_LOG_OFF
-	if (plat_unlikely(((o->count - 1) & (LOCK_TIME_PERIOD - 1)) == 0))
-		return false; /* a sampled event: its hold is timed */
-#endif
-	o->holder = 0;
+	o->holder_word = 0;
 	return true;
 }
 

@@ -36,17 +36,23 @@ static AO_t take_ticket(struct tlock *l)
 	return t;
 }
 
-/* (n, t, -) -> (n, t, me), general path (lockdbg.h); out of line. */
-__attribute__((noinline)) static void tlock_got(struct tlock *l, AO_t t, uint64_t queued, bool waited)
+/* (n, t, -) -> (n, t, me), general path (lockdbg.h). */
+static void tlock_got(struct tlock *l, AO_t t, uint64_t queued, bool waited)
 {
 	lockdbg_got(&l->dbg, t, queued, waited, tlock_apply);
 }
 
+/* The plain path got ticket t's turn but cannot record it itself (a
+ * sampled event, a checkpoint due, a misuse to report). */
+void tlock_got_plain_failed(struct tlock *l, AO_t t)
+{
+	tlock_got(l, t, 0, false);
+}
+
 /* (n, o, h) with o != t: spin (script: block) until owner reaches t.  Only
  * this slow path checks recursion (a CPU holding the lock would find
- * o != t); it reads the clock only if acquisition t is timed (lockdbg.h).
- * Out of line, so that the fast path stays short. */
-__attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
+ * o != t); it reads the clock only if acquisition t is timed (lockdbg.h). */
+void tlock_wait(struct tlock *l, AO_t t)
 {
 	uint64_t queued = plat_unlikely(lockdbg_wait_timed(t)) ? plat_ticks() : 0;
 	volatile AO_t *owner = tlock_owner(l->dbg.log);
@@ -61,7 +67,7 @@ __attribute__((noinline)) static void tlock_wait(struct tlock *l, AO_t t)
 }
 
 /* Any oracle, any mode: every hook and the general record. */
-__attribute__((noinline)) static void tlock_acquire_any(struct tlock *l)
+void tlock_acquire_any(struct tlock *l)
 {
 	AO_t t = take_ticket(l);
 	if (plat_unlikely(AO_load_acquire(tlock_owner(l->dbg.log)) != t)) {
@@ -71,25 +77,7 @@ __attribute__((noinline)) static void tlock_acquire_any(struct tlock *l)
 	tlock_got(l, t, 0, false);
 }
 
-void tlock_acquire(struct tlock *l)
-{
-	struct log_obj *o = l->dbg.log;
-	if (plat_unlikely(!lockdbg_plain())) {
-		tlock_acquire_any(l);
-		return;
-	}
-	/* (n, o, h) -> (n+1, o, h): t = n, the linearization point */
-	AO_t t = AO_fetch_and_add1_full(tlock_next(o));
-	if (plat_unlikely(AO_load_acquire(tlock_owner(o)) != t)) {
-		tlock_wait(l, t);
-		return;
-	}
-	/* (n, t, -) -> (n, t, me) */
-	if (plat_unlikely(!lockdbg_got_plain(&l->dbg, o, t, false, false, tlock_apply)))
-		tlock_got(l, t, 0, false);
-}
-
-__attribute__((noinline)) static void tlock_release_any(struct tlock *l)
+void tlock_release_any(struct tlock *l)
 {
 	lockdbg_leave(&l->dbg);
 	struct log_obj *o = l->dbg.log;
@@ -102,13 +90,12 @@ __attribute__((noinline)) static void tlock_release_any(struct tlock *l)
 	oracle_after(o, ORACLE_FREE);
 }
 
-void tlock_release(struct tlock *l)
+void tlock_acquire_call(struct tlock *l)
 {
-	struct log_obj *o = l->dbg.log;
-	if (plat_unlikely(!lockdbg_plain() || !lockdbg_leave_plain(o))) {
-		tlock_release_any(l);
-		return;
-	}
-	volatile AO_t *owner = tlock_owner(o);
-	AO_store_release(owner, *owner + 1);
+	tlock_acquire(l);
+}
+
+void tlock_release_call(struct tlock *l)
+{
+	tlock_release(l);
 }

@@ -51,8 +51,49 @@ static inline volatile AO_t *tlock_owner(struct log_obj *o)
 void tlock_init(struct tlock *l, const char *name);
 /* The same with `ring` events kept in the lock's log (0: LOCK_RING). */
 void tlock_init_ring(struct tlock *l, const char *name, uint32_t ring);
-void tlock_acquire(struct tlock *l);
-void tlock_release(struct tlock *l);
+
+/*
+ * tlock_acquire and tlock_release are inline, as Concurrency Kit's locks
+ * are (see mcs.h): the plain path (lockdbg.h) is a straight line, every
+ * other case leaves through one unlikely branch to tlock.c.  lock_acquire
+ * (lock.h) calls the out-of-line copies (tlock_acquire_call).
+ */
+void tlock_acquire_any(struct tlock *l);
+void tlock_wait(struct tlock *l, AO_t t);
+void tlock_got_plain_failed(struct tlock *l, AO_t t);
+void tlock_release_any(struct tlock *l);
+void tlock_acquire_call(struct tlock *l);
+void tlock_release_call(struct tlock *l);
+
+static inline __attribute__((always_inline)) void tlock_acquire(struct tlock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	if (plat_unlikely(!lockdbg_plain())) {
+		tlock_acquire_any(l);
+		return;
+	}
+	/* (n, o, h) -> (n+1, o, h): t = n, the linearization point */
+	AO_t t = AO_fetch_and_add1_full(tlock_next(o));
+	if (plat_unlikely(AO_load_acquire(tlock_owner(o)) != t)) {
+		tlock_wait(l, t);
+		return;
+	}
+	/* (n, t, -) -> (n, t, me) */
+	if (plat_unlikely(!lockdbg_got_plain(&l->dbg, o, t, false, false, tlock_apply)))
+		tlock_got_plain_failed(l, t);
+}
+
+static inline __attribute__((always_inline)) void tlock_release(struct tlock *l)
+{
+	struct log_obj *o = l->dbg.log;
+	if (plat_unlikely(!lockdbg_plain() || !lockdbg_leave_plain(o))) {
+		tlock_release_any(l);
+		return;
+	}
+	/* (n, t, me) -> (n, t+1, -): only the holder writes owner */
+	volatile AO_t *owner = tlock_owner(o);
+	AO_store_release(owner, *owner + 1);
+}
 
 static inline bool tlock_held(const struct tlock *l)
 {

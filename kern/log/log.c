@@ -8,7 +8,7 @@
 #include "log/stream.h"
 #include "oracle/oracle.h"
 
-bool log_check_mode;
+union log_slow log_slow;
 bool log_record_order;
 bool log_whole_run;
 
@@ -302,7 +302,7 @@ static void rec_free(struct log_obj *o)
 static void obj_clear(struct log_obj *o, const struct log_type *t)
 {
 	o->count = 0;
-	o->holder = 0;
+	o->holder_word = 0;
 	o->sync[0] = o->sync[1] = 0;
 	o->hash = o->name_hash;
 	__builtin_memset(o->state, 0, sizeof o->state);
@@ -543,7 +543,7 @@ void log_checkpoint(struct log_obj *o)
 {
 	if (log_record_order & o->rec_on)
 		log_rec_sync(o); /* the ring's events, before their slots are reused */
-	if (log_check_mode)
+	if (log_slow.check_mode)
 		log_verify(o);
 	o->ck_seq = o->count;
 	o->ck_next = o->ck_seq + o->ring_mask + 1;
@@ -558,7 +558,7 @@ void log_appended_rare(struct log_obj *o, const struct log_event *e)
 	 * hash at the end like any object's. */
 	if (o != reg)
 		oracle_appended(o, e);
-	if (log_check_mode)
+	if (log_slow.check_mode)
 		log_verify(o);
 }
 

@@ -133,9 +133,18 @@ struct log_obj {
 	/* For the object's lock, if it is one (ticket lock: next, owner);
 	 * not logged, not replayed; zero at registration. */
 	volatile AO_t sync[2];
-	/* Objects held exclusively (the locks): holding CPU + 1, 0 = free.
-	 * Debug state, not replayed. */
-	volatile uint8_t holder;
+	/* Objects held exclusively (the locks): holding CPU + 1, 0 = free;
+	 * hold_bits: what the holder's release needs (lockdbg.h: whether it
+	 * times the hold), 0 whenever the lock is free.  One 16-bit word, written once per acquisition and once per
+	 * release, so that a lock's plain release checks "held by me,
+	 * untimed" with one compare.  Debug state, not replayed. */
+	union {
+		struct {
+			volatile uint8_t holder;
+			uint8_t hold_bits;
+		};
+		volatile uint16_t holder_word;
+	};
 	uint8_t state[LOG_STATE_MAX] __attribute__((aligned(8))); /* cached replayed state */
 
 	/* Read-mostly (an append reads them; ck_next changes at checkpoints):
@@ -209,7 +218,24 @@ static inline uint64_t log_final_digest(const struct log_obj *o)
 void log_rec_sync(struct log_obj *o);
 
 /* Runtime switches. */
-extern bool log_check_mode;   /* recompute and compare state after every append */
+/*
+ * Why the fast paths (the locks' plain path, lockdbg.h) must not be taken:
+ * a byte per reason, in one word, so that a fast path tests every reason
+ * with one compare (four separate flags and the oracle pointer were five
+ * loads and compares on each side of an uncontended lock).  Options and
+ * tests set the bytes directly; oracle_start and oracle_stop keep
+ * oracle_not_hw.
+ */
+union log_slow {
+	struct {
+		bool check_mode;     /* recompute and compare state after every append */
+		bool lock_time_all;  /* time every lock acquisition (lockdbg.h) */
+		bool lock_plain_off; /* test knob: every lock operation takes the general path */
+		bool oracle_not_hw;  /* the oracle watches every event (script, replay) */
+	};
+	uint32_t any;
+};
+extern union log_slow log_slow;
 extern bool log_record_order; /* record who performed every event of every object */
 /* A whole-run recording or replay: an object type whose instances come and
  * go (containers) keeps a destroyed one's log dormant for the next object of
@@ -323,7 +349,7 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
 #ifndef LOG_OFF
-	if (plat_unlikely(log_check_mode | (oracle_cur->appended != 0)))
+	if (plat_unlikely(log_slow.check_mode | (oracle_cur->appended != 0)))
 #else
 	if (plat_unlikely(oracle_cur->appended != 0))
 #endif
@@ -334,6 +360,16 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 static inline const void *log_state(const struct log_obj *o)
 {
 	return o->state;
+}
+
+/* The last event appended, if it is still in the ring, else NULL (racy
+ * unless the caller has the object's exclusion: diagnostics only). */
+static inline const struct log_event *log_last_event(const struct log_obj *o)
+{
+	uint64_t n = o->count;
+	if (n == 0 || n <= o->ck_seq)
+		return 0;
+	return &o->ring[(n - 1) & o->ring_mask];
 }
 
 /* Event `seq` if it is still in the ring, else NULL. */

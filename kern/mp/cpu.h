@@ -62,9 +62,23 @@ static inline struct cpu *thiscpu(void)
 	return c;
 }
 
+/* One 32-bit field of this CPU's struct cpu, read %gs-relative: one load,
+ * not two (thiscpu() then the field).  Every log append reads the CPU and
+ * thread ids this way.  Volatile, as thiscpu(): a thread that migrates
+ * reads another CPU's copy the next time. */
+#define CPU_FIELD32(field)                                                                         \
+	({                                                                                         \
+		uint32_t v_;                                                                       \
+		_Static_assert(sizeof(((struct cpu *)0)->field) == 4, "a 32-bit field");           \
+		__asm__ volatile("movl %%gs:%c1, %0"                                               \
+				 : "=r"(v_)                                                        \
+				 : "i"(__builtin_offsetof(struct cpu, field)));                    \
+		v_;                                                                                \
+	})
+
 static inline uint32_t cpuid_self(void)
 {
-	return thiscpu()->id;
+	return CPU_FIELD32(id);
 }
 
 /* Nested interrupt disabling, as in xv6: pushcli/popcli pairs may nest. */

@@ -113,7 +113,7 @@ static void run_ok(const struct scen_cfg *cfg, const char *oracle, enum host_mod
 static void test_all_scenarios_in_check_mode(void **st)
 {
 	static struct log_set rec;
-	log_check_mode = true;
+	log_slow.check_mode = true;
 	for (const struct scenario *sc = scenarios; sc->name; sc++) {
 		struct scen_cfg cfg = sc->cfg;
 		cfg.ring = 8; /* small rings: checkpoints are taken often */
@@ -125,7 +125,7 @@ static void test_all_scenarios_in_check_mode(void **st)
 		run_ok(&cfg, "replay", HOST_COOP, &rec);
 		log_record_order = false;
 	}
-	log_check_mode = false;
+	log_slow.check_mode = false;
 }
 
 /* Exploring the correct locks finds nothing (the broken one is in

@@ -19,7 +19,7 @@ static struct lock L, M;
 static void setup_locks(void)
 {
 	log_reset();
-	log_check_mode = false;
+	log_slow.check_mode = false;
 	lock_stats_on = true;
 	lock_init(&L, LOCK_TICKET, "lock.t");
 	lock_init(&M, LOCK_MCS, "lock.m");
@@ -58,7 +58,7 @@ static void test_rel_cpu_in_snapshots(void **st)
 	for (int plain = 0; plain < 2; plain++) {
 		setup_locks();
 		lock_stats_on = false;
-		lock_plain_off = !plain;
+		log_slow.lock_plain_off = !plain;
 		for (int k = 0; k < 2; k++) {
 			struct lock *x = k ? &M : &L;
 			struct log_obj *o = lock_dbg(x)->log;
@@ -88,7 +88,7 @@ static void test_rel_cpu_in_snapshots(void **st)
 			log_set_free(&held);
 			log_set_free(&freed);
 		}
-		lock_plain_off = false;
+		log_slow.lock_plain_off = false;
 	}
 }
 
@@ -106,7 +106,6 @@ static void test_fifo_past_2_to_the_32(void **st)
 	const uint64_t start = (1ull << 32) - LOCK_RING / 2;
 	*tlock_next(o) = start;
 	*tlock_owner(o) = start;
-	((struct lock_state *)(void *)o->state)->acquisitions = start;
 	o->count = o->ck_seq = start;
 	o->ck_next = start + LOCK_RING;
 	o->ck_hash = o->hash;
@@ -157,11 +156,11 @@ static void test_sampled_time_stamps(void **st)
  * every acquisition) and the general one keep the same log.  The same
  * acquisitions of a lock of each kind, by changing CPUs and threads, past
  * the sampling period and three rings (checkpoints), with the order stream
- * on: once plain, once through the general path (lock_plain_off, which
+ * on: once plain, once through the general path (log_slow.lock_plain_off, which
  * changes no event); every event the same byte for byte but for the
  * sampled time stamps' values, and the same count, chain hash, state,
  * checkpoint and order stream.  The first ring's worth of acquisitions
- * is timed (lock_time_all) both times, so that the plain path reuses slots
+ * is timed (log_slow.lock_time_all) both times, so that the plain path reuses slots
  * of timed events (and must clear their times).
  */
 #define EQ_OPS (3 * LOCK_RING + 7)
@@ -180,13 +179,13 @@ static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run
 	unsigned cpu0 = host_cpu;
 	uint32_t thread0 = host_thread;
 	log_reset();
-	log_check_mode = false;
-	lock_time_all = false;
-	lock_plain_off = !plain;
+	log_slow.check_mode = false;
+	log_slow.lock_time_all = false;
+	log_slow.lock_plain_off = !plain;
 	log_record_order = true;
 	lock_init_ring(&X, kind, "lock.eq", ring);
 	for (unsigned i = 0; i < EQ_OPS; i++) {
-		lock_time_all = i < ring;
+		log_slow.lock_time_all = i < ring;
 		if (i == ring)
 			assert_int_equal(lockdbg_plain(), plain);
 		host_cpu = (i / 7) % 2;
@@ -199,7 +198,7 @@ static void eq_run(enum lock_kind kind, uint32_t ring, bool plain, struct eq_run
 	log_record_order = false;
 	struct log_obj *o = lock_dbg(&X)->log;
 	log_rec_sync(o); /* the events since the last checkpoint */
-	lock_plain_off = false;
+	log_slow.lock_plain_off = false;
 
 	memset(r, 0, sizeof *r);
 	for (unsigned i = 0; i < ring; i++) {
@@ -309,9 +308,9 @@ static void stress_kind(enum lock_kind kind)
 	struct host_result res;
 	assert_null(oracle_parse("hw", &hw));
 	lock_stats_on = true;
-	lock_time_all = true; /* every event takes part in the time-based checks */
+	log_slow.lock_time_all = true; /* every event takes part in the time-based checks */
 	bool ok = scenario_run(&cfg, &hw, HOST_THREADS, 0, &res);
-	lock_time_all = false;
+	log_slow.lock_time_all = false;
 	assert_true(ok);
 	for (unsigned k = 0; k < 2; k++) {
 		struct lock_debug *d = lock_dbg(&scenario_counter(k)->lock);

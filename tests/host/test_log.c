@@ -20,7 +20,7 @@
 static struct log_obj *fresh(const char *name, uint32_t ring)
 {
 	log_reset();
-	log_check_mode = false;
+	log_slow.check_mode = false;
 	log_record_order = false;
 	return log_register(&counter_log_type, name, ring);
 }
@@ -127,10 +127,10 @@ static void test_seq_is_64_bit(void **st)
 	o->ck_next = start + 8;
 	o->ck_hash = o->hash;
 	memcpy(o->ck_state, o->state, sizeof o->ck_state);
-	log_check_mode = true;
+	log_slow.check_mode = true;
 	for (int i = 0; i < 20; i++)
 		add(o, 1);
-	log_check_mode = false;
+	log_slow.check_mode = false;
 	assert_int_equal(o->count, start + 20);
 	for (uint64_t q = start + 12; q < start + 20; q++) {
 		const struct log_event *e = log_event_at(o, q);
@@ -166,7 +166,7 @@ static void test_display_fields_not_hashed(void **st)
 static void test_ring_checkpoint_bounded(void **st)
 {
 	struct log_obj *o = fresh("ctr.t", 8);
-	log_check_mode = true; /* every append replays from the checkpoint */
+	log_slow.check_mode = true; /* every append replays from the checkpoint */
 	for (int i = 0; i < 100; i++)
 		add(o, 1);
 	uint64_t mem = log_mem_bytes();
@@ -181,7 +181,7 @@ static void test_ring_checkpoint_bounded(void **st)
 		add(o, 1);
 	assert_int_equal(log_mem_bytes(), mem);
 	assert_int_equal(((const struct counter_state *)log_state(o))->value, 10100);
-	log_check_mode = false;
+	log_slow.check_mode = false;
 }
 
 struct corrupt_arg {
@@ -200,13 +200,13 @@ static void test_check_mode_catches_bad_cache(void **st)
 {
 	char msg[512];
 	struct log_obj *o = fresh("ctr.t", 16);
-	log_check_mode = true;
+	log_slow.check_mode = true;
 	for (int i = 0; i < 20; i++)
 		add(o, 1);
 	assert_true(host_try(corrupt_then_append, o, msg, sizeof msg));
 	/* Replaying the appended event against the true state fails. */
 	assert_non_null(strstr(msg, "log check: ctr.t"));
-	log_check_mode = false;
+	log_slow.check_mode = false;
 	/* Without check mode the same corruption goes unnoticed. */
 	o = fresh("ctr.t", 16);
 	for (int i = 0; i < 20; i++)

@@ -90,7 +90,7 @@ static uint64_t run_ref(const char *oracle, const struct log_set *ref)
 		KT_EXPECT_EQ(lo->count, done); /* one lock event per section */
 		/* The checker saw the whole ring window: the last LOCK_RING sections. */
 		KT_EXPECT_EQ(r.checked, done < LOCK_RING ? done : LOCK_RING);
-		if (lock_time_all || log_check_mode) /* every acquisition timed */
+		if (log_slow.lock_time_all || log_slow.check_mode) /* every acquisition timed */
 			KT_EXPECT_EQ(r.timed, r.checked);
 		checked += r.checked;
 		timed += r.timed;
@@ -127,11 +127,11 @@ KTEST_CPUS(locks_script_pct, 2)
 /* Check mode: after every append the state is recomputed from the checkpoint and compared. */
 KTEST_CPUS(locks_check_mode, 2)
 {
-	bool was = log_check_mode;
-	log_check_mode = true;
+	bool was = log_slow.check_mode;
+	log_slow.check_mode = true;
 	run("hw");
 	run("script:random:42");
-	log_check_mode = was; /* logcheck=1 on the command line keeps it on everywhere */
+	log_slow.check_mode = was; /* logcheck=1 on the command line keeps it on everywhere */
 }
 
 /*
