@@ -121,7 +121,7 @@ def with_tmp(fn, build):
     return run
 
 
-# Trace files by hand (docs/trace-format.md, version 4.0): sections with
+# Trace files by hand (docs/trace-format.md, version 5.0): sections with
 # their checksums, so a test can build a file the recorder never writes.
 def trace_sections(data):
     off, secs = 32, []
@@ -142,7 +142,7 @@ def trace_build(secs):
     total = 32 + len(body) + 24
 
     def header(crc):
-        return b"KLOGTRC\x1a" + struct.pack("<HHIQII", 4, 0, len(secs) + 1, total, 0, crc)
+        return b"KLOGTRC\x1a" + struct.pack("<HHIQII", 5, 0, len(secs) + 1, total, 0, crc)
     head = header(zlib.crc32(header(0)[:28]))
     end = struct.pack("<4sIQI", b"END!", 0xffffffff, 4, zlib.crc32(head + body))
     return head + body + end + struct.pack("<I", zlib.crc32(end))

@@ -43,7 +43,7 @@ bench: $(BENCH_BINS)
 	done
 	@python3 bench/report.py $(BENCH_DIR)/raw.csv $(BENCH_DIR)/locks.csv
 
-# make bench-pair [A=mcs] [B=ck-mcs] [PAIRS=41]: lock A against lock B in
+# make bench-pair [A=mcs] [B_REF=ck-mcs] [PAIRS=41]: lock A against lock B_REF in
 # alternating short runs, so that both see the same spell of the host's
 # load (bench/pair.py).
 A     ?= mcs

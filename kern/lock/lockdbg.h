@@ -93,7 +93,7 @@ _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder sta
 _Static_assert(PLAT_MAX_CPUS < 255, "log_obj.holder is a byte: CPU + 1");
 
 /* log_obj.holder_word: holder (CPU + 1) in bits 0-7, then hold_bits: */
-#define LOCK_HOLD_TIMED 0x100u /* the release times the hold (a sampled event) */
+#define LOCK_HOLD_TIMED 0x100u /* the release times the hold (sampled, or every event timed) */
 _Static_assert(PLAT_MAX_CPUS < 256, "holder_word bits 0-7: CPU + 1");
 
 /* ring: events the lock's log keeps (power of two; 0 = LOCK_RING). */

@@ -123,7 +123,7 @@ static inline uint16_t log_rec_short_hash(uint64_t w)
 
 struct log_obj {
 	/* Hot: what an append writes, written only by the appender (who has
-	 * exclusion).  With a small state (a lock's is 16 bytes) it is all one
+	 * exclusion).  With a small state (a lock has none) it is all one
 	 * cache line, and that line also holds the object's synchronization
 	 * words (a ticket lock's next/owner) and holder: a lock hand-off moves
 	 * this one line (plus the protected data), as a plain ticket lock
@@ -221,7 +221,7 @@ void log_rec_sync(struct log_obj *o);
 /*
  * Why the fast paths (the locks' plain path, lockdbg.h) must not be taken:
  * a byte per reason, in one word, so that a fast path tests every reason
- * with one compare (four separate flags and the oracle pointer were five
+ * with one compare (three separate flags and the oracle pointer were four
  * loads and compares on each side of an uncontended lock).  Options and
  * tests set the bytes directly; oracle_start and oracle_stop keep
  * oracle_not_hw.

@@ -906,7 +906,8 @@ static bool load_header(struct ld *l, uint32_t *nsec)
 			    "which reads only %u.x (%s): record the run again with these tools",
 			    major, minor, TRACE_MAJOR, TRACE_MINOR, TRACE_MAJOR,
 			    major < 3 ? "events now carry 64-bit seq numbers and 32-bit object ids"
-				      : "the chained hash is computed another way");
+			    : major < 4 ? "the chained hash is computed another way"
+					: "locks now keep no state beside their events");
 	if (major != TRACE_MAJOR)
 		return fail(l, 8, "unknown trace format version %u.%u", major, minor);
 	if (flags)

@@ -29,7 +29,7 @@
  * object ids, rows carry the recorded id and a checkpoint digest; 3.1 adds
  * the SHSH section after an object's ORDR.  4: the chained hash's field
  * multipliers fit in 32 bits (log_hash_fields). */
-#define TRACE_MAJOR 4
+#define TRACE_MAJOR 5
 #define TRACE_MINOR 0
 #define TRACE_MAGIC "KLOGTRC\x1a" /* 8 bytes; \x1a stops `type`/cat of a binary */
 #define TRACE_STR_MAX 256         /* build id, command line, oracle (with NUL) */

@@ -148,7 +148,7 @@ static void test_roundtrip_binary_and_text(void **st)
 	assert_memory_equal(buf, buf2, len);
 	char *t1 = text_of(&rec, &meta, 0), *t2 = text_of(&got, &gmeta, 0);
 	assert_string_equal(t1, t2);
-	assert_non_null(strstr(t1, "trace 4.0\nbuild \"test-build \\\"q\\\"\"\n"));
+	assert_non_null(strstr(t1, "trace 5.0\nbuild \"test-build \\\"q\\\"\"\n"));
 	assert_non_null(strstr(t1, "\nobject lock.ctr.0 type=tlock count="));
 	assert_non_null(strstr(t1, "\norder lock.ctr.0 cpu="));
 	char want[160];
@@ -316,21 +316,28 @@ static void test_reject_framing(void **st)
 	expect_reject(b, len, "header at byte 0: not a trace file (bad magic)", 0);
 
 	memcpy(b, buf, len);
-	b[8] = 5; /* major 5: refused by name, even with a valid header checksum */
+	b[8] = 6; /* major 6: refused by name, even with a valid header checksum */
 	assert_true(trace_reseal(b, len));
-	expect_reject(b, len, "version 5.0 is newer than this loader (4.0)", 0);
-	b[8] = 3; /* the previous major: another chained hash */
+	expect_reject(b, len, "version 6.0 is newer than this loader (5.0)", 0);
+	b[8] = 4; /* the previous major: locks had a state */
+	assert_true(trace_reseal(b, len));
+	expect_reject(b, len,
+		      "header at byte 8: trace format version 4.0 is older than this "
+		      "loader (5.0), which reads only 5.x (locks now keep no state beside "
+		      "their events)",
+		      "record the run again");
+	b[8] = 3; /* another chained hash */
 	assert_true(trace_reseal(b, len));
 	expect_reject(b, len,
 		      "header at byte 8: trace format version 3.0 is older than this "
-		      "loader (4.0), which reads only 4.x (the chained hash is computed "
+		      "loader (5.0), which reads only 5.x (the chained hash is computed "
 		      "another way)",
 		      "record the run again");
 	b[8] = 2; /* 32-bit seq numbers */
 	assert_true(trace_reseal(b, len));
 	expect_reject(b, len,
 		      "header at byte 8: trace format version 2.0 is older than this "
-		      "loader (4.0)",
+		      "loader (5.0)",
 		      "64-bit seq numbers");
 	b[8] = 0;
 	assert_true(trace_reseal(b, len));
