@@ -324,17 +324,18 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	if (!pos_zero)
 		e->arg0 = pos;
 	e->seq = seq;
-	log_store_word(&e->thread, (uint64_t)thread | (uint64_t)o->id << 32);
-	log_store_word(&e->cpu, (uint64_t)(uint8_t)cpu | (uint64_t)LOCK_ACQ << 8 |
-					(uint64_t)(uint8_t)cpu << 16); /* rel_cpu */
-	if (plat_unlikely((e->ts | e->hold) != 0)) {
+	log_store_word(&e->obj, log_event_word6(o->id, LOCK_ACQ, (uint8_t)cpu)); /* rel_cpu */
+	uint64_t timing;
+	__builtin_memcpy(&timing, &e->wait, sizeof timing); /* wait, hold */
+	if (plat_unlikely((e->ts | timing) != 0)) {
 		e->ts = 0;
-		e->hold = 0;
+		log_store_word(&e->wait, 0);
 	}
 	o->count = seq + 1;
 	const char *bad = apply(o->state, e);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
+	log_store_word(&e->thread, log_rec_word((uint8_t)cpu, thread, h));
 	e->hash = h;
 	o->hash = h;
 #else

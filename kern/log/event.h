@@ -17,46 +17,62 @@
 
 #include <stdint.h>
 
-/* 2: one-round chained hash; ts 0 = not timed.  3: seq 64-bit, obj 32-bit. */
-#define LOG_EVENT_VERSION 3
+/* 2: one-round chained hash; ts 0 = not timed.  3: seq 64-bit, obj 32-bit.
+ * 4: word 5 is the recording word (thread, cpu, short hash). */
+#define LOG_EVENT_VERSION 4
 #define LOG_CPU_NONE 0xffu
 
 struct log_event {
-	uint64_t hash;   /* chained hash of the object's log up to and including this event */
-	uint64_t arg0;   /* type-specific (ticket lock: the ticket) */
-	uint64_t arg1;   /* type-specific */
-	uint64_t ts;     /* plat_ticks() when the event took effect (display) */
-	uint64_t seq;    /* per-object sequence number, 0, 1, 2, ...: as wide as the
+	uint64_t hash; /* chained hash of the object's log up to and including this event */
+	uint64_t arg0; /* type-specific (ticket lock: the ticket) */
+	uint64_t arg1; /* type-specific */
+	uint64_t ts;   /* plat_ticks() when the event took effect (display) */
+	uint64_t seq;  /* per-object sequence number, 0, 1, 2, ...: as wide as the
 			   * object's count, so it never wraps while a lock's ticket
 			   * (a 64-bit counter) still grows */
+	/* Word 5 is what a recording keeps of the event (log_rec_word in
+	 * log.h: who performed it and its short hash), as it is, so that a
+	 * recording copies one word per event (log_rec_sync) instead of
+	 * assembling it from three fields. */
 	uint32_t thread; /* plat_thread() of the actor */
-	uint32_t obj;    /* object id (registry id; names are the stable key) */
 	uint8_t cpu;     /* plat_cpu() of the actor */
+	uint8_t pad0;    /* 0 */
+	uint16_t sh;     /* the short hash, (uint16_t)hash: written with it by the
+			  * appender, set from it by the trace loader (the file
+			  * does not carry it) */
+	uint32_t obj;    /* object id (registry id; names are the stable key) */
 	uint8_t type;    /* event type, meaning given by the object's log_type */
 	uint8_t rel_cpu; /* locks: CPU that releases it (the holder, written at the
 			  * acquisition); a snapshot says LOG_CPU_NONE while held */
-	uint8_t pad0;
+	uint8_t pad1[2];
 	uint32_t wait; /* locks: ticks from asking to getting (display) */
 	uint32_t hold; /* locks: ticks from getting to releasing (display) */
-	uint8_t pad[4];
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct log_event) == 64, "an event is one cache line");
 
 /* log_append_inline writes the small fields as whole little-endian words:
- * seq, (thread, obj), (cpu, type, rel_cpu, pad0, wait), (hold, pad). */
+ * seq, (thread, cpu, pad0, sh), (obj, type, rel_cpu, pad1), (wait, hold). */
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "log_append_inline packs event fields into little-endian words"
 #endif
 _Static_assert(__builtin_offsetof(struct log_event, seq) == 32, "word 4: seq");
 _Static_assert(__builtin_offsetof(struct log_event, thread) == 40 &&
-		       __builtin_offsetof(struct log_event, obj) == 44,
-	       "word 5: thread | obj << 32");
-_Static_assert(__builtin_offsetof(struct log_event, cpu) == 48 &&
-		       __builtin_offsetof(struct log_event, type) == 49 &&
-		       __builtin_offsetof(struct log_event, rel_cpu) == 50 &&
-		       __builtin_offsetof(struct log_event, wait) == 52,
-	       "word 6: cpu | type << 8 | rel_cpu << 16 | wait << 32");
-_Static_assert(__builtin_offsetof(struct log_event, hold) == 56, "word 7: hold | pad[0..3] << 32");
+		       __builtin_offsetof(struct log_event, cpu) == 44 &&
+		       __builtin_offsetof(struct log_event, sh) == 46,
+	       "word 5: thread | cpu << 32 | sh << 48 (the recording word)");
+_Static_assert(__builtin_offsetof(struct log_event, obj) == 48 &&
+		       __builtin_offsetof(struct log_event, type) == 52 &&
+		       __builtin_offsetof(struct log_event, rel_cpu) == 53,
+	       "word 6: obj | type << 32 | rel_cpu << 40");
+_Static_assert(__builtin_offsetof(struct log_event, wait) == 56 &&
+		       __builtin_offsetof(struct log_event, hold) == 60,
+	       "word 7: wait | hold << 32");
+
+/* Word 6 of an event: its object, type and releasing CPU. */
+static inline uint64_t log_event_word6(uint32_t obj, uint8_t type, uint8_t rel_cpu)
+{
+	return (uint64_t)obj | (uint64_t)type << 32 | (uint64_t)rel_cpu << 40;
+}
 
 #endif

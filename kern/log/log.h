@@ -103,10 +103,12 @@ static inline uint64_t log_rec_word(uint8_t cpu, uint32_t thread, uint64_t chain
 	return (uint64_t)thread | (uint64_t)cpu << 32 | (uint64_t)log_short_hash(chain_hash) << 48;
 }
 /* The word of event e (from its ring: the recording, the snapshot, the
- * stream's end). */
+ * stream's end): its word 5, which the appender wrote as log_rec_word. */
 static inline uint64_t log_event_word(const struct log_event *e)
 {
-	return log_rec_word(e->cpu, e->thread, e->hash);
+	uint64_t w;
+	__builtin_memcpy(&w, &e->thread, sizeof w);
+	return w;
 }
 static inline uint32_t log_rec_thread(uint64_t w)
 {
@@ -328,18 +330,20 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 	uint64_t h = log_hash_fields(o->hash, seq, thread, cpu, type, arg0, arg1);
 	/* The event is built in registers and written as the line's eight
 	 * 8-byte words in struct order (offsets asserted in event.h): hash,
-	 * arg0, arg1, ts, seq, thread|obj, cpu|type|rel_cpu|wait (rel_cpu
-	 * LOG_CPU_NONE, wait 0), hold|pad (0); the hash from registers, not
-	 * read back. */
+	 * arg0, arg1, ts, seq, the recording word (thread, cpu, short hash),
+	 * obj|type|rel_cpu (LOG_CPU_NONE), wait|hold (0); the hash from
+	 * registers, not read back. */
 	e->hash = h;
+#else
+	uint64_t h = 0;
 #endif
 	e->arg0 = arg0;
 	e->arg1 = arg1;
 	e->ts = ts;
 	e->seq = seq;
-	log_store_word(&e->thread, (uint64_t)thread | (uint64_t)o->id << 32);
-	log_store_word(&e->cpu, (uint64_t)cpu | (uint64_t)type << 8 | (uint64_t)LOG_CPU_NONE << 16);
-	log_store_word(&e->hold, 0);
+	log_store_word(&e->thread, log_rec_word(cpu, thread, h));
+	log_store_word(&e->obj, log_event_word6(o->id, type, LOG_CPU_NONE));
+	log_store_word(&e->wait, 0);
 #ifndef LOG_OFF
 	o->hash = h;
 #endif
