@@ -42,6 +42,9 @@ bench: $(BENCH_BINS)
 	  done; \
 	done
 	@python3 bench/report.py $(BENCH_DIR)/raw.csv $(BENCH_DIR)/locks.csv
+	@echo "paired runs (bench/pair.py: each pair in the same spell of the host's load):"
+	@python3 bench/pair.py --pairs 21 --dir $(BENCH_DIR) tlock ck-ticket
+	@python3 bench/pair.py --pairs 21 --dir $(BENCH_DIR) mcs ck-mcs
 
 # make bench-pair [A=mcs] [B_REF=ck-mcs] [PAIRS=41]: lock A against lock B_REF in
 # alternating short runs, so that both see the same spell of the host's
