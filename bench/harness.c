@@ -253,12 +253,30 @@ static void throughput(unsigned nthreads, unsigned ms)
 	       cpu / ((double)nthreads * (t1 - t0)));
 }
 
-static unsigned long arg_num(const char *s, const char *name)
+#define USAGE "[--round=R] [--ms=D] [--iters=I] [--reps=K] [--threads=N] [--record]"
+static const char *prog;
+
+/* A bad command line: what is wrong, the usage, exit 2. */
+__attribute__((format(printf, 1, 2))) _Noreturn static void bad_arg(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "bench %s: ", LOCK_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s " USAGE "\n", prog);
+	exit(2);
+}
+
+/* A decimal number in lo..hi (a run must end: no absurd sizes). */
+static unsigned long arg_num(const char *s, const char *name, unsigned long lo, unsigned long hi)
 {
 	char *end;
-	unsigned long v = strtoul(s, &end, 0);
-	if (!*s || *end)
-		die("%s: not a number: %s", name, s);
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || *s == '-' || *s == '+' || *s == ' ')
+		bad_arg("%s: not a number: %s", name, s);
+	if (v < lo || v > hi)
+		bad_arg("%s: %s is out of range %lu..%lu", name, s, lo, hi);
 	return v;
 }
 
@@ -266,6 +284,7 @@ int main(int argc, char **argv)
 {
 	unsigned long ms = 200, iters = 1000000, reps = 7;
 	int record = 0;
+	prog = argv[0];
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long maxthreads = online < 2 ? 2 : (unsigned long)online;
 
@@ -274,25 +293,21 @@ int main(int argc, char **argv)
 		if (!strncmp(a, "--round=", 8))
 			opt_round = a + 8;
 		else if (!strncmp(a, "--ms=", 5))
-			ms = arg_num(a + 5, "--ms");
+			ms = arg_num(a + 5, "--ms", 1, 60000);
 		else if (!strncmp(a, "--iters=", 8))
-			iters = arg_num(a + 8, "--iters");
+			iters = arg_num(a + 8, "--iters", 1, 1000000000);
 		else if (!strncmp(a, "--reps=", 7))
-			reps = arg_num(a + 7, "--reps");
+			reps = arg_num(a + 7, "--reps", 1, 64);
 		else if (!strncmp(a, "--threads=", 10))
-			maxthreads = arg_num(a + 10, "--threads");
+			maxthreads = arg_num(a + 10, "--threads", 1, MAX_THREADS);
 		else if (!strcmp(a, "--record"))
 			record = 1;
-		else {
-			fprintf(stderr,
-				"usage: %s [--round=R] [--ms=D] [--iters=I] [--reps=K] "
-				"[--threads=N] [--record]\n",
-				argv[0]);
-			return 2;
-		}
+		else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			printf("usage: %s " USAGE "\n", prog);
+			return 0;
+		} else
+			bad_arg("unknown option %s", a);
 	}
-	if (maxthreads < 1 || maxthreads > MAX_THREADS || reps < 1 || iters < 1 || ms < 1)
-		die("bad arguments (threads 1..%d, reps/iters/ms >= 1)", MAX_THREADS);
 
 	find_cpus();
 #ifdef LOCK_RECORD

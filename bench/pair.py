@@ -42,8 +42,8 @@ def main():
     ap.add_argument("a")
     ap.add_argument("b")
     o = ap.parse_args()
-    if o.pairs < 1 or o.iters < 1000:
-        ap.error("--pairs must be >= 1 and --iters >= 1000")
+    if not 1 <= o.pairs <= 10000 or not 1000 <= o.iters <= 10**9:
+        ap.error("--pairs must be 1..10000 and --iters 1000..1000000000")
     bins = [os.path.join(o.dir, "lock-" + n) for n in (o.a, o.b)]
     for b in bins:
         if not os.access(b, os.X_OK):

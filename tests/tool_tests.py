@@ -1301,9 +1301,20 @@ def bench_pair(res, build):
                   r"([\d.]+)-([\d.]+)\); median ([\d.]+) / ([\d.]+) TSC ticks$", out, re.M)
     res.record("tools:bench:pair-prints-the-ratio",
                st == 0 and m is not None and float(m.group(1)) > 0
-               and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3)),
+               and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3))
+               # the median of the ratios is near the ratio of the medians: A / B, not B / A
+               and 0.67 <= float(m.group(1)) * float(m.group(5)) / float(m.group(4)) <= 1.5,
                f"status {st}: {out[-800:]}")
+    mcs = os.path.join(bdir, "lock-mcs")
+    for arg in ("--iters=abc", "--iters=-1", "--iters=99999999999999", "--ms=0", "--reps=65",
+                "--threads=0", "--bogus"):
+        st, out = run_cmd([mcs, arg], 30)
+        res.record(f"tools:bench:usage-error:{arg}", st == 2 and "usage:" in out,
+                   f"status {st}: {out[-500:]}")
+    st, out = run_cmd([mcs, "--help"], 30)
+    res.record("tools:bench:help", st == 0 and out.startswith("usage:"), f"status {st}: {out}")
     for args in ([], ["mcs"], ["--pairs", "0", "mcs", "ck-mcs"], ["--pairs", "x", "mcs", "ck-mcs"],
+                 ["--iters", "99999999999999", "mcs", "ck-mcs"], ["--pairs", "20000", "mcs", "ck-mcs"],
                  ["--dir", bdir, "mcs", "no-such-lock"]):
         st, out = run_cmd([sys.executable, PAIR] + args, 30)
         res.record(f"tools:bench:pair-usage-error:{' '.join(args).replace(bdir, 'BENCH')}",
