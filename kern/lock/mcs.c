@@ -52,16 +52,23 @@ void mcs_wait(struct mcs_lock *l, struct mcs_node *me, struct mcs_node *pred)
 		mcs_got(l, queued, true);
 }
 
-/* (p, -, -) -> (me, WAIT, 0) with p != 0 likely: mcs_acquire's CAS found
- * the tail at `seen`; retry with the value each CAS returns (no separate
- * load) until one succeeds, then wait, or (the lock was freed meanwhile)
- * hold it. */
-void mcs_queue(struct mcs_lock *l, struct mcs_node *me, AO_t seen)
+/* (p, -, -) -> (me, WAIT, 0): CAS the tail from `seen` (the last value a
+ * CAS returned, 0 at first: a guess of "free"), retrying with the value
+ * each CAS returns (no separate load), until one succeeds; returns p. */
+static AO_t mcs_swap_tail(struct mcs_lock *l, struct mcs_node *me, AO_t seen)
 {
 	AO_t pred;
 	do
 		pred = seen;
 	while ((seen = AO_fetch_compare_and_swap_full(&l->tail, pred, (AO_t)me)) != pred);
+	return pred;
+}
+
+/* mcs_acquire's CAS found the tail at `seen` (p != 0 likely): swap, then
+ * wait, or (the lock was freed meanwhile) hold it. */
+void mcs_queue(struct mcs_lock *l, struct mcs_node *me, AO_t seen)
+{
+	AO_t pred = mcs_swap_tail(l, me, seen);
 	if (pred != 0) {
 		mcs_wait(l, me, (struct mcs_node *)pred);
 		return;
@@ -78,11 +85,9 @@ void mcs_acquire_any(struct mcs_lock *l)
 	struct log_obj *o = l->dbg.log;
 	struct mcs_node *me = mcs_node_take(plat_cpu());
 
-	/* (p, -, -) -> (me, WAIT, 0), as in mcs_acquire */
+	/* (p, -, -) -> (me, WAIT, 0): the linearization point */
 	oracle_before(o, ORACLE_ORDERED);
-	AO_t pred = 0, seen;
-	while ((seen = AO_fetch_compare_and_swap_full(&l->tail, pred, (AO_t)me)) != pred)
-		pred = seen;
+	AO_t pred = mcs_swap_tail(l, me, 0);
 	oracle_after(o, ORACLE_ORDERED);
 
 	if (plat_unlikely(pred != 0)) {
