@@ -14,8 +14,7 @@
 #include "host/coop.h"
 #include "oracle/oracle.h"
 
-__thread unsigned host_cpu;
-__thread uint32_t host_thread;
+__thread struct host_self host_self;
 unsigned host_ncpus = 1;
 bool host_quiet;
 

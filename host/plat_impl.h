@@ -14,9 +14,15 @@
 #include <stdbool.h>
 
 /* local-exec: libcore is linked statically into executables only, so the
- * variables are at a fixed %fs offset, one load (as the kernel's %gs field). */
-extern __thread unsigned host_cpu __attribute__((tls_model("local-exec")));
-extern __thread uint32_t host_thread __attribute__((tls_model("local-exec")));
+ * variables are at a fixed %fs offset, one load (as the kernel's %gs field).
+ * The thread, then the CPU: plat_actor_word reads both with one load. */
+struct host_self {
+	uint32_t thread;
+	uint32_t cpu;
+} __attribute__((aligned(8)));
+extern __thread struct host_self host_self __attribute__((tls_model("local-exec")));
+#define host_cpu (host_self.cpu)
+#define host_thread (host_self.thread)
 extern unsigned host_ncpus;
 extern int host_coop;             /* cooperative CPUs are running */
 extern int host_oversubscribed;   /* more pthread CPUs than cores */
@@ -40,6 +46,13 @@ static inline unsigned plat_ncpus(void)
 static inline uint32_t plat_thread(void)
 {
 	return host_thread;
+}
+
+static inline uint64_t plat_actor_word(void)
+{
+	uint64_t a;
+	__builtin_memcpy(&a, &host_self, sizeof a);
+	return a;
 }
 
 /* Cooperative CPUs must give the others a chance in every spin; so must

@@ -18,6 +18,10 @@
  *   uint32_t plat_thread(void)
  *       Id of the thread running on this CPU (0 if none); recorded in events
  *       so sleeping locks and replay can name threads.
+ *   uint64_t plat_actor_word(void)
+ *       plat_thread() | (uint64_t)plat_cpu() << 32, what every event
+ *       records of its actor: one load on both platforms (the two ids
+ *       side by side), since every log append asks for it.
  *   void plat_relax(void)
  *       One spin-wait iteration (x86: pause).  On the host's cooperative
  *       CPUs it yields to the next CPU, so it must be called in every spin.

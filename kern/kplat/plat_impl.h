@@ -27,6 +27,10 @@ static inline uint32_t plat_thread(void)
 {
 	return CPU_FIELD32(tid);
 }
+static inline uint64_t plat_actor_word(void)
+{
+	return CPU_FIELD64(tid); /* tid, then id (cpu.h) */
+}
 static inline void plat_relax(void)
 {
 	cpu_relax();

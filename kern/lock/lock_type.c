@@ -11,6 +11,7 @@ const struct log_type tlock_log_type = {
 	.events = lock_events,
 	.nevents = 1,
 	.apply = tlock_apply,
+	.released_by_actor = true,
 };
 
 const struct log_type mcs_log_type = {
@@ -19,6 +20,7 @@ const struct log_type mcs_log_type = {
 	.events = lock_events,
 	.nevents = 1,
 	.apply = mcs_apply,
+	.released_by_actor = true,
 };
 LOG_TYPE_REGISTER(tlock_log_type);
 LOG_TYPE_REGISTER(mcs_log_type);

@@ -22,7 +22,11 @@ static bool fail(struct lockcheck *r, const char *what, const struct log_event *
 	return false;
 }
 
-static bool check(const struct window *w, size_t n, bool fifo, uint64_t bound, struct lockcheck *r)
+/* rel_known: the events say who released them (a snapshot's or a trace's
+ * do; a live ring's say LOG_CPU_NONE, and there lockdbg_leave has checked
+ * each release against the holder already). */
+static bool check(const struct window *w, size_t n, bool fifo, bool rel_known, uint64_t bound,
+		  struct lockcheck *r)
 {
 	r->violation = 0;
 	r->seq = 0;
@@ -33,7 +37,7 @@ static bool check(const struct window *w, size_t n, bool fifo, uint64_t bound, s
 		const struct log_event *e = at(w, i);
 		if (i > 0 && e->seq != at(w, i - 1)->seq + 1)
 			return fail(r, "log not consecutive", e);
-		if (e->rel_cpu != e->cpu && !(e->rel_cpu == LOG_CPU_NONE && i == n - 1))
+		if (rel_known && e->rel_cpu != e->cpu && !(e->rel_cpu == LOG_CPU_NONE && i == n - 1))
 			return fail(r, "released by a CPU that did not hold it", e);
 		if (fifo && e->arg0 != e->seq)
 			return fail(r, "FIFO: acquisition order differs from ticket order", e);
@@ -63,12 +67,12 @@ bool lockcheck_events(const struct log_event *ev, size_t n, bool fifo, uint64_t 
 		      struct lockcheck *r)
 {
 	struct window w = { ev, ~0ull, 0 };
-	return check(&w, n, fifo, bound, r);
+	return check(&w, n, fifo, true, bound, r);
 }
 
 bool lockcheck_obj(const struct log_obj *o, uint64_t bound, struct lockcheck *r)
 {
 	uint64_t first = log_first(o);
 	struct window w = { o->ring, o->ring_mask, first };
-	return check(&w, o->count - first, o->type == &tlock_log_type, bound, r);
+	return check(&w, o->count - first, o->type == &tlock_log_type, false, bound, r);
 }

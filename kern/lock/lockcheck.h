@@ -10,7 +10,9 @@
  *   bounded bypass     while one CPU waited, at most `bound` acquisitions
  *                      completed (ticket/MCS: ncpus - 1)
  *   release by holder  every acquisition but a still-held last one was
- *                      released by the CPU that took it
+ *                      released by the CPU that took it (events from a
+ *                      snapshot or a trace; a live ring does not keep
+ *                      rel_cpu, and lockdbg_leave checked each release)
  * Time stamps are display data and must be comparable across CPUs for the
  * first and third checks (host: invariant TSC).  Untimed events (ts == 0,
  * see lockdbg.h) take part only in the order checks (consecutive, FIFO,

@@ -11,6 +11,49 @@ void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *na
 
 bool lock_stats_on;
 
+/*
+ * The plain path (lockdbg.h) stores only an event's seq, actor word and
+ * hash (and a ticket lock's arg0): the slot it reuses must hold the rest
+ * of an untimed lock event already.  Checked here for the slots of the
+ * next events up to the next sampled one and the checkpoint, at most
+ * LOCK_TIME_PERIOD - 1 of them, once per window: about one slot per
+ * acquisition, out of line, where the plain path loaded and tested two
+ * words of every slot.  The window ends at the first slot that needs
+ * more (it held a timed event); the general path then rewrites that slot
+ * whole.  Only timed events leave such slots (the ring starts as the
+ * plain path wants it, log.c), so with none in the ring
+ * (o->dirty_until, lockdbg_timed_slot) the window is known unread: the
+ * scan cost more than the per-acquisition test it replaced.
+ */
+void lockdbg_timed_slot(struct log_obj *o, uint64_t seq)
+{
+	uint64_t reuse = seq + o->ring_mask + 1;
+	if ((reuse & (LOCK_TIME_PERIOD - 1)) != 0 && reuse >= o->dirty_until)
+		o->dirty_until = reuse + 1;
+}
+
+void lockdbg_plain_window(struct log_obj *o, bool pos_zero)
+{
+	uint64_t seq = o->count;
+	uint64_t until = (seq + LOCK_TIME_PERIOD - 1) & ~(uint64_t)(LOCK_TIME_PERIOD - 1);
+	if (until > o->ck_next)
+		until = o->ck_next;
+	if (seq >= o->dirty_until) { /* no timed event left to clear */
+		o->plain_until = until;
+		return;
+	}
+	uint64_t word6 = log_event_word6(o->id, LOCK_ACQ, LOG_CPU_NONE);
+	for (; seq < until; seq++) {
+		const struct log_event *e = &o->ring[seq & o->ring_mask];
+		uint64_t w6, w7;
+		__builtin_memcpy(&w6, &e->obj, sizeof w6);
+		__builtin_memcpy(&w7, &e->wait, sizeof w7);
+		if ((e->ts | w7 | e->arg1 | (pos_zero ? e->arg0 : 0) | (w6 ^ word6)) != 0)
+			break;
+	}
+	o->plain_until = seq;
+}
+
 void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait)
 {
 	struct lock_stats *s = &d->stats;

@@ -93,7 +93,12 @@ _Static_assert(offsetof(struct lock_debug, stats) == PLAT_CACHELINE, "holder sta
 _Static_assert(PLAT_MAX_CPUS < 255, "log_obj.holder is a byte: CPU + 1");
 
 /* log_obj.holder_word: holder (CPU + 1) in bits 0-7, then hold_bits: */
-#define LOCK_HOLD_TIMED 0x100u /* the release times the hold (sampled, or every event timed) */
+/* The release takes the general path (lockdbg_leave and the oracle's
+ * hooks): it times the hold (a sampled event, or every event timed), or the
+ * acquisition was made where the plain path may not go (another oracle, a
+ * mode: lockdbg_plain).  A release follows its acquisition, so that the
+ * plain release tests this word alone, not the gate as well. */
+#define LOCK_HOLD_GENERAL 0x100u
 _Static_assert(PLAT_MAX_CPUS < 256, "holder_word bits 0-7: CPU + 1");
 
 /* ring: events the lock's log keeps (power of two; 0 = LOCK_RING). */
@@ -185,12 +190,34 @@ static inline uint32_t lockdbg_sat32(uint64_t v)
 	return (uint32_t)(v > 0xffffffffu ? 0xffffffffu : v);
 }
 
-/* The caller now holds the lock: `pos` is its ticket (or 0); if `waited`,
- * it queued at t_queued (ticks; 0 if it did not read the clock, see
- * lockdbg_wait_timed), else t_queued is unused.  `apply` is the
- * lock type's replay function (a constant: a direct call). */
+/* May this operation take the plain path (below, lockdbg_got_plain)? */
+static inline bool lockdbg_plain(void)
+{
+#ifdef TLOCK_BROKEN
+	return false;
+#else
+	return log_slow.any == 0; /* hw, no check mode, no lock knob */
+#endif
+}
+
+/* Event seq (in its slot of o's ring) is timed: the plain path must not
+ * reuse the slot as it is (lockdbg_plain_window).  Out of line: sampled
+ * events' slots are reused by sampled events (the general path), so this
+ * is for every event timed otherwise (check mode, lock_time_all, waits
+ * timed for the statistics). */
+void lockdbg_timed_slot(struct log_obj *o, uint64_t seq);
+
+/* Out of line (the general path calls it once per plain window): the
+ * plain path's next window, o->plain_until (lockdbg_got_plain). */
+void lockdbg_plain_window(struct log_obj *o, bool pos_zero);
+
+/* The caller now holds the lock: `pos` is its ticket (or 0: `pos_zero`,
+ * an MCS lock); if `waited`, it queued at t_queued (ticks; 0 if it did not
+ * read the clock, see lockdbg_wait_timed), else t_queued is unused.
+ * `apply` is the lock type's replay function (a constant: a direct
+ * call). */
 static inline __attribute__((always_inline)) void
-lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
+lockdbg_got(struct lock_debug *d, uint64_t pos, bool pos_zero, uint64_t t_queued, bool waited,
 	    const char *(*apply)(void *, const struct log_event *))
 {
 	unsigned cpu = plat_cpu();
@@ -203,19 +230,25 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, uint64_t t_queued, bool waited,
 #ifndef LOCK_LOG_OFF
 	/* The release times the hold of a sampled event (lockdbg_leave). */
 	bool sampled = lockdbg_time_every() || (o->count & (LOCK_TIME_PERIOD - 1)) == 0;
-	o->holder_word = (uint16_t)((cpu + 1) | (sampled ? LOCK_HOLD_TIMED : 0));
+	o->holder_word =
+		(uint16_t)((cpu + 1) | (sampled || !lockdbg_plain() ? LOCK_HOLD_GENERAL : 0));
 	bool timed = sampled || (waited && lock_stats_on);
 	uint64_t now = timed ? plat_ticks() : 0;
 	uint64_t w = 0;
 	struct log_event *e = log_append_inline(o, LOCK_ACQ, pos, 0, now, apply);
-	e->rel_cpu = (uint8_t)cpu; /* see lockdbg_leave */
 	if (plat_unlikely(waited) && timed && t_queued != 0) {
 		w = now - t_queued;
 		e->wait = lockdbg_sat32(w);
 	}
+	if (timed)
+		lockdbg_timed_slot(o, e->seq);
+	/* Under hw, the plain path's window ends at this event: the next. */
+	if (lockdbg_plain() && o->count >= o->plain_until)
+		lockdbg_plain_window(o, pos_zero);
 #else
-	o->holder_word = (uint16_t)(cpu + 1);
+	o->holder_word = (uint16_t)((cpu + 1) | (!lockdbg_plain() ? LOCK_HOLD_GENERAL : 0));
 	(void)pos;
+	(void)pos_zero;
 	(void)apply;
 	uint64_t w = 0;
 	if (plat_unlikely(lock_stats_on) && waited)
@@ -239,14 +272,16 @@ static inline void lockdbg_leave(struct lock_debug *d)
 	 * Hold is measured from the event's own time stamp, before handing
 	 * the lock on, so that got + hold never exceeds the real release time
 	 * (lockcheck relies on it).  The releasing CPU is the holder (checked
-	 * above), so the event's rel_cpu was written with it at the
-	 * acquisition: a release that stored it here had a chain of loads
-	 * (count, ring, mask) in front of its atomic instruction, 0.6 ns of an
-	 * uncontended MCS lock's 8.3. */
+	 * above), so a snapshot says so (rel_cpu, log_snapshot): a release
+	 * that stored it here had a chain of loads (count, ring, mask) in
+	 * front of its atomic instruction, 0.6 ns of an uncontended MCS lock's
+	 * 8.3. */
 	uint64_t seq = o->count - 1;
 	struct log_event *e = &o->ring[seq & o->ring_mask];
-	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || lockdbg_time_every()))
+	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || lockdbg_time_every())) {
 		e->hold = lockdbg_sat32(plat_ticks() - e->ts);
+		lockdbg_timed_slot(o, seq);
+	}
 #endif
 	o->holder_word = 0; /* holder and hold_bits */
 }
@@ -268,16 +303,24 @@ static inline bool lockdbg_held(const struct lock_debug *d)
  * - no hooks: under hw every oracle hook is NULL (one compare, not three
  *   table loads), and the general path (lockdbg_got, lockdbg_leave and
  *   the hooks, out of line in tlock.c and mcs.c) takes every other case;
- * - an event in a lock's ring differs from the slot's previous one only in
- *   hash, seq, thread and cpu (and the ticket, arg0): obj and type are
- *   rewritten with them (same words), arg1 is 0 in every lock event and an
- *   MCS lock's arg0 too, so those words are not stored again (the ring
- *   starts zeroed, and the general path stores the same zeros); ts, wait
- *   and hold are 0 unless the event is timed, so a slot whose previous
- *   event was timed is cleared, and only then;
- * - sampled events (seq % LOCK_TIME_PERIOD == 0: ts and hold), the append
- *   that must checkpoint first and a misuse (the panics) take the general
- *   path, before the plain one has stored anything.
+ * - an event in a lock's ring differs from what its slot held before only
+ *   in seq, thread, cpu and hash (and a ticket lock's ticket, arg0), when
+ *   that slot holds what every untimed lock event has: 0 in arg1, ts, wait
+ *   and hold (and an MCS lock's arg0), and the object, ACQ and
+ *   LOG_CPU_NONE in word 6 (rel_cpu: a snapshot fills it in).  So the
+ *   plain path stores only those words.  The general path checks the
+ *   slots ahead (lockdbg_plain_window, in lockdbg.c) and sets the window
+ *   o->plain_until: the plain path appends event seq only below it, so
+ *   its one compare covers a slot that needs more (a timed event's, one
+ *   written under another oracle), the sampled events (seq %
+ *   LOCK_TIME_PERIOD == 0: ts and hold) and the append that must
+ *   checkpoint first (o->ck_next), where it used to load and test each;
+ * - a misuse (the panics) takes the general path too, before the plain
+ *   one has stored anything.
+ *
+ * A window stays true whatever happens inside it: an event's timing is
+ * written into its own slot only, which is reused at seq + ring size,
+ * past the checkpoint, so past the window.
  *
  * What the log holds is the same either way: the same event, hash, state
  * and order stream, byte for byte (test_lock checks the two paths against
@@ -286,14 +329,6 @@ static inline bool lockdbg_held(const struct lock_debug *d)
  * for an acquisition that did not wait (counted, lockdbg_count); one that
  * waited takes the general path, which times the wait for the statistics.
  */
-static inline bool lockdbg_plain(void)
-{
-#ifdef TLOCK_BROKEN
-	return false;
-#else
-	return log_slow.any == 0; /* hw, no check mode, no lock knob */
-#endif
-}
 
 /* Under lockdbg_plain, the caller (of lock d, whose log is o) now holds the
  * lock without having waited for it, or (`waited`) waited untimed: record
@@ -309,14 +344,14 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 		return false;
 #ifndef LOCK_LOG_OFF
 	uint64_t seq = o->count;
-	if (plat_unlikely((seq & (LOCK_TIME_PERIOD - 1)) == 0 || seq >= o->ck_next))
+	if (plat_unlikely(seq >= o->plain_until))
 		return false;
-	uint32_t thread = plat_thread();
+	uint64_t actor = plat_actor_word(); /* thread | cpu << 32 */
 	/* A recording (and the live stream) take the event from the ring at
 	 * the next checkpoint (log_rec_sync). */
 	o->holder_word = (uint16_t)(cpu + 1); /* untimed; 16 bits, as the release reads them */
 	struct log_event *e = &o->ring[seq & o->ring_mask];
-	uint64_t h = log_hash_fields(o->hash, seq, thread, (uint8_t)cpu, LOCK_ACQ, pos, 0);
+	uint64_t h = log_hash_actor(o->hash, seq, actor, LOCK_ACQ, pos, 0);
 	/* The stores that wait for nothing first, the two of the hash (the
 	 * end of a chain of loads and multiplies that starts at the lock's
 	 * atomic instruction) last: stores leave the store buffer in order,
@@ -324,18 +359,11 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	if (!pos_zero)
 		e->arg0 = pos;
 	e->seq = seq;
-	log_store_word(&e->obj, log_event_word6(o->id, LOCK_ACQ, (uint8_t)cpu)); /* rel_cpu */
-	uint64_t timing;
-	__builtin_memcpy(&timing, &e->wait, sizeof timing); /* wait, hold */
-	if (plat_unlikely((e->ts | timing) != 0)) {
-		e->ts = 0;
-		log_store_word(&e->wait, 0);
-	}
+	log_store_word(&e->thread, actor);
 	o->count = seq + 1;
 	const char *bad = apply(o->state, e);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
-	log_store_word(&e->thread, log_rec_word((uint8_t)cpu, thread, h));
 	e->hash = h;
 	o->hash = h;
 #else
@@ -349,13 +377,15 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	return true;
 }
 
-/* Under lockdbg_plain, before handing the lock on: lockdbg_leave for an
- * untimed event, returning true; or false having changed nothing (then the
- * caller calls lockdbg_leave: a timed event, or a misuse to report). */
+/* Before handing the lock on: lockdbg_leave for an acquisition made on the
+ * plain path's terms, returning true; or false having changed nothing
+ * (then the caller calls lockdbg_leave and the hooks: LOCK_HOLD_GENERAL,
+ * or a misuse to report).  Not lockdbg_plain() first: the acquisition
+ * said which way its release goes (LOCK_HOLD_GENERAL). */
 static inline bool lockdbg_leave_plain(struct log_obj *o)
 {
-	/* Held by me, and not a sampled event (whose hold is timed): one
-	 * compare of holder and hold_bits. */
+	/* Held by me, and no LOCK_HOLD_GENERAL: one compare of holder and
+	 * hold_bits. */
 	if (plat_unlikely(o->holder_word != plat_cpu() + 1))
 		return false;
 	o->holder_word = 0;

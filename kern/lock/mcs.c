@@ -25,7 +25,7 @@ void mcs_init_ring(struct mcs_lock *l, const char *name, uint32_t ring)
 /* (x, WAIT or GO, y): got it, general path (lockdbg.h). */
 static void mcs_got(struct mcs_lock *l, uint64_t queued, bool waited)
 {
-	lockdbg_got(&l->dbg, 0, queued, waited, mcs_apply);
+	lockdbg_got(&l->dbg, 0, true, queued, waited, mcs_apply);
 }
 
 /* The plain path found the lock free but cannot record the acquisition

@@ -162,7 +162,7 @@ static inline struct mcs_node *mcs_hand_on(struct mcs_lock *l, struct mcs_node *
 static inline __attribute__((always_inline)) void mcs_release(struct mcs_lock *l)
 {
 	struct log_obj *o = l->dbg.log;
-	if (plat_unlikely(!lockdbg_plain() || !lockdbg_leave_plain(o))) {
+	if (plat_unlikely(!lockdbg_leave_plain(o))) {
 		mcs_release_any(l);
 		return;
 	}

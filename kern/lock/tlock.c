@@ -39,7 +39,7 @@ static AO_t take_ticket(struct tlock *l)
 /* (n, t, -) -> (n, t, me), general path (lockdbg.h). */
 static void tlock_got(struct tlock *l, AO_t t, uint64_t queued, bool waited)
 {
-	lockdbg_got(&l->dbg, t, queued, waited, tlock_apply);
+	lockdbg_got(&l->dbg, t, false, queued, waited, tlock_apply);
 }
 
 /* The plain path got ticket t's turn but cannot record it itself (a

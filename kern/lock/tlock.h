@@ -86,7 +86,7 @@ static inline __attribute__((always_inline)) void tlock_acquire(struct tlock *l)
 static inline __attribute__((always_inline)) void tlock_release(struct tlock *l)
 {
 	struct log_obj *o = l->dbg.log;
-	if (plat_unlikely(!lockdbg_plain() || !lockdbg_leave_plain(o))) {
+	if (plat_unlikely(!lockdbg_leave_plain(o))) {
 		tlock_release_any(l);
 		return;
 	}

@@ -18,8 +18,10 @@
 #include <stdint.h>
 
 /* 2: one-round chained hash; ts 0 = not timed.  3: seq 64-bit, obj 32-bit.
- * 4: word 5 is the recording word (thread, cpu, short hash). */
-#define LOG_EVENT_VERSION 4
+ * 4: word 5 is the recording word (thread, cpu, short hash).
+ * 5: word 5 is thread | cpu << 32 only (the short hash follows from hash);
+ *    rel_cpu is LOG_CPU_NONE in a lock's ring (a snapshot fills it in). */
+#define LOG_EVENT_VERSION 5
 #define LOG_CPU_NONE 0xffu
 
 struct log_event {
@@ -30,20 +32,20 @@ struct log_event {
 	uint64_t seq;  /* per-object sequence number, 0, 1, 2, ...: as wide as the
 			   * object's count, so it never wraps while a lock's ticket
 			   * (a 64-bit counter) still grows */
-	/* Word 5 is what a recording keeps of the event (log_rec_word in
-	 * log.h: who performed it and its short hash), as it is, so that a
-	 * recording copies one word per event (log_rec_sync) instead of
-	 * assembling it from three fields. */
+	/* Word 5: who performed it, one word (thread | cpu << 32) that a
+	 * thread appends with every event; the recording word is this word
+	 * with the short hash in bits 48-63 (log_event_word in log.h).  Not
+	 * storing the short hash here keeps the hash, which is the end of a
+	 * chain of loads and multiplies after a lock's atomic instruction,
+	 * out of this store (docs/log-lock-oracle.md, round 6). */
 	uint32_t thread; /* plat_thread() of the actor */
 	uint8_t cpu;     /* plat_cpu() of the actor */
-	uint8_t pad0;    /* 0 */
-	uint16_t sh;     /* the short hash, (uint16_t)hash: written with it by the
-			  * appender, set from it by the trace loader (the file
-			  * does not carry it) */
+	uint8_t pad0[3]; /* 0 */
 	uint32_t obj;    /* object id (registry id; names are the stable key) */
 	uint8_t type;    /* event type, meaning given by the object's log_type */
-	uint8_t rel_cpu; /* locks: CPU that releases it (the holder, written at the
-			  * acquisition); a snapshot says LOG_CPU_NONE while held */
+	uint8_t rel_cpu; /* LOG_CPU_NONE, in every ring; a snapshot says which CPU
+			  * released a lock's acquisition (the holder: the event's
+			  * cpu) unless it is still held (log_snapshot) */
 	uint8_t pad1[2];
 	uint32_t wait; /* locks: ticks from asking to getting (display) */
 	uint32_t hold; /* locks: ticks from getting to releasing (display) */
@@ -52,15 +54,14 @@ struct log_event {
 _Static_assert(sizeof(struct log_event) == 64, "an event is one cache line");
 
 /* log_append_inline writes the small fields as whole little-endian words:
- * seq, (thread, cpu, pad0, sh), (obj, type, rel_cpu, pad1), (wait, hold). */
+ * seq, (thread, cpu, pad0), (obj, type, rel_cpu, pad1), (wait, hold). */
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "log_append_inline packs event fields into little-endian words"
 #endif
 _Static_assert(__builtin_offsetof(struct log_event, seq) == 32, "word 4: seq");
 _Static_assert(__builtin_offsetof(struct log_event, thread) == 40 &&
-		       __builtin_offsetof(struct log_event, cpu) == 44 &&
-		       __builtin_offsetof(struct log_event, sh) == 46,
-	       "word 5: thread | cpu << 32 | sh << 48 (the recording word)");
+		       __builtin_offsetof(struct log_event, cpu) == 44,
+	       "word 5: thread | cpu << 32");
 _Static_assert(__builtin_offsetof(struct log_event, obj) == 48 &&
 		       __builtin_offsetof(struct log_event, type) == 52 &&
 		       __builtin_offsetof(struct log_event, rel_cpu) == 53,

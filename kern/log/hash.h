@@ -48,14 +48,20 @@ static inline uint64_t log_hash_name(const char *s)
  * prev ^ w, so a difference introduced at one event never cancels out by
  * itself later: the first differing event and every one after it differ.
  */
+/* actor: thread | cpu << 32 (an event's word 5, plat_actor_word()), cpu < 256. */
+static inline uint64_t log_hash_actor(uint64_t prev, uint64_t seq, uint64_t actor, uint8_t type,
+				      uint64_t arg0, uint64_t arg1)
+{
+	uint64_t w = seq + (actor | (uint64_t)type << 40) * 0x2c1b3c6dull + arg0 * 0x297a2d39ull +
+		     arg1 * 0x27d4eb2full;
+	uint64_t h = (prev ^ w) * 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 31);
+}
+
 static inline uint64_t log_hash_fields(uint64_t prev, uint64_t seq, uint32_t thread, uint8_t cpu,
 				       uint8_t type, uint64_t arg0, uint64_t arg1)
 {
-	uint64_t w = seq +
-		     ((uint64_t)thread | (uint64_t)cpu << 32 | (uint64_t)type << 40) * 0x2c1b3c6dull +
-		     arg0 * 0x297a2d39ull + arg1 * 0x27d4eb2full;
-	uint64_t h = (prev ^ w) * 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 31);
+	return log_hash_actor(prev, seq, (uint64_t)thread | (uint64_t)cpu << 32, type, arg0, arg1);
 }
 
 /* Digest of a payload that does not fit in an event (a message's words):

@@ -310,9 +310,15 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 		t->init(o->state);
 	o->ck_seq = 0;
 	o->ck_next = o->ring_mask + 1;
+	o->plain_until = 0;
+	o->dirty_until = 0;
 	o->ck_hash = o->hash;
 	__builtin_memcpy(o->ck_state, o->state, sizeof o->state);
+	/* Empty slots as a lock's plain path leaves them (lockdbg.h): all 0
+	 * but word 6, the object and LOG_CPU_NONE (type 0 is a lock's ACQ). */
 	__builtin_memset(o->ring, 0, ring_bytes(o));
+	for (uint32_t i = 0; i <= o->ring_mask; i++)
+		log_store_word(&o->ring[i].obj, log_event_word6(o->id, 0, LOG_CPU_NONE));
 	rec_free(o);
 	o->rec_on = log_record_order;
 	o->oracle_data = 0;
@@ -347,8 +353,8 @@ static struct log_obj *obj_new(const struct log_type *t, const char *name, uint3
 		o->name[i] = name[i];
 	o->name[i] = 0;
 	o->name_hash = log_hash_name(o->name);
+	o->id = id_take(o); /* first: obj_clear writes it into the ring's slots */
 	obj_clear(o, t);
-	o->id = id_take(o);
 	if (log_stream_on)
 		log_stream_reg(o);
 	name_insert(o);
@@ -547,6 +553,7 @@ void log_checkpoint(struct log_obj *o)
 		log_verify(o);
 	o->ck_seq = o->count;
 	o->ck_next = o->ck_seq + o->ring_mask + 1;
+	o->plain_until = 0;
 	o->ck_hash = o->hash;
 	__builtin_memcpy(o->ck_state, o->state, o->type->state_size);
 }

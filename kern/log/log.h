@@ -83,7 +83,7 @@ static inline uint16_t log_short_hash(uint64_t chain_hash)
 
 /*
  * What a recording keeps of each event: one word, who performed it and its
- * short hash (log_rec_word), in page-sized chunks.  Appends record
+ * short hash (log_event_word), in page-sized chunks.  Appends record
  * nothing: the ring holds the same, so each checkpoint (before the ring's
  * slots are reused) copies the ring's events into words (log_rec_sync).
  * The run-length order stream and the short-hash list a trace holds are
@@ -97,18 +97,14 @@ struct log_rec_chunk {
 };
 _Static_assert(sizeof(struct log_rec_chunk) == 4096, "record chunk is one page");
 
-/* thread (bits 0-31), cpu (32-39), short hash (48-63) */
-static inline uint64_t log_rec_word(uint8_t cpu, uint32_t thread, uint64_t chain_hash)
-{
-	return (uint64_t)thread | (uint64_t)cpu << 32 | (uint64_t)log_short_hash(chain_hash) << 48;
-}
 /* The word of event e (from its ring: the recording, the snapshot, the
- * stream's end): its word 5, which the appender wrote as log_rec_word. */
+ * stream's end): its word 5 (thread | cpu << 32, as the appender wrote it)
+ * with the short hash of its chained hash. */
 static inline uint64_t log_event_word(const struct log_event *e)
 {
 	uint64_t w;
 	__builtin_memcpy(&w, &e->thread, sizeof w);
-	return w;
+	return w | (uint64_t)log_short_hash(e->hash) << 48;
 }
 static inline uint32_t log_rec_thread(uint64_t w)
 {
@@ -136,10 +132,11 @@ struct log_obj {
 	 * not logged, not replayed; zero at registration. */
 	volatile AO_t sync[2];
 	/* Objects held exclusively (the locks): holding CPU + 1, 0 = free;
-	 * hold_bits: what the holder's release needs (lockdbg.h: whether it
-	 * times the hold), 0 whenever the lock is free.  One 16-bit word, written once per acquisition and once per
-	 * release, so that a lock's plain release checks "held by me,
-	 * untimed" with one compare.  Debug state, not replayed. */
+	 * hold_bits: which way the holder's release goes (lockdbg.h,
+	 * LOCK_HOLD_GENERAL), 0 whenever the lock is free.  One 16-bit word,
+	 * written once per acquisition and once per release, so that a lock's
+	 * plain release checks "held by me, plain" with one compare.  Debug
+	 * state, not replayed. */
 	union {
 		struct {
 			volatile uint8_t holder;
@@ -153,6 +150,15 @@ struct log_obj {
 	 * their own line, shared by every CPU without moving. */
 	struct log_event *ring __attribute__((aligned(64))); /* ring_mask + 1 slots */
 	uint64_t ck_next; /* == ck_seq + ring_mask + 1: the append that must checkpoint first */
+	/* A lock's plain path (lockdbg.h) may append event seq only while
+	 * seq < plain_until: at most ck_next and the next sampled seq, and
+	 * every slot it will reuse below it holds what the plain path leaves
+	 * unwritten (lockdbg_plain_window).  0 (take the general path) at
+	 * registration and at each checkpoint. */
+	uint64_t plain_until;
+	/* A lock's ring may hold a slot the plain path cannot reuse as it is
+	 * (a timed event's) below this seq; none at or above it. */
+	uint64_t dirty_until;
 	uint32_t ring_mask;
 	uint32_t id; /* registry id, stable while registered */
 	const struct log_type *type;
@@ -167,7 +173,7 @@ struct log_obj {
 	bool keep; /* survives log_reset (log_keep_registered, the registry) */
 
 	/* The recording (only while log_record_order): a word per event
-	 * (log_rec_word) in a chunk list, events [0, rec_events); rec_next,
+	 * (log_event_word) in a chunk list, events [0, rec_events); rec_next,
 	 * rec_end: the tail chunk's next free word and its end (both 0 before
 	 * the first).  A recording starts only with the object's first event
 	 * (the object registered while recording: rec_on) and stops at a gap
@@ -324,24 +330,21 @@ log_append_inline(struct log_obj *o, uint8_t type, uint64_t arg0, uint64_t arg1,
 #else
 	struct log_event *e = &o->ring[0];
 #endif
-	uint32_t thread = plat_thread();
-	uint8_t cpu = (uint8_t)plat_cpu();
+	uint64_t actor = plat_actor_word(); /* thread | cpu << 32 */
 #ifndef LOG_OFF
-	uint64_t h = log_hash_fields(o->hash, seq, thread, cpu, type, arg0, arg1);
+	uint64_t h = log_hash_actor(o->hash, seq, actor, type, arg0, arg1);
 	/* The event is built in registers and written as the line's eight
 	 * 8-byte words in struct order (offsets asserted in event.h): hash,
-	 * arg0, arg1, ts, seq, the recording word (thread, cpu, short hash),
+	 * arg0, arg1, ts, seq, the actor word (thread, cpu),
 	 * obj|type|rel_cpu (LOG_CPU_NONE), wait|hold (0); the hash from
 	 * registers, not read back. */
 	e->hash = h;
-#else
-	uint64_t h = 0;
 #endif
 	e->arg0 = arg0;
 	e->arg1 = arg1;
 	e->ts = ts;
 	e->seq = seq;
-	log_store_word(&e->thread, log_rec_word(cpu, thread, h));
+	log_store_word(&e->thread, actor);
 	log_store_word(&e->obj, log_event_word6(o->id, type, LOG_CPU_NONE));
 	log_store_word(&e->wait, 0);
 #ifndef LOG_OFF

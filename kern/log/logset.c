@@ -20,7 +20,7 @@ static void *chunk_append(void *tail, void *head)
 }
 
 /* The trace's form of a recording, built word by word (log.h,
- * log_rec_word): the run-length order stream (a run: consecutive events by
+ * log_event_word): the run-length order stream (a run: consecutive events by
  * one (cpu, thread), at most 65535) and the list of short hashes, both in
  * one-page chunks. */
 struct capture {
@@ -112,10 +112,15 @@ void log_snapshot(struct log_set *set)
 			plat_panic("log_snapshot: out of memory");
 		for (uint32_t k = 0; k < r->nevents; k++)
 			r->events[k] = *log_event_at(o, r->first + k);
-		/* A lock's event says who releases it from the acquisition on
-		 * (lockdbg_leave); one still held is not released yet. */
-		if (o->holder && r->nevents)
-			r->events[r->nevents - 1].rel_cpu = LOG_CPU_NONE;
+		/* Who released each acquisition of a lock: its holder, the
+		 * event's CPU (lockdbg_leave panics on any other), except the
+		 * last while it is held.  Rings leave rel_cpu at LOG_CPU_NONE:
+		 * storing it with every acquisition was one more store in front
+		 * of the release's atomic instruction. */
+		if (o->type->released_by_actor)
+			for (uint32_t k = 0; k < r->nevents; k++)
+				if (k + 1 < r->nevents || !o->holder)
+					r->events[k].rel_cpu = r->events[k].cpu;
 		/* Only a recording from the object's first event with no gap
 		 * since (events that left the ring unrecorded) says what
 		 * happened: leave any other out. */

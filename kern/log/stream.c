@@ -95,7 +95,7 @@ static void done(struct sbuf *s, uint64_t irq)
 }
 
 /*
- * n recording words (log_rec_word: performer and short hash) of o's events
+ * n recording words (log_event_word: performer and short hash) of o's events
  * seq, seq + 1, ... as EVENTS records in this CPU's buffer: log_rec_sync
  * hands over each stretch of words it has just made, at o's checkpoints,
  * so the stream costs a copy of them (string instructions, string.c) and

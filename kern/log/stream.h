@@ -60,7 +60,7 @@ extern bool log_stream_on;
  * already has, which the stream does not carry).  Needs log_record_order. */
 void log_stream_start(log_stream_sink sink, unsigned ncpus, const char *build_id,
 		      const char *cmdline);
-/* n recording words (log_rec_word) of o's events seq, seq + 1, ... as
+/* n recording words (log_event_word) of o's events seq, seq + 1, ... as
  * records (log_rec_sync calls it with each stretch it records). */
 void log_stream_words(struct log_obj *o, uint64_t seq, const uint64_t *w, uint64_t n);
 /* Registration, under the registry's lock: a REG record, flushed at once

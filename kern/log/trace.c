@@ -672,7 +672,6 @@ static void get_event(struct rd *r, struct log_event *e)
 {
 	for (unsigned i = 0; i < EV_NFIELDS; i++)
 		field_set(e, i, get(r, ev_fields[i].bytes));
-	e->sh = (uint16_t)e->hash; /* not in the file: it follows from the hash */
 }
 
 /* The chained hash through the window, the checkpoint on the chain, the

@@ -19,6 +19,7 @@
 #ifndef LOG_TYPE_H
 #define LOG_TYPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "log/event.h"
 
@@ -41,6 +42,9 @@ struct log_type {
 	 * state (log_objrec.ck_digest, in traces), and log_digest() covers it,
 	 * so that two runs compare on it without a type-specific walk. */
 	uint64_t (*digest)(const void *state);
+	/* Its objects are locks: each event is an acquisition, released by
+	 * the CPU that made it (a snapshot's rel_cpu, log_snapshot). */
+	bool released_by_actor;
 };
 
 #define LOG_TYPE_SECTION "log_types"

@@ -73,6 +73,9 @@ void cpu_init_self(struct cpu *c)
 
 _Static_assert(offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "trapentry.S: %gs:8");
 _Static_assert(offsetof(struct cpu, kstack) == CPU_KSTACK, "trapentry.S: %gs:16");
+_Static_assert(offsetof(struct cpu, id) == offsetof(struct cpu, tid) + 4 &&
+		       offsetof(struct cpu, tid) % 8 == 0,
+	       "plat_actor_word: tid | id << 32 in one aligned load");
 
 void pushcli(void)
 {

@@ -24,7 +24,9 @@ struct cpu {
 	 * %gs:16 (kept equal to tss.rsp[0] by the scheduler). */
 	uint64_t user_rsp;
 	uint64_t kstack;
-	uint32_t id; /* dense index 0..ncpu-1; the boot CPU is 0 */
+	/* tid, then id: one 64-bit load reads both (plat_actor_word, cpu.c). */
+	uint32_t tid; /* id of the thread running here (plat_thread) */
+	uint32_t id;  /* dense index 0..ncpu-1; the boot CPU is 0 */
 	uint32_t apic_id;
 	volatile int state; /* enum cpu_state */
 	int ncli;           /* depth of pushcli() nesting */
@@ -43,7 +45,6 @@ struct cpu {
 	volatile uint64_t call_seq, call_done;
 	volatile uint32_t call_state;              /* enum call_state */
 	struct oracle_actor *volatile call_waiter; /* the thread waiting for this CPU's call (script) */
-	uint32_t tid;                              /* id of the thread running here (plat_thread) */
 	int intr_depth; /* > 0 inside an interrupt handler (the oracle refuses it) */
 	struct gdt gdt;
 	struct tss tss;
@@ -71,6 +72,19 @@ static inline struct cpu *thiscpu(void)
 		uint32_t v_;                                                                       \
 		_Static_assert(sizeof(((struct cpu *)0)->field) == 4, "a 32-bit field");           \
 		__asm__ volatile("movl %%gs:%c1, %0"                                               \
+				 : "=r"(v_)                                                        \
+				 : "i"(__builtin_offsetof(struct cpu, field)));                    \
+		v_;                                                                                \
+	})
+
+/* The same for a 64-bit field. */
+#define CPU_FIELD64(field)                                                                         \
+	({                                                                                         \
+		uint64_t v_;                                                                       \
+		_Static_assert(sizeof(((struct cpu *)0)->field) == 8 ||                            \
+				       __builtin_offsetof(struct cpu, field) % 8 == 0,             \
+			       "a 64-bit field, or the first of two 32-bit ones");                 \
+		__asm__ volatile("movq %%gs:%c1, %0"                                               \
 				 : "=r"(v_)                                                        \
 				 : "i"(__builtin_offsetof(struct cpu, field)));                    \
 		v_;                                                                                \

@@ -39,8 +39,8 @@ static void test_log_records_each_acquisition(void **st)
 	for (unsigned q = 0; q < 5; q++) {
 		const struct log_event *e = log_event_at(o, q);
 		assert_int_equal(e->seq, q);
-		assert_int_equal(e->arg0, q); /* the ticket */
-		assert_int_equal(e->rel_cpu, e->cpu);
+		assert_int_equal(e->arg0, q);               /* the ticket */
+		assert_int_equal(e->rel_cpu, LOG_CPU_NONE); /* a snapshot says */
 	}
 	assert_int_equal(lock_dbg(&L)->stats.acquires, 5);
 	struct lockcheck r;
@@ -48,10 +48,10 @@ static void test_log_records_each_acquisition(void **st)
 }
 
 /*
- * rel_cpu is written with the acquisition (the releasing CPU is the holder),
- * on the plain path and the general one; a snapshot taken while the lock is
- * held says it is not released yet (LOG_CPU_NONE), the live event and a
- * snapshot after the release say who releases it.
+ * The ring keeps no rel_cpu (LOG_CPU_NONE), on the plain path and the
+ * general one; a snapshot says who released each acquisition (the holder,
+ * the event's CPU), and that the last one is not released yet
+ * (LOG_CPU_NONE) while the lock is held.
  */
 static void test_rel_cpu_in_snapshots(void **st)
 {
@@ -68,7 +68,7 @@ static void test_rel_cpu_in_snapshots(void **st)
 			}
 			lock_acquire(x);
 			const struct log_event *e = log_event_at(o, 3);
-			assert_int_equal(e->rel_cpu, e->cpu);
+			assert_int_equal(e->rel_cpu, LOG_CPU_NONE);
 			struct log_set held, freed;
 			log_snapshot(&held);
 			lock_release(x);
@@ -143,7 +143,7 @@ static void test_sampled_time_stamps(void **st)
 			assert_int_equal(e->ts != 0, sampled);
 			assert_int_equal(e->hold != 0, sampled);
 			assert_int_equal(e->wait, 0);
-			assert_int_equal(e->rel_cpu, e->cpu);
+			assert_int_equal(e->rel_cpu, LOG_CPU_NONE);
 		}
 		struct lockcheck r;
 		assert_true(lockcheck_obj(o, 0, &r));
