@@ -6,9 +6,19 @@
 
 struct mcs_node mcs_nodes[PLAT_MAX_CPUS][MCS_NODES_PER_CPU];
 
-void mcs_too_many(unsigned cpu)
+_Noreturn static void mcs_too_many(unsigned cpu)
 {
 	plat_panic("mcs: cpu %u holds more than %u MCS locks", cpu, MCS_NODES_PER_CPU);
+}
+
+/* mcs_node_take's first node is in use: one of the others. */
+struct mcs_node *mcs_node_find(unsigned cpu)
+{
+	struct mcs_node *n = mcs_nodes[cpu];
+	for (unsigned i = 1; i < MCS_NODES_PER_CPU; i++)
+		if (n[i].locked == MCS_FREE)
+			return &n[i];
+	mcs_too_many(cpu);
 }
 
 void mcs_init(struct mcs_lock *l, const char *name)
