@@ -359,9 +359,13 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	if (!pos_zero)
 		e->arg0 = pos;
 	e->seq = seq;
+	o->count = seq + 1; /* between seq and actor: two stores, not one built in SSE registers */
 	log_store_word(&e->thread, actor);
-	o->count = seq + 1;
-	const char *bad = apply(o->state, e);
+	/* apply sees the event from registers: its checked fields (seq, the
+	 * ticket, the type, which the window vouches for in the slot) need no
+	 * load back from the slot. */
+	struct log_event ev = { .seq = seq, .arg0 = pos, .type = LOCK_ACQ };
+	const char *bad = apply(o->state, &ev);
 	if (plat_unlikely(bad != 0))
 		log_apply_failed(o, e, bad);
 	e->hash = h;
