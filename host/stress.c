@@ -47,7 +47,7 @@ static const char details[] =
 static void report_lock(struct biglock *b, unsigned ncpus)
 {
 	struct lock_debug *d = lock_dbg(&b->lock);
-	struct lock_stats *st = &d->stats;
+	const struct lock_stats *st = lockdbg_stats(d);
 	uint64_t mn = ~0ull, mx = 0;
 	for (unsigned c = 0; c < ncpus; c++) {
 		if (st->per_cpu[c] < mn)

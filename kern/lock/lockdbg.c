@@ -65,6 +65,22 @@ void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wai
 	s->per_cpu[cpu]++;
 }
 
+void lockdbg_tally(struct lock_debug *d)
+{
+#ifndef LOCK_LOG_OFF
+	const struct log_obj *o = d->log;
+	struct lock_stats *s = &d->stats;
+	uint64_t q = s->tallied, first = log_first(o);
+	for (q = q > first ? q : first; q < o->count; q++) {
+		s->acquires++;
+		s->per_cpu[o->ring[q & o->ring_mask].cpu]++;
+	}
+	s->tallied = o->count;
+#else
+	(void)d;
+#endif
+}
+
 /* Per CPU: the wait being timed (lock, when the lock last made progress). */
 static struct {
 	const struct lock_debug *d;

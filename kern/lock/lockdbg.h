@@ -72,13 +72,20 @@ static inline bool lockdbg_wait_timed(uint64_t seq)
 }
 
 /* Optional statistics (lock_stats_on): written only by the holder, on their
- * own cache lines, so that the default path does not move them around. */
+ * own cache lines, so that the default path does not move them around.
+ * The plain path (below) does not count: its acquisitions are in the log,
+ * and the general path counts them from there (lockdbg_tally, acquires and
+ * per_cpu of the events after `tallied`), as does lockdbg_stats for the
+ * reader; a wait always takes the general path under statistics.  So the
+ * count starts at most one plain window (63 acquisitions) before the
+ * statistics were switched on. */
 struct lock_stats {
 	uint64_t acquires;
 	uint64_t contended; /* had to wait */
 	uint64_t wait_sum;  /* ticks */
 	uint64_t wait_max;
 	uint64_t per_cpu[PLAT_MAX_CPUS]; /* acquisitions by CPU (fairness) */
+	uint64_t tallied;                /* the log's events before this are counted */
 } __attribute__((aligned(PLAT_CACHELINE)));
 
 /* The first line is read on every operation and written by nobody; keep
@@ -107,6 +114,16 @@ void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *na
  * path calls it (under lock_stats_on), and gcc then moved that whole path
  * out to the function's cold part, a jump away on every acquisition. */
 void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait);
+/* Count the plain path's acquisitions since stats.tallied, from the log. */
+void lockdbg_tally(struct lock_debug *d);
+
+/* The statistics, every acquisition so far counted: for a reader when
+ * the lock is quiet (after a run; racy otherwise). */
+static inline const struct lock_stats *lockdbg_stats(struct lock_debug *d)
+{
+	lockdbg_tally(d);
+	return &d->stats;
+}
 
 static inline const char *lockdbg_name(const struct lock_debug *d)
 {
@@ -228,6 +245,8 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, bool pos_zero, uint64_t t_queued
 		plat_panic("lock %s: cpu %u got it while cpu %d holds it (mutual exclusion)",
 			   lockdbg_name(d), cpu, (int)h - 1);
 #ifndef LOCK_LOG_OFF
+	if (plat_unlikely(lock_stats_on))
+		lockdbg_tally(d); /* the plain acquisitions before this one */
 	/* The release times the hold of a sampled event (lockdbg_leave). */
 	bool sampled = lockdbg_time_every() || (o->count & (LOCK_TIME_PERIOD - 1)) == 0;
 	o->holder_word =
@@ -242,6 +261,7 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, bool pos_zero, uint64_t t_queued
 	}
 	if (timed)
 		lockdbg_timed_slot(o, e->seq);
+	d->stats.tallied = o->count; /* this one lockdbg_count counts */
 	/* Under hw, the plain path's window ends at this event: the next. */
 	if (lockdbg_plain() && o->count >= o->plain_until)
 		lockdbg_plain_window(o, pos_zero);
@@ -326,8 +346,9 @@ static inline bool lockdbg_held(const struct lock_debug *d)
  * and order stream, byte for byte (test_lock checks the two paths against
  * each other).  Not taken under any other oracle, with log_slow.lock_time_all,
  * check mode, log_slow.lock_plain_off, or -DTLOCK_BROKEN.  lock_stats_on keeps it
- * for an acquisition that did not wait (counted, lockdbg_count); one that
- * waited takes the general path, which times the wait for the statistics.
+ * for an acquisition that did not wait (counted later from the log,
+ * lockdbg_tally: not even a test of the flag here); one that waited takes
+ * the general path, which times the wait for the statistics.
  */
 
 /* Under lockdbg_plain, the caller (of lock d, whose log is o) now holds the
@@ -370,14 +391,15 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 		log_apply_failed(o, e, bad);
 	e->hash = h;
 	o->hash = h;
+	(void)d; /* statistics: counted from the log (lockdbg_tally) */
 #else
 	(void)pos;
 	(void)pos_zero;
 	(void)apply;
 	o->holder_word = (uint16_t)(cpu + 1); /* untimed; 16 bits, as the release reads them */
-#endif
 	if (plat_unlikely(lock_stats_on))
-		lockdbg_count(d, cpu, false, 0);
+		lockdbg_count(d, cpu, false, 0); /* no log to count from */
+#endif
 	return true;
 }
 

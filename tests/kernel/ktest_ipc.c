@@ -157,8 +157,8 @@ KTEST(ipc_stress)
 		KT_EXPECT_EQ(cs->phase, CH_IDLE);
 		blocked += c->blocked;
 		ops += 2 * cs->messages;
-		acq += lock_dbg(&c->big.lock)->stats.acquires;
-		waited += lock_dbg(&c->big.lock)->stats.contended;
+		acq += lockdbg_stats(lock_dbg(&c->big.lock))->acquires;
+		waited += lockdbg_stats(lock_dbg(&c->big.lock))->contended;
 	}
 	KT_EXPECT_EQ(got, msgs * (uint64_t)nthr * (uint64_t)nthr);
 	KT_EXPECT_EQ(bad, 0);
