@@ -5,8 +5,8 @@
  *   ACQ(arg0 = ticket (ticket lock) or 0 (MCS)), by the acquiring CPU,
  *   appended when the CPU gets the lock, in acquisition order.
  *   Display fields: wait (ticks from queueing to getting), hold (ticks held),
- *   rel_cpu (who releases it: the holder, so written with the acquisition;
- *   LOG_CPU_NONE in a snapshot taken while it is held).
+ *   rel_cpu (who releases it, the holder: a snapshot says so, except for
+ *   a last acquisition still held; the ring keeps LOG_CPU_NONE).
  * State:  none kept beside the log.  What a lock's log says of it (its
  *         acquisitions: the count; its last holder: the last event) is read
  *         off the log itself (lockdbg.h, lock_acquisitions and

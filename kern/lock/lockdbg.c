@@ -65,20 +65,50 @@ void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wai
 	s->per_cpu[cpu]++;
 }
 
+/* Count events [stats.tallied, end) of d's log, if stats.counting; they
+ * are still in the ring: a window is at most the ring. */
+static void tally_to(struct lock_debug *d, uint64_t end)
+{
+	const struct log_obj *o = d->log;
+	struct lock_stats *s = &d->stats;
+	if (s->counting) {
+		uint64_t q = s->tallied, first = log_first(o);
+		for (q = q > first ? q : first; q < end; q++) {
+			s->acquires++;
+			s->per_cpu[o->ring[q & o->ring_mask].cpu]++;
+		}
+	}
+	s->tallied = end;
+}
+
 void lockdbg_tally(struct lock_debug *d)
 {
 #ifndef LOCK_LOG_OFF
-	const struct log_obj *o = d->log;
-	struct lock_stats *s = &d->stats;
-	uint64_t q = s->tallied, first = log_first(o);
-	for (q = q > first ? q : first; q < o->count; q++) {
-		s->acquires++;
-		s->per_cpu[o->ring[q & o->ring_mask].cpu]++;
-	}
-	s->tallied = o->count;
+	tally_to(d, d->log->count);
 #else
 	(void)d;
 #endif
+}
+
+void lockdbg_tally_general(struct lock_debug *d)
+{
+	/* Not the event just appended: lockdbg_count counts it. */
+	tally_to(d, d->log->count - 1);
+	d->stats.tallied = d->log->count;
+	d->stats.counting = lock_stats_on;
+}
+
+static void end_window(struct log_obj *o, void *arg)
+{
+	(void)arg;
+	if (o->type->released_by_actor)
+		o->plain_until = 0; /* the next acquisition takes the general path */
+}
+
+void lock_stats_set(bool on)
+{
+	lock_stats_on = on;
+	log_each(end_window, 0);
 }
 
 /* Per CPU: the wait being timed (lock, when the lock last made progress). */

@@ -45,7 +45,10 @@
 #define LOCK_TIME_PERIOD 64 /* power of two */
 _Static_assert((LOCK_TIME_PERIOD & (LOCK_TIME_PERIOD - 1)) == 0, "period is a power of two");
 
-extern bool lock_stats_on; /* keep struct lock_stats (stress, tests) */
+/* Keep struct lock_stats (stress, tests).  Read anywhere; set only with
+ * lock_stats_set (lockdbg.c), which ends every lock's plain window. */
+extern bool lock_stats_on;
+void lock_stats_set(bool on);
 /* log_slow.lock_time_all (log.h): time every acquisition.
  * log_slow.lock_plain_off: test knob, every acquisition and release takes
  * the general path, as under an oracle other than hw (test_lock compares
@@ -73,12 +76,13 @@ static inline bool lockdbg_wait_timed(uint64_t seq)
 
 /* Optional statistics (lock_stats_on): written only by the holder, on their
  * own cache lines, so that the default path does not move them around.
- * The plain path (below) does not count: its acquisitions are in the log,
- * and the general path counts them from there (lockdbg_tally, acquires and
- * per_cpu of the events after `tallied`), as does lockdbg_stats for the
- * reader; a wait always takes the general path under statistics.  So the
- * count starts at most one plain window (63 acquisitions) before the
- * statistics were switched on. */
+ * The plain path (below) does not count: its acquisitions are in the log.
+ * The general acquisition that ends a plain window counts the window's
+ * events from there (lockdbg_tally: acquires and per_cpu of the events
+ * after `tallied`) if the statistics were on when the window began
+ * (`counting`), and so does lockdbg_stats for a reader; a wait always
+ * takes the general path under statistics.  lock_stats_set ends every
+ * window, so that no window spans a switch and the counts are exact. */
 struct lock_stats {
 	uint64_t acquires;
 	uint64_t contended; /* had to wait */
@@ -86,6 +90,7 @@ struct lock_stats {
 	uint64_t wait_max;
 	uint64_t per_cpu[PLAT_MAX_CPUS]; /* acquisitions by CPU (fairness) */
 	uint64_t tallied;                /* the log's events before this are counted */
+	bool counting;                   /* lock_stats_on at the last general acquisition */
 } __attribute__((aligned(PLAT_CACHELINE)));
 
 /* The first line is read on every operation and written by nobody; keep
@@ -114,8 +119,12 @@ void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *na
  * path calls it (under lock_stats_on), and gcc then moved that whole path
  * out to the function's cold part, a jump away on every acquisition. */
 void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wait);
-/* Count the plain path's acquisitions since stats.tallied, from the log. */
+/* Count the plain path's acquisitions since stats.tallied, from the log,
+ * if stats.counting. */
 void lockdbg_tally(struct lock_debug *d);
+/* After a general acquisition's append, while the statistics are or were
+ * on: count the window before it (lockdbg_tally) and start the next. */
+void lockdbg_tally_general(struct lock_debug *d);
 
 /* The statistics, every acquisition so far counted: for a reader when
  * the lock is quiet (after a run; racy otherwise). */
@@ -245,8 +254,6 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, bool pos_zero, uint64_t t_queued
 		plat_panic("lock %s: cpu %u got it while cpu %d holds it (mutual exclusion)",
 			   lockdbg_name(d), cpu, (int)h - 1);
 #ifndef LOCK_LOG_OFF
-	if (plat_unlikely(lock_stats_on))
-		lockdbg_tally(d); /* the plain acquisitions before this one */
 	/* The release times the hold of a sampled event (lockdbg_leave). */
 	bool sampled = lockdbg_time_every() || (o->count & (LOCK_TIME_PERIOD - 1)) == 0;
 	o->holder_word =
@@ -261,7 +268,8 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, bool pos_zero, uint64_t t_queued
 	}
 	if (timed)
 		lockdbg_timed_slot(o, e->seq);
-	d->stats.tallied = o->count; /* this one lockdbg_count counts */
+	if (plat_unlikely(d->stats.counting | lock_stats_on))
+		lockdbg_tally_general(d);
 	/* Under hw, the plain path's window ends at this event: the next. */
 	if (lockdbg_plain() && o->count >= o->plain_until)
 		lockdbg_plain_window(o, pos_zero);

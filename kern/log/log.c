@@ -299,6 +299,16 @@ static void rec_free(struct log_obj *o)
 	o->rec_events = 0;
 }
 
+/* Empty slots as a lock's plain path leaves them (lockdbg.h): all 0 but
+ * word 6, the object and LOG_CPU_NONE (type 0 is a lock's ACQ).  Once its
+ * id is known (log_register takes the id after obj_clear, so that the
+ * id table never names a half-cleared object). */
+static void ring_prefill(struct log_obj *o)
+{
+	for (uint32_t i = 0; i <= o->ring_mask; i++)
+		log_store_word(&o->ring[i].obj, log_event_word6(o->id, 0, LOG_CPU_NONE));
+}
+
 static void obj_clear(struct log_obj *o, const struct log_type *t)
 {
 	o->count = 0;
@@ -314,11 +324,7 @@ static void obj_clear(struct log_obj *o, const struct log_type *t)
 	o->dirty_until = 0;
 	o->ck_hash = o->hash;
 	__builtin_memcpy(o->ck_state, o->state, sizeof o->state);
-	/* Empty slots as a lock's plain path leaves them (lockdbg.h): all 0
-	 * but word 6, the object and LOG_CPU_NONE (type 0 is a lock's ACQ). */
 	__builtin_memset(o->ring, 0, ring_bytes(o));
-	for (uint32_t i = 0; i <= o->ring_mask; i++)
-		log_store_word(&o->ring[i].obj, log_event_word6(o->id, 0, LOG_CPU_NONE));
 	rec_free(o);
 	o->rec_on = log_record_order;
 	o->oracle_data = 0;
@@ -353,8 +359,9 @@ static struct log_obj *obj_new(const struct log_type *t, const char *name, uint3
 		o->name[i] = name[i];
 	o->name[i] = 0;
 	o->name_hash = log_hash_name(o->name);
-	o->id = id_take(o); /* first: obj_clear writes it into the ring's slots */
 	obj_clear(o, t);
+	o->id = id_take(o);
+	ring_prefill(o);
 	if (log_stream_on)
 		log_stream_reg(o);
 	name_insert(o);
@@ -444,6 +451,7 @@ void log_reset(void)
 	if (log_stream_on)
 		log_rec_sync(reg); /* the events of its log so far, before it restarts */
 	obj_clear(reg, &log_registry_type);
+	ring_prefill(reg);
 	if (log_stream_on)
 		log_stream_reg(reg); /* its log starts again: a new object for the stream */
 	uint64_t live = nlive, set = live_set;
@@ -467,6 +475,16 @@ struct log_obj *log_find(const char *name)
 	struct log_obj *o = name_lookup(name, log_hash_name(name));
 	reg_unlock();
 	return o;
+}
+
+void log_each(void (*fn)(struct log_obj *, void *), void *arg)
+{
+	reg_lock();
+	reg_init();
+	for (uint32_t i = 0; i < id_top; i++)
+		if (ids[i])
+			fn(ids[i], arg);
+	reg_unlock();
 }
 
 struct log_obj *log_obj_at(unsigned id)

@@ -269,9 +269,12 @@ void log_keep_registered(void);
  */
 void log_reset(void);
 struct log_obj *log_find(const char *name); /* O(1) on average */
-struct log_obj *log_obj_at(unsigned id);    /* NULL if not live */
-unsigned log_nobjs(void);                   /* ids are below log_nobjs(); some may be free */
-unsigned log_nlive(void);                   /* live objects, the registry included */
+/* fn(o, arg) for every live object, under the registry's lock: fn must not
+ * register, unregister or look up objects. */
+void log_each(void (*fn)(struct log_obj *, void *), void *arg);
+struct log_obj *log_obj_at(unsigned id); /* NULL if not live */
+unsigned log_nobjs(void);                /* ids are below log_nobjs(); some may be free */
+unsigned log_nlive(void);                /* live objects, the registry included */
 
 /*
  * Append one event of `type` by the calling CPU/thread, apply it to the

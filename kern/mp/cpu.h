@@ -81,9 +81,10 @@ static inline struct cpu *thiscpu(void)
 #define CPU_FIELD64(field)                                                                         \
 	({                                                                                         \
 		uint64_t v_;                                                                       \
-		_Static_assert(sizeof(((struct cpu *)0)->field) == 8 ||                            \
+		_Static_assert((sizeof(((struct cpu *)0)->field) == 8 ||                           \
+				sizeof(((struct cpu *)0)->field) == 4) &&                          \
 				       __builtin_offsetof(struct cpu, field) % 8 == 0,             \
-			       "a 64-bit field, or the first of two 32-bit ones");                 \
+			       "an aligned 64-bit field, or the first of two 32-bit ones");        \
 		__asm__ volatile("movq %%gs:%c1, %0"                                               \
 				 : "=r"(v_)                                                        \
 				 : "i"(__builtin_offsetof(struct cpu, field)));                    \

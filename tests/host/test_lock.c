@@ -20,7 +20,7 @@ static void setup_locks(void)
 {
 	log_reset();
 	log_slow.check_mode = false;
-	lock_stats_on = true;
+	lock_stats_set(true);
 	lock_init(&L, LOCK_TICKET, "lock.t");
 	lock_init(&M, LOCK_MCS, "lock.m");
 }
@@ -79,6 +79,39 @@ static void test_stats_count_plain_acquisitions(void **st)
 }
 
 /*
+ * Switching the statistics while a lock is in use: only the acquisitions
+ * made while they were on are counted, whatever the plain windows
+ * (lock_stats_set ends them): on for 11, off for 60, on for 5, off for
+ * 70, read while off; and a lock whose statistics were never on counts 0.
+ */
+static void test_stats_switched_mid_run(void **st)
+{
+	for (int k = 0; k < 2; k++) {
+		setup_locks(); /* statistics on */
+		struct lock *x = k ? &M : &L;
+		static const unsigned spell[] = { 11, 60, 5, 70 };
+		for (unsigned p = 0; p < 4; p++) {
+			lock_stats_set(p % 2 == 0);
+			for (unsigned i = 0; i < spell[p]; i++) {
+				lock_acquire(x);
+				lock_release(x);
+			}
+		}
+		assert_int_equal(lockdbg_stats(lock_dbg(x))->acquires, 16);
+		lock_stats_set(true);
+	}
+	log_reset();
+	lock_stats_set(false);
+	lock_init(&L, LOCK_TICKET, "lock.t");
+	for (unsigned i = 0; i < 30; i++) {
+		lock_acquire(&L);
+		lock_release(&L);
+	}
+	assert_int_equal(lockdbg_stats(lock_dbg(&L))->acquires, 0);
+	lock_stats_set(true);
+}
+
+/*
  * The ring keeps no rel_cpu (LOG_CPU_NONE), on the plain path and the
  * general one; a snapshot says who released each acquisition (the holder,
  * the event's CPU), and that the last one is not released yet
@@ -88,7 +121,7 @@ static void test_rel_cpu_in_snapshots(void **st)
 {
 	for (int plain = 0; plain < 2; plain++) {
 		setup_locks();
-		lock_stats_on = false;
+		lock_stats_set(false);
 		log_slow.lock_plain_off = !plain;
 		for (int k = 0; k < 2; k++) {
 			struct lock *x = k ? &M : &L;
@@ -338,7 +371,7 @@ static void stress_kind(enum lock_kind kind)
 	struct oracle_spec hw;
 	struct host_result res;
 	assert_null(oracle_parse("hw", &hw));
-	lock_stats_on = true;
+	lock_stats_set(true);
 	log_slow.lock_time_all = true; /* every event takes part in the time-based checks */
 	bool ok = scenario_run(&cfg, &hw, HOST_THREADS, 0, &res);
 	log_slow.lock_time_all = false;
@@ -431,6 +464,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_log_records_each_acquisition),
 		cmocka_unit_test(test_stats_count_plain_acquisitions),
+		cmocka_unit_test(test_stats_switched_mid_run),
 		cmocka_unit_test(test_rel_cpu_in_snapshots),
 		cmocka_unit_test(test_fifo_past_2_to_the_32),
 		cmocka_unit_test(test_sampled_time_stamps),

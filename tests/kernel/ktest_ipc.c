@@ -123,7 +123,7 @@ KTEST(ipc_stress)
 	memset(rxs, 0, sizeof rxs);
 	uint64_t t0 = nsec_since_boot();
 	bool stats_were = lock_stats_on;
-	lock_stats_on = true; /* count the channel locks' contended acquisitions */
+	lock_stats_set(true); /* count the channel locks' contended acquisitions */
 	for (int i = 0; i < nthr; i++) {
 		char name[THREAD_NAME_MAX];
 		snprintf(name, sizeof name, "ipc.rx.%d", i);
@@ -141,7 +141,7 @@ KTEST(ipc_stress)
 		thread_join(st[i]);
 		thread_join(rt[i]);
 	}
-	lock_stats_on = stats_were;
+	lock_stats_set(stats_were);
 	uint64_t got = 0, words = 0, bad = 0, blocked = 0, ops = 0, acq = 0, waited = 0;
 	for (int i = 0; i < nthr; i++) {
 		struct rx *r = &rxs[i];
