@@ -257,7 +257,7 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, bool pos_zero, uint64_t t_queued
 	/* The release times the hold of a sampled event (lockdbg_leave). */
 	bool sampled = lockdbg_time_every() || (o->count & (LOCK_TIME_PERIOD - 1)) == 0;
 	o->holder_word =
-		(uint16_t)((cpu + 1) | (sampled || !lockdbg_plain() ? LOCK_HOLD_GENERAL : 0));
+		(uint32_t)((cpu + 1) | (sampled || !lockdbg_plain() ? LOCK_HOLD_GENERAL : 0));
 	bool timed = sampled || (waited && lock_stats_on);
 	uint64_t now = timed ? plat_ticks() : 0;
 	uint64_t w = 0;
@@ -274,7 +274,7 @@ lockdbg_got(struct lock_debug *d, uint64_t pos, bool pos_zero, uint64_t t_queued
 	if (lockdbg_plain() && o->count >= o->plain_until)
 		lockdbg_plain_window(o, pos_zero);
 #else
-	o->holder_word = (uint16_t)((cpu + 1) | (!lockdbg_plain() ? LOCK_HOLD_GENERAL : 0));
+	o->holder_word = (uint32_t)((cpu + 1) | (!lockdbg_plain() ? LOCK_HOLD_GENERAL : 0));
 	(void)pos;
 	(void)pos_zero;
 	(void)apply;
@@ -378,7 +378,7 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	uint64_t actor = plat_actor_word(); /* thread | cpu << 32 */
 	/* A recording (and the live stream) take the event from the ring at
 	 * the next checkpoint (log_rec_sync). */
-	o->holder_word = (uint16_t)(cpu + 1); /* untimed; 16 bits, as the release reads them */
+	o->holder_word = (uint32_t)(cpu + 1); /* plain; the whole word, as the release reads it */
 	struct log_event *e = &o->ring[seq & o->ring_mask];
 	uint64_t h = log_hash_actor(o->hash, seq, actor, LOCK_ACQ, pos, 0);
 	/* The stores that wait for nothing first, the two of the hash (the
@@ -404,7 +404,7 @@ lockdbg_got_plain(struct lock_debug *d, struct log_obj *o, uint64_t pos, bool po
 	(void)pos;
 	(void)pos_zero;
 	(void)apply;
-	o->holder_word = (uint16_t)(cpu + 1); /* untimed; 16 bits, as the release reads them */
+	o->holder_word = (uint32_t)(cpu + 1); /* plain; the whole word, as the release reads it */
 	if (plat_unlikely(lock_stats_on))
 		lockdbg_count(d, cpu, false, 0); /* no log to count from */
 #endif
