@@ -11,6 +11,15 @@ void lockdbg_init(struct lock_debug *d, const struct log_type *t, const char *na
 
 bool lock_stats_on;
 
+/* Slot seq is reused at seq + ring size; unless that event is sampled (the
+ * general path anyway), the window that reaches it must scan. */
+void lockdbg_timed_slot(struct log_obj *o, uint64_t seq)
+{
+	uint64_t reuse = seq + o->ring_mask + 1;
+	if ((reuse & (LOCK_TIME_PERIOD - 1)) != 0 && reuse >= o->dirty_until)
+		o->dirty_until = reuse + 1;
+}
+
 /*
  * The plain path (lockdbg.h) stores only an event's seq, actor word and
  * hash (and a ticket lock's arg0): the slot it reuses must hold the rest
@@ -25,13 +34,6 @@ bool lock_stats_on;
  * (o->dirty_until, lockdbg_timed_slot) the window is known unread: the
  * scan cost more than the per-acquisition test it replaced.
  */
-void lockdbg_timed_slot(struct log_obj *o, uint64_t seq)
-{
-	uint64_t reuse = seq + o->ring_mask + 1;
-	if ((reuse & (LOCK_TIME_PERIOD - 1)) != 0 && reuse >= o->dirty_until)
-		o->dirty_until = reuse + 1;
-}
-
 void lockdbg_plain_window(struct log_obj *o, bool pos_zero)
 {
 	uint64_t seq = o->count;
@@ -65,8 +67,9 @@ void lockdbg_count(struct lock_debug *d, unsigned cpu, bool waited, uint64_t wai
 	s->per_cpu[cpu]++;
 }
 
-/* Count events [stats.tallied, end) of d's log, if stats.counting; they
- * are still in the ring: a window is at most the ring. */
+/* Count events [stats.tallied, end) of d's log, if stats.counting (they
+ * are still in the ring: a window is at most the ring); the caller moves
+ * stats.tallied on. */
 static void tally_to(struct lock_debug *d, uint64_t end)
 {
 	const struct log_obj *o = d->log;
@@ -78,13 +81,13 @@ static void tally_to(struct lock_debug *d, uint64_t end)
 			s->per_cpu[o->ring[q & o->ring_mask].cpu]++;
 		}
 	}
-	s->tallied = end;
 }
 
 void lockdbg_tally(struct lock_debug *d)
 {
 #ifndef LOCK_LOG_OFF
 	tally_to(d, d->log->count);
+	d->stats.tallied = d->log->count;
 #else
 	(void)d;
 #endif

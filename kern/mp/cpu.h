@@ -63,32 +63,31 @@ static inline struct cpu *thiscpu(void)
 	return c;
 }
 
-/* One 32-bit field of this CPU's struct cpu, read %gs-relative: one load,
- * not two (thiscpu() then the field).  Every log append reads the CPU and
- * thread ids this way.  Volatile, as thiscpu(): a thread that migrates
- * reads another CPU's copy the next time. */
-#define CPU_FIELD32(field)                                                                         \
+/* A field of this CPU's struct cpu, read %gs-relative: one load, not two
+ * (thiscpu() then the field).  Every log append reads the CPU and thread
+ * ids this way.  Volatile, as thiscpu(): a thread that migrates reads
+ * another CPU's copy the next time. */
+#define CPU_GS_LOAD(type, mov, field)                                                              \
 	({                                                                                         \
-		uint32_t v_;                                                                       \
-		_Static_assert(sizeof(((struct cpu *)0)->field) == 4, "a 32-bit field");           \
-		__asm__ volatile("movl %%gs:%c1, %0"                                               \
+		type v_;                                                                           \
+		__asm__ volatile(mov " %%gs:%c1, %0"                                               \
 				 : "=r"(v_)                                                        \
 				 : "i"(__builtin_offsetof(struct cpu, field)));                    \
 		v_;                                                                                \
 	})
-
-/* The same for a 64-bit field. */
+#define CPU_FIELD32(field)                                                                         \
+	({                                                                                         \
+		_Static_assert(sizeof(((struct cpu *)0)->field) == 4, "a 32-bit field");           \
+		CPU_GS_LOAD(uint32_t, "movl", field);                                              \
+	})
+/* An aligned 64-bit field, or the first of two 32-bit ones (as one word). */
 #define CPU_FIELD64(field)                                                                         \
 	({                                                                                         \
-		uint64_t v_;                                                                       \
 		_Static_assert((sizeof(((struct cpu *)0)->field) == 8 ||                           \
 				sizeof(((struct cpu *)0)->field) == 4) &&                          \
 				       __builtin_offsetof(struct cpu, field) % 8 == 0,             \
 			       "an aligned 64-bit field, or the first of two 32-bit ones");        \
-		__asm__ volatile("movq %%gs:%c1, %0"                                               \
-				 : "=r"(v_)                                                        \
-				 : "i"(__builtin_offsetof(struct cpu, field)));                    \
-		v_;                                                                                \
+		CPU_GS_LOAD(uint64_t, "movq", field);                                              \
 	})
 
 static inline uint32_t cpuid_self(void)
