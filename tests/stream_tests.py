@@ -9,6 +9,9 @@ last.
 import os
 import random
 import re
+import signal
+import subprocess
+import time
 
 from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run, run_cmd
 from thread_tests import SUMMARY, alter_before_window, replays_same
@@ -150,8 +153,131 @@ def killed_run(res, build):
                f"serial log: {res.keep_log(name, log)}")
 
 
+def drain_ring(res, build):
+    """`trace stream-drain` copies the stream out of the guest-RAM file while the run
+    goes, so that a 64 KiB region (stream_kb=64) wraps many times and the stream is
+    still whole, every event agreeing with the trace; without the drainer the same
+    region fills, the kernel says it dropped blocks and stream-extract fails."""
+    kernel = os.path.join(build, "kernel.elf")
+    tool = os.path.join(build, "host", "trace")
+    name = "stream:drain-ring-64k"
+    trace = os.path.join(res.logdir, "drain.trace")
+    out = os.path.join(res.logdir, "drain.stream")
+    ram, extra = ram_file(res, "drain")
+    args = "test=stream_bench stream_events=300000 record=1 stream_kb=64"
+    try:
+        open(ram, "wb").close()
+        drainer = subprocess.Popen([tool, "stream-drain", ram, out], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        st, log, _ = qemu_run(qemu_cmd(kernel, smp=4, args=args,
+                                       extra=["-serial", f"file:{trace}"] + extra), 120)
+        try:
+            dout = drainer.communicate(timeout=30)[0].decode()
+        except subprocess.TimeoutExpired:
+            drainer.terminate()
+            dout = "did not end at the END block: " + drainer.communicate()[0].decode()
+    finally:
+        if os.path.exists(ram):
+            os.remove(ram)
+    wraps = re.search(r"wrapped (\d+) times; the run ended the stream", dout)
+    cst, cout = run_cmd([tool, "stream-check", "--quiet", out, trace], 60)
+    agree = re.search(r"^stream: agrees with .* on (\d+) events", cout, re.M)
+    res.record(name, st == PASS_STATUS and drainer.returncode == 0 and wraps
+               and int(wraps.group(1)) >= 20 and cst == 0 and agree
+               and int(agree.group(1)) >= 300000,
+               f"status {st}; drainer {drainer.returncode}: {dout}\nstream-check {cst}: "
+               f"{cout}\nserial log: {res.keep_log(name, log)}")
+
+    name = "stream:full-region-without-drainer"
+    ram, extra = ram_file(res, "full")
+    try:
+        st, log, _ = qemu_run(qemu_cmd(kernel, smp=2, args=args.replace("300000", "30000"),
+                                       extra=["-serial", "null"] + extra), 120)
+        xst, xout = run_cmd([tool, "stream-extract", ram, out], 60)
+    finally:
+        if os.path.exists(ram):
+            os.remove(ram)
+    res.record(name, st == PASS_STATUS and "stream: the RAM region dropped" in log
+               and xst == 1 and "the region was full and dropped the rest" in xout,
+               f"status {st}; stream-extract {xst}: {xout}\n"
+               f"serial log: {res.keep_log(name, log)}")
+
+
+def drain_stalled(res, build):
+    """A drainer that stops taking blocks (SIGSTOP) does not hang the kernel: after 2 s
+    it says so and drops the rest, the run goes on, and the drainer fails."""
+    kernel = os.path.join(build, "kernel.elf")
+    tool = os.path.join(build, "host", "trace")
+    name = "stream:drainer-stalled"
+    out = os.path.join(res.logdir, "stalled.stream")
+    if os.path.exists(out):
+        os.remove(out)
+    ram, extra = ram_file(res, "stall")
+    try:
+        open(ram, "wb").close()
+        drainer = subprocess.Popen([tool, "stream-drain", ram, out], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        qemu = subprocess.Popen(qemu_cmd(kernel, smp=2, args="test=stream_bench "
+                                         "stream_events=3000000 record=1 stream_kb=64",
+                                         extra=["-serial", "null"] + extra),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        t0 = time.time()
+        while not os.path.exists(out) and time.time() - t0 < 60:  # it has attached
+            time.sleep(0.005)
+        drainer.send_signal(signal.SIGSTOP)
+        try:
+            log = qemu.communicate(timeout=120)[0].decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            qemu.kill()
+            log = "timeout: " + qemu.communicate()[0].decode("utf-8", "replace")
+        drainer.send_signal(signal.SIGCONT)
+        drainer.terminate()
+        dout = drainer.communicate(timeout=30)[0].decode()
+    finally:
+        if os.path.exists(ram):
+            os.remove(ram)
+    res.record(name, qemu.returncode == PASS_STATUS
+               and re.search(r"stream: the drainer \(pid \d+\) took nothing for 2 s", log)
+               and "ok 1 stream_bench" in log and drainer.returncode == 1
+               and "the region dropped blocks" in dout,
+               f"QEMU {qemu.returncode}; drainer {drainer.returncode}: {dout}\n"
+               f"serial log: {res.keep_log(name, log)}")
+
+
+def drain_usage(res, build):
+    """stream-drain and stream_kb= with bad input: a usage error (2) or a clear failure."""
+    kernel = os.path.join(build, "kernel.elf")
+    tool = os.path.join(build, "host", "trace")
+    junk = os.path.join(res.logdir, "junk.ram")
+    with open(junk, "wb") as f:
+        f.write(bytes(random.Random(5).randrange(256) for _ in range(65536)))
+    out = os.path.join(res.logdir, "usage.stream")
+    cases = [([], 2, "stream-drain takes RAMFILE OUT"),
+             ([junk], 2, "stream-drain takes RAMFILE OUT"),
+             (["--wait=0", junk, out], 2, "--wait"),
+             (["--wait=x", junk, out], 2, "--wait"),
+             (["--bogus", junk, out], 2, "--bogus"),
+             ([res.logdir, out], 2, "Is a directory"),
+             (["/nonexistent/ram", out], 2, "/nonexistent/ram"),
+             (["--wait=1", junk, out], 1, "no stream region appeared")]
+    for argv, want, says in cases:
+        st, text = run_cmd([tool, "stream-drain"] + argv, 30)
+        res.record(f"stream:drain-usage:{' '.join(argv) or 'none'}".replace(res.logdir, "DIR"),
+                   st == want and says in text and not os.path.exists(out),
+                   f"status {st} (want {want}), output: {text}")
+    for bad in ("abc", "1", "99999999"):
+        name = f"stream:stream_kb={bad}-refused"
+        st, log, _ = qemu_run(qemu_cmd(kernel, smp=1, args=f"test=stream_bench "
+                                       f"stream_events=10 record=1 stream_kb={bad}"), 60)
+        res.record(name, st != PASS_STATUS and f"stream: stream_kb={bad}: want a region size "
+                   "in KiB, 64..16384" in log, f"status {st}; serial log: {res.keep_log(name, log)}")
+
+
 def groups(build):
     return [
         ("stream:record-replay", lambda res: record_and_replay(res, build)),
         ("stream:killed-run", lambda res: killed_run(res, build)),
+        ("stream:drain", lambda res: (drain_ring(res, build), drain_stalled(res, build),
+                                      drain_usage(res, build))),
     ]

@@ -8,8 +8,9 @@
 # record: the run gets record=1 (the order streams) and writes the trace to
 # COM2 at its end.  Guest RAM is a file (in /dev/shm) so that the live
 # stream the kernel keeps in a RAM region (kern/dev/streamio.c) is in a host
-# file while the run goes; at the end it is taken out to BUILD/stream.bin
-# and checked against the trace, and kept even when the run died.  The trace lands in a temporary file and replaces the old
+# file while the run goes; `trace stream-drain` copies it out to
+# BUILD/stream.bin as it comes (so the region is a ring), and at the end it
+# is checked against the trace, and kept even when the run died.  The trace lands in a temporary file and replaces the old
 # one only if the kernel said it saved it and `trace check` accepts it: a
 # recording that recorded nothing fails and keeps the previous trace.
 # replay: the trace goes in as a multiboot module under oracle=replay, with
@@ -52,12 +53,18 @@ record)
 	ram=$(mktemp /dev/shm/logkern-ram.XXXXXX) || die "*** record: no file for guest RAM in /dev/shm"
 	trap 'rm -f "$ram"' EXIT
 	rm -f "$tmp" "$stream"
+	# The drainer copies the stream out while the run goes (the region is
+	# then a ring: a stream as long as the run); it ends at the stream's END
+	# block, or at our TERM once QEMU is gone, with what is left.
+	"$B/host/trace" stream-drain "$ram" "$stream" > "$B/drain.log" 2>&1 &
+	drainer=$!
 	qemu "$smp" "$args" -serial "file:$tmp" \
 		-object "memory-backend-file,id=ram0,size=$MEM,mem-path=$ram,share=on" \
 		-machine memory-backend=ram0 | tee "$log.raw"
 	st=${PIPESTATUS[0]}
 	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
-	"$B/host/trace" stream-extract "$ram" "$stream" > /dev/null 2>&1 || rm -f "$stream"
+	kill -TERM "$drainer" 2> /dev/null
+	wait "$drainer" || rm -f "$stream"
 	rm -f "$ram"
 	why=""
 	if [ "$st" != 33 ]; then why="the run failed (QEMU status $st)"

@@ -45,7 +45,8 @@ static const char synopsis[] =
 	"       trace record [--threads] SCENARIO ORACLE OUT\n"
 	"       trace alter [--content] FILE OBJ:SEQ OUT\n"
 	"       trace stream-check [--quiet] STREAM [TRACE]\n"
-	"       trace stream-extract RAMFILE OUT\n";
+	"       trace stream-extract RAMFILE OUT\n"
+	"       trace stream-drain [--wait=S] RAMFILE OUT\n";
 static const char details[] =
 	"  decode   the text form, one event per line (--no-time: without ts/wait/hold/rel)\n"
 	"  diff     first divergence of each object that differs (A expected, B actual)\n"
@@ -76,6 +77,10 @@ static const char details[] =
 	"           holding one): blocks, records, seqs; how it ended, each CPU's last\n"
 	"           events if the run stopped; with TRACE, every streamed event against it\n"
 	"  stream-extract  the stream out of a guest-RAM file (docs/record-replay.md)\n"
+	"  stream-drain  the same while the run goes: each block as soon as it is there,\n"
+	"           so that the region is a ring and the stream as long as the run; waits\n"
+	"           up to S seconds (default 60) for the region; ends at the run's END\n"
+	"           block or when stopped (SIGTERM, SIGINT) with what is left\n"
 	"exit status: 0 valid / same / nothing flagged; 1 invalid or empty trace / traces\n"
 	"             differ / the run failed / detect flagged something; 2 usage error, or\n"
 	"             a file that cannot be read or written\n";
@@ -555,6 +560,7 @@ static const struct cmd {
 	{ "alter", "FILE OBJ:SEQ OUT", "--content", 3, cmd_alter, 0 },
 	{ "stream-check", 0, 0, 0, 0, cmd_stream_check },
 	{ "stream-extract", 0, 0, 0, 0, cmd_stream_extract },
+	{ "stream-drain", 0, 0, 0, 0, cmd_stream_drain },
 };
 
 int main(int argc, char **argv)

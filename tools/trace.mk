@@ -3,7 +3,8 @@
 # docs/trace-tools.md).
 
 TRACE_TOOL_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,tools/trace.c tools/trace_stats.c \
-	tools/trace_timeline.c tools/trace_coverage.c tools/trace_detect.c tools/trace_stream.c)
+	tools/trace_timeline.c tools/trace_coverage.c tools/trace_detect.c tools/trace_stream.c \
+	tools/trace_ramstream.c)
 
 $(B)/host/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)

@@ -2,10 +2,6 @@
  * trace_stream.c - the live order stream on the host (kern/log/stream.h;
  * layout: docs/trace-format.md, "Live stream").
  *
- *   trace stream-extract RAMFILE OUT
- *       the stream region out of a guest-RAM file (QEMU -object
- *       memory-backend-file,share=on,mem-path=RAMFILE): its blocks, as a
- *       stream file
  *   trace stream-check [--quiet] STREAM [TRACE]
  *       validate a stream file (or a guest-RAM file holding one): every
  *       block's framing, number and checksum, every record, each object's
@@ -13,7 +9,9 @@
  *       ended (an END block: the end of the run or a panic; none: the
  *       kernel stopped or is still running) and, per CPU, the last events
  *       it streamed.  With TRACE (the run's final trace): every streamed
- *       event's performer and short hash against the trace's.
+ *       event's performer and short hash against the trace's.  (A
+ *       guest-RAM file's region, stream-extract, stream-drain:
+ *       trace_ramstream.c.)
  *
  * Exit: 0 valid, complete (and agreeing with TRACE); 1 garbled, truncated,
  * without an END block, or disagreeing (each said precisely); 2 usage.
@@ -27,8 +25,6 @@
 #include "log/stream.h"
 #include "tools/trace_tool.h"
 
-#define RAM_MAGIC "KLOGSTRM"
-#define RAM_HDR 64
 #define LAST_PER_CPU 4
 #define REG_AHEAD 4096 /* see reg_rec */
 
@@ -372,100 +368,6 @@ static bool seqs_ok(struct stream *s, bool complete)
 	return true;
 }
 
-/* One PENDING block: records a CPU had not sent, as a block after `no`. */
-static void put_pending(uint8_t *out, size_t *n, unsigned cpu, uint32_t no, const uint8_t *rec,
-			size_t len)
-{
-	uint8_t *h = out + *n;
-	memset(h, 0, LOG_STREAM_HDR);
-	h[0] = LOG_STREAM_MAGIC & 0xff;
-	h[1] = LOG_STREAM_MAGIC >> 8;
-	h[2] = LOG_STREAM_PENDING;
-	h[3] = (uint8_t)cpu;
-	h[4] = (uint8_t)len;
-	h[5] = (uint8_t)(len >> 8);
-	for (unsigned i = 0; i < 4; i++)
-		h[8 + i] = (uint8_t)(no >> (8 * i));
-	memcpy(h + LOG_STREAM_HDR, rec, len);
-	uint32_t c = log_stream_check(h, h + LOG_STREAM_HDR, len);
-	for (unsigned i = 0; i < 4; i++)
-		h[12 + i] = (uint8_t)(c >> (8 * i));
-	*n += LOG_STREAM_HDR + len;
-}
-
-/*
- * The stream in a guest-RAM file (the file offset is the guest-physical
- * address): the region's blocks, then, if it has no END block (the run
- * stopped without ending it), each CPU's buffer as a PENDING block: what
- * it had recorded and not sent yet.  A malloc'd copy, or NULL if the file
- * holds no region.
- */
-static uint8_t *ram_stream(const uint8_t *p, size_t len, size_t *n, uint64_t *dropped,
-			   unsigned *pending)
-{
-	for (size_t off = 0; off + RAM_HDR <= len; off += 4096) {
-		const uint8_t *h = p + off;
-		if (memcmp(h, RAM_MAGIC, 8) != 0 || log_le_get(h + 8, 4) != 1 ||
-		    log_le_get(h + 12, 4) != RAM_HDR)
-			continue;
-		uint64_t size = log_le_get(h + 16, 8), used = log_le_get(h + 24, 8);
-		if (size > len - off || used > size - RAM_HDR)
-			continue;
-		uint64_t bufs = log_le_get(h + 40, 8), stride = log_le_get(h + 48, 4),
-			 n_off = log_le_get(h + 52, 4);
-		uint64_t nbufs = log_le_get(h + 56, 4);
-		*dropped = log_le_get(h + 32, 8);
-		*pending = 0;
-		uint8_t *out = malloc(used + nbufs * LOG_STREAM_BLOCK + 1);
-		if (!out)
-			return 0;
-		/* The blocks, each 8-byte aligned in the region, back to back;
-		 * the last block's number and kind, and each CPU's last block. */
-		const uint8_t *reg = h + RAM_HDR;
-		uint32_t last = 0;
-		unsigned kind = 0;
-		size_t cpu_last[PLAT_MAX_CPUS], b = 0;
-		memset(cpu_last, 0xff, sizeof cpu_last);
-		*n = 0;
-		while (b + LOG_STREAM_HDR <= used) {
-			size_t bl = LOG_STREAM_HDR + log_le_get(reg + b + 4, 2);
-			if (bl > used - b)
-				bl = used - b; /* cut: the reader says so */
-			memcpy(out + *n, reg + b, bl);
-			last = (uint32_t)log_le_get(reg + b + 8, 4);
-			kind = reg[b + 2];
-			if (reg[b + 3] < PLAT_MAX_CPUS)
-				cpu_last[reg[b + 3]] = *n;
-			*n += bl;
-			b += (bl + 7) & ~(size_t)7;
-		}
-		if (b < used) { /* a piece too short for a header */
-			memcpy(out + *n, reg + b, used - b);
-			*n += used - b;
-		}
-		if (kind == LOG_STREAM_END || *n == 0 || stride < LOG_STREAM_BLOCK ||
-		    n_off + 4 > stride || nbufs > PLAT_MAX_CPUS || bufs > len ||
-		    nbufs * stride > len - bufs)
-			return out;
-		for (unsigned c = 0; c < nbufs; c++) {
-			const uint8_t *sb = p + bufs + c * stride;
-			uint64_t fill = log_le_get(sb + n_off, 4);
-			if (fill <= LOG_STREAM_HDR || fill > LOG_STREAM_BLOCK)
-				continue;
-			/* Stopped between sending the buffer and emptying it: sent. */
-			size_t lb = cpu_last[c];
-			if (lb != (size_t)-1 && log_le_get(out + lb + 4, 2) == fill - LOG_STREAM_HDR &&
-			    !memcmp(out + lb + LOG_STREAM_HDR, sb + LOG_STREAM_HDR,
-				    fill - LOG_STREAM_HDR))
-				continue;
-			put_pending(out, n, c, ++last, sb + LOG_STREAM_HDR, fill - LOG_STREAM_HDR);
-			++*pending;
-		}
-		return out;
-	}
-	return 0;
-}
-
 /* The stream in a file: a stream file, or the region of a guest-RAM file. */
 static void open_stream(struct stream *s, const char *path)
 {
@@ -477,8 +379,15 @@ static void open_stream(struct stream *s, const char *path)
 	s->len = len;
 	unsigned pending = 0;
 	if (len >= 2 && log_le_get(buf, 2) != LOG_STREAM_MAGIC) {
-		uint8_t *r = ram_stream(buf, len, &s->len, &dropped, &pending);
-		if (r) {
+		uint8_t *r = 0;
+		size_t n = 0;
+		const char *err = ram_stream(buf, len, &r, &n, &dropped, &pending);
+		if (err && err != ram_no_region) {
+			fprintf(stderr, "%s: %s\n", path, err);
+			exit(EXIT_BAD);
+		}
+		if (!err) {
+			s->len = n;
 			s->p = r;
 			printf("stream: in the guest-RAM file %s, %lu bytes%s%s\n", path,
 			       (unsigned long)s->len,
@@ -658,33 +567,4 @@ int cmd_stream_check(int argc, char **argv)
 	int st = ok && complete ? 0 : EXIT_BAD;
 	stream_free(s);
 	return st;
-}
-
-int cmd_stream_extract(int argc, char **argv)
-{
-	if (argc != 2)
-		cli_fail("stream-extract takes RAMFILE OUT");
-	for (int i = 0; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1])
-			cli_bad_arg(argv[i]);
-	size_t len, n;
-	uint64_t dropped;
-	unsigned pending;
-	uint8_t *buf = trace_read_all(argv[0], &len);
-	uint8_t *r = ram_stream(buf, len, &n, &dropped, &pending);
-	if (!r) {
-		fprintf(stderr,
-			"%s: no stream region in it (was the run recording, record=1, with "
-			"stream=1, and this the memory-backend file?)\n",
-			argv[0]);
-		return EXIT_BAD;
-	}
-	FILE *f = out_open(argv[1]);
-	out_close(f, argv[1], fwrite(r, 1, n, f) == n);
-	printf("%s: %lu bytes of stream%s%s\n", argv[1], (unsigned long)n,
-	       pending ? ", with the buffers of CPUs that had not sent them" : "",
-	       dropped ? "; the region was full and dropped the rest" : "");
-	free(buf);
-	free(r);
-	return dropped ? EXIT_BAD : 0;
 }

@@ -71,5 +71,14 @@ int cmd_coverage(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_stream_check(int argc, char **argv);
 int cmd_stream_extract(int argc, char **argv);
+int cmd_stream_drain(int argc, char **argv);
+
+/* The live stream in a guest-RAM file (trace_ramstream.c): its blocks and
+ * the CPUs' unsent buffers as a stream file's bytes (*out, malloc'd), and
+ * the bytes the region dropped; or a message: ram_no_region if the file
+ * holds no region. */
+extern const char ram_no_region[];
+const char *ram_stream(uint8_t *p, size_t len, uint8_t **out, size_t *n, uint64_t *dropped,
+		       unsigned *pending);
 
 #endif

@@ -30,6 +30,9 @@ static const struct cmdline_key known[] = {
 	{ "x2apic", "0: keep the local APICs in xAPIC mode even where x2APIC exists" },
 	{ "record", "keep the order streams and write the trace to COM2 (test=locks_cmdline_oracle)" },
 	{ "stream", "record=1: the live stream: 1 or ram (default), debugcon (port 0xe9), 0 off" },
+	{ "stream_kb",
+	  "stream=ram: the region's size in KiB, 64..16384 (default 16384); a ring while `trace "
+	  "stream-drain` copies it out" },
 	{ "force", "1: replay a trace recorded by another kernel build" },
 	{ "ipc_msgs", "test=ipc_stress: messages per sender and receiver (default 100)" },
 	{ "ipc_words", "test=ipc_stress: words per message at most (1..1024, default 1024)" },
@@ -160,6 +163,10 @@ static void stream_summary(void)
 	kprintf("stream: %lu events, %lu bytes in %lu blocks (%lu.%02lu bytes per event)\n",
 		st.events, st.bytes, st.blocks, st.bytes / (st.events ? st.events : 1),
 		st.bytes * 100 / (st.events ? st.events : 1) % 100);
+	if (kstream_dropped())
+		kprintf("stream: the RAM region dropped %lu bytes of blocks: the stream stops "
+			"there (the region filled without a drainer, or the drainer stopped)\n",
+			kstream_dropped());
 }
 
 static void record_at_panic(void)
