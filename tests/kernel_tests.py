@@ -11,11 +11,12 @@ from harness import PASS_STATUS, TOTALS, kvm_unusable, qemu_cmd, qemu_run
 KTAP_LINE = re.compile(r"^(ok|not ok) (\d+) (\S+)(.*)$", re.M)
 
 
-def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args="", accel="tcg"):
+def run_ktap(res, build, smp, spec="all", timeout=120, tag=None, extra_args="", accel="tcg",
+             extra=()):
     kernel = os.path.join(build, "kernel.elf")
     tag = tag or f"kernel:smp{smp}"
     status, log, secs = qemu_run(qemu_cmd(kernel, smp=smp, args=f"test={spec} {extra_args}",
-                                          accel=accel), timeout)
+                                          accel=accel, extra=extra), timeout)
     seen = 0
     for m in KTAP_LINE.finditer(log):
         seen += 1
@@ -46,6 +47,12 @@ def groups(build):
     g.append(("kernel:smp4-logcheck",
               lambda res: run_ktap(res, build, 4, tag="kernel:smp4-logcheck",
                                    extra_args="logcheck=1")))
+    # Objects created and destroyed while recording: log memory (the recordings aside,
+    # which keep the run's history) comes back all the same.
+    g.append(("kernel:smp2-record",
+              lambda res: run_ktap(res, build, 2, spec="scale_objects", tag="kernel:smp2-record",
+                                   extra_args="record=1 stream=0",
+                                   extra=["-serial", "null"])))  # the trace goes to COM2
     why = kvm_unusable()
     if why:
         g.append(("kernel-kvm", lambda res: res.skip("kernel-kvm", f"{why}; TCG runs only")))

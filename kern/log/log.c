@@ -101,6 +101,7 @@ LOG_TYPE_REGISTER(log_registry_type);
  * what the registry holds right now. */
 
 static volatile AO_t mem_in_use; /* bytes */
+static volatile AO_t rec_in_use; /* of them, recordings' chunks (record=1) */
 
 /* Atomic: recordings grow on every CPU at once, each under its own
  * object's exclusion only. */
@@ -293,6 +294,7 @@ static void rec_free(struct log_obj *o)
 	for (struct log_rec_chunk *c = o->rec_head, *n; c; c = n) {
 		n = c->next;
 		mem_free(c, sizeof *c);
+		AO_fetch_and_add(&rec_in_use, (AO_t) - sizeof *c);
 	}
 	o->rec_head = o->rec_tail = 0;
 	o->rec_next = o->rec_end = 0;
@@ -514,6 +516,7 @@ static void rec_grow(struct log_obj *o)
 	struct log_rec_chunk *n = mem_alloc(sizeof *n);
 	if (!n)
 		plat_panic("log: no memory for the recording of %s", o->name);
+	AO_fetch_and_add(&rec_in_use, (AO_t)sizeof *n);
 	n->next = 0;
 	if (o->rec_tail)
 		o->rec_tail->next = n;
@@ -657,6 +660,11 @@ uint64_t log_mem_bytes(void)
 	uint64_t b = AO_load(&mem_in_use);
 	reg_unlock();
 	return b;
+}
+
+uint64_t log_rec_mem_bytes(void)
+{
+	return AO_load(&rec_in_use);
 }
 
 void log_print_event(const struct log_obj *o, const struct log_event *e)

@@ -431,6 +431,9 @@ static inline void log_order_next(struct log_order_cursor *c)
 /* Bytes of log memory in use: object records, rings, order streams and the
  * registry's tables (which shrink again as objects go). */
 uint64_t log_mem_bytes(void);
+/* Of those, the recordings' (record=1): they grow with the run, since the
+ * registry's recording holds every creation and destruction. */
+uint64_t log_rec_mem_bytes(void);
 
 /* Print one event as a text line (stable text form). */
 void log_print_event(const struct log_obj *o, const struct log_event *e);
