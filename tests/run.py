@@ -25,6 +25,7 @@ import stream_tests  # noqa: E402
 import system_tests  # noqa: E402
 import thread_tests  # noqa: E402
 import tool_tests  # noqa: E402
+import trace_out_tests  # noqa: E402
 import user_tests  # noqa: E402
 
 
@@ -38,6 +39,7 @@ def main():
 
     res = Results(args.build, args.only)
     groups = host_tests.groups(args.build) + tool_tests.groups(args.build) + \
+        trace_out_tests.groups(args.build) + \
         fuzz_tests.groups(args.build) + \
         kernel_tests.groups(args.build) + system_tests.groups(args.build) + \
         thread_tests.groups(args.build) + user_tests.groups(args.build) + \

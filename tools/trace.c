@@ -117,6 +117,7 @@ uint8_t *trace_read_all(const char *path, size_t *len)
 		io_fail(path, strerror(errno));
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
 		io_fail(path, "is a directory, not a file");
+	trace_note_input(fileno(f));
 	size_t cap = 1 << 16, n = 0, k;
 	uint8_t *buf = malloc(cap);
 	while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0)
@@ -159,24 +160,6 @@ void *xcalloc(size_t n, size_t size, const char *what)
 	if (!p)
 		io_fail(what, "out of memory");
 	return p;
-}
-
-FILE *out_open(const char *path)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		io_fail(path, strerror(errno));
-	return f;
-}
-
-void out_close(FILE *f, const char *path, bool ok)
-{
-	ok &= !ferror(f);
-	if (fclose(f) != 0 || !ok) {
-		const char *why = errno ? strerror(errno) : "write failed";
-		remove(path); /* no half-written file left behind */
-		io_fail(path, why);
-	}
 }
 
 bool trace_is_lock(const struct log_objrec *r)
@@ -571,6 +554,7 @@ int main(int argc, char **argv)
 	bool opt = false;
 
 	cli_init("trace", synopsis, details);
+	trace_out_init();
 	/* Kernel traces name kernel-only types (run queues, channels...):
 	 * looked at, not replayed, here. */
 	trace_unknown_types_ok = true;

@@ -4,7 +4,7 @@
 
 TRACE_TOOL_OBJS := $(patsubst %.c,$(B)/host/obj/%.o,tools/trace.c tools/trace_stats.c \
 	tools/trace_timeline.c tools/trace_coverage.c tools/trace_detect.c tools/trace_stream.c \
-	tools/trace_ramstream.c)
+	tools/trace_ramstream.c tools/trace_out.c)
 
 $(B)/host/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)

@@ -371,6 +371,7 @@ int cmd_stream_drain(int argc, char **argv)
 	int fd = open(pos[0], O_RDWR);
 	if (fd < 0)
 		io_fail(pos[0], strerror(errno));
+	trace_note_input(fd);
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		io_fail(pos[0],
@@ -384,7 +385,7 @@ int cmd_stream_drain(int argc, char **argv)
 			drain_stop ? " before the drainer was stopped" : "");
 		return EXIT_BAD;
 	}
-	FILE *f = out_open(pos[1]);
+	FILE *f = out_open_live(pos[1]);
 	/* From here the kernel may wrap the region: it waits for `drained`. */
 	__atomic_store_n((uint32_t *)(r.h + H_DRAINER), (uint32_t)getpid(), __ATOMIC_RELEASE);
 	struct walk *w = walk_new(file_put, f);

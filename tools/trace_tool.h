@@ -30,10 +30,19 @@ void trace_file_free(struct trace_file *t);
 /* malloc/calloc or exit EXIT_IO naming `what`. */
 void *xcalloc(size_t n, size_t size, const char *what);
 
-/* An output file: opened for writing or EXIT_IO; closed, and removed
- * again (no half-written file) if anything failed, then EXIT_IO. */
+/* Output files (trace_out.c): opened for writing or EXIT_IO; closed, and
+ * if anything failed EXIT_IO with the old file as it was and no
+ * half-written one (a regular file is written beside it and renamed over
+ * it at the end; a device or pipe is written in place and never removed).
+ * An output that is one of the command's inputs is refused.  A live output
+ * (out_open_live) is written in place as it comes. */
 FILE *out_open(const char *path);
+FILE *out_open_live(const char *path);
 void out_close(FILE *f, const char *path, bool ok);
+/* trace_read_all notes each input file (out_open refuses to write over it). */
+void trace_note_input(int fd);
+/* At exit, a write error on standard output is EXIT_IO. */
+void trace_out_init(void);
 
 /* Ticket and MCS locks: one ACQ event per acquisition (kern/lock/lock_type.h). */
 bool trace_is_lock(const struct log_objrec *r);

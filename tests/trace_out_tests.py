@@ -1,0 +1,69 @@
+"""The trace tool's output files (tools/trace_out.c): a failed write costs the user no
+file (a device stays, a symlink stays, an old file stays as it was), an output that is
+also an input is refused before anything is written, and a write error on standard
+output is an error (exit 2), never a silent exit 0."""
+import hashlib
+import os
+import stat
+import subprocess
+import tempfile
+
+from harness import run_cmd
+
+TRACE_EXIT_IO = 2
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def outputs(res, build):
+    tool = os.path.join(build, "host", "trace")
+    with tempfile.TemporaryDirectory() as tmp:
+        trc = os.path.join(tmp, "t.trc")
+        st, out = run_cmd([tool, "record", "counter2", "script:rr", trc], 60)
+        if st != 0:
+            res.record("tools:trace-out:setup", False, f"trace record: {st}: {out}")
+            return
+        full = os.path.join(tmp, "full")
+        os.symlink("/dev/full", full)
+        for what, argv in (("timeline-json", ["timeline", trc, "--json", full]),
+                           ("timeline-html", ["timeline", trc, "--html", full]),
+                           ("record", ["record", "counter2", "script:rr", full])):
+            st, out = run_cmd([tool] + argv, 60)
+            kept = os.path.islink(full) and stat.S_ISCHR(os.stat("/dev/full").st_mode)
+            res.record(f"tools:trace-out:device-kept:{what}",
+                       st == TRACE_EXIT_IO and "No space left on device" in out and kept,
+                       f"status {st}: {out[-300:]}; symlink and /dev/full kept: {kept}")
+        before = sha(trc)
+        st, out = run_cmd([tool, "timeline", trc, "--json", trc], 60)
+        res.record("tools:trace-out:input-refused",
+                   st == TRACE_EXIT_IO and "is also an input of this command" in out
+                   and sha(trc) == before, f"status {st}: {out[-300:]}")
+        # A new output appears whole, with a new file's mode, and no temporary left.
+        js = os.path.join(tmp, "t.json")
+        st, out = run_cmd([tool, "timeline", trc, "--json", js], 60)
+        left = [f for f in os.listdir(tmp) if ".tmp-" in f]
+        mode = stat.S_IMODE(os.stat(js).st_mode) if os.path.exists(js) else None
+        umask = os.umask(0)
+        os.umask(umask)
+        res.record("tools:trace-out:written-whole",
+                   st == 0 and not left and mode == 0o666 & ~umask,
+                   f"status {st}; mode {mode and oct(mode)}; temporaries left: {left}")
+        st, out = decode_to_full(tool, trc)
+        res.record("tools:trace-out:stdout-error", st == TRACE_EXIT_IO
+                   and "standard output: No space left on device" in out,
+                   f"status {st}: {out[-300:]}")
+
+
+def decode_to_full(tool, trc):
+    """trace decode with standard output on /dev/full: (status, stderr)."""
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([tool, "decode", trc], stdout=full, stderr=subprocess.PIPE,
+                           timeout=60)
+    return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+def groups(build):
+    return [("tools:trace-out", lambda res: outputs(res, build))]
