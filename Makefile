@@ -92,12 +92,19 @@ explore: deps
 		--seed0="$(SEED0)" --args="$(ARGS)" --timeout="$(TIMEOUT)" --shrink="$(SHRINK)" \
 		--from="$(FROM)" --k="$(K)"
 
+# SMP checked before QEMU starts (QEMU itself boots 1 CPU for -smp 0 and 64 of
+# 65 for -smp 65, and exits 0).
+CHECK_RUN = case "$(SMP)" in '' | *[!0-9]*) false ;; esac && [ "$(SMP)" -ge 1 ] && \
+	[ "$(SMP)" -le 64 ] || { echo "*** SMP=$(SMP): want a CPU count 1..64" >&2; exit 2; }
+
 qemu: deps
+	@$(CHECK_RUN)
 	@$(MAKE) --no-print-directory $(KERNEL)
 	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(ARGS)"; \
 	  s=$$?; [ $$s = 33 ] || [ $$s = 0 ] || exit $$s
 
 qemu-gdb: deps
+	@$(CHECK_RUN)
 	@$(MAKE) --no-print-directory $(KERNEL)
 	@echo "*** waiting for gdb on :$(GDBPORT); run 'make gdb' in another terminal"
 	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(ARGS)" -S -gdb tcp::$(GDBPORT)

@@ -331,6 +331,26 @@ def record_replay_workflow(res, build):
         st, out = run("replay", build, trace, "oracle=hw", "")
         res.record("threads:replay-other-oracle-refused", st == 2 and "oracle=replay" in out,
                    f"status {st}: {out[-800:]}")
+        st, out = run("replay", build, build, "", "")
+        res.record("threads:replay-directory-refused",
+                   st == 2 and "is a directory, not a trace file" in out, f"status {st}: {out}")
+        # ARGS change the recorded command line key by key: force=1 (what the kernel's
+        # refusal of another build's trace advises) adds itself to it, and the recorded
+        # test (not the lock workload) is what replays.
+        st, out = run("record", build, "test=ipc_stress ipc_msgs=2", "2")
+        st2, out2 = run("replay", build, trace, "force=1", "")
+        res.record("threads:replay-args-add-to-the-recorded-line",
+                   st == 0 and st2 == 0 and "the recording replayed" in out2
+                   and "cmdline: oracle=replay test=ipc_stress ipc_msgs=2 force=1" in out2,
+                   f"record {st}: {out[-400:]}\nreplay {st2}: {out2[-1500:]}")
+        for smp in ("0", "65", "abc"):
+            p = subprocess.run(["make", "-s", "qemu", f"B={build}", f"SMP={smp}"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=120)
+            text = p.stdout.decode("utf-8", "replace")
+            res.record(f"threads:make-qemu-SMP={smp}-refused",
+                       p.returncode == 2 and f"SMP={smp}: want a CPU count 1..64" in text,
+                       f"status {p.returncode}: {text[-400:]}")
     finally:
         if had:
             shutil.move(saved, trace)

@@ -37,6 +37,21 @@ qemu() { # smp args extra...
 		-kernel "$B/kernel.elf" -append "$args" "$@"
 }
 
+# merge_args "RECORDED" "ARGS": RECORDED's words, each replaced by the ARGS
+# word with the same key, then the ARGS words whose key RECORDED lacks.
+merge_args() {
+	local w a out="" key
+	for w in $1; do
+		key=${w%%=*}
+		for a in $2; do [ "${a%%=*}" != "$key" ] || w=$a; done
+		out="$out$w "
+	done
+	for a in $2; do
+		case " $1 " in *" ${a%%=*}="* | *" ${a%%=*} "*) ;; *) out="$out$a " ;; esac
+	done
+	echo "${out% }"
+}
+
 cpus_ok() { case $1 in '' | *[!0-9]*) return 1 ;; esac; [ "$1" -ge 1 ] && [ "$1" -le 64 ]; }
 
 case $cmd in
@@ -67,8 +82,8 @@ record)
 	wait "$drainer" || rm -f "$stream"
 	rm -f "$ram"
 	why=""
-	if [ "$st" != 33 ]; then why="the run failed (QEMU status $st)"
-	elif ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (did the test run? test=$REPLAY_TEST needs 2 or more CPUs; a session=1 recording ends with quit)"
+	if ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (QEMU status $st; did the test run? test=$REPLAY_TEST needs 2 or more CPUs; a session=1 recording ends with quit)"
+	elif [ "$st" != 33 ]; then why="the run failed (QEMU status $st)"
 	elif [ ! -s "$tmp" ]; then why="the trace file is empty"
 	elif ! "$B/host/trace" check "$tmp" >/dev/null; then why="trace check rejects it: $("$B/host/trace" check "$tmp" 2>&1 | tail -1)"
 	fi
@@ -88,6 +103,7 @@ record)
 replay)
 	[ $# -ge 4 ] || usage
 	B=$1 trace=$2 args=$3 smp=$4 gdb=${5:-}
+	[ ! -d "$trace" ] || die "*** replay: TRACE=$trace is a directory, not a trace file" 2
 	[ -f "$trace" ] || die "*** replay: no trace $trace (make record first)" 2
 	[ "$(head -c 2 "$trace")" != KS ] || die "*** replay: $trace is a live stream, not a trace: it says who performed each event and its short hash, not the objects' checkpoints a replay starts from; replay the run's trace (make record writes both), or see what the stream holds with $B/host/trace stream-check $trace" 2
 	[ -z "$smp" ] || cpus_ok "$smp" || die "*** replay: SMP=$smp: want a CPU count 1..64" 2
@@ -100,13 +116,16 @@ replay)
 	tline=$(echo "$head" | sed -n '2s/^cmdline "\(.*\)"$/\1/p')
 	[ -n "$tcpus" ] || die "*** replay: $trace is not a trace this build can read: $("$B/host/trace" check "$trace" 2>&1 | tail -1)"
 	if [ -z "$smp" ]; then smp=$tcpus
-	elif [ "$smp" != "$tcpus" ]; then echo "*** replay: warning: SMP=$smp, but the trace was recorded on $tcpus cpus" >&2
+	elif [ "$smp" != "$tcpus" ]; then echo "*** replay: warning: SMP=$smp, but the trace was recorded on $tcpus cpus: each event must happen on the CPU that performed it, so expect the replay to stop at the first event of a CPU this run lacks (leave SMP out to replay on $tcpus)" >&2
 	fi
-	# The recorded command line without its oracle and record keys.
+	# The recorded command line without its oracle and record keys; ARGS
+	# override it key by key (force=1, stop=..., ipc_msgs=31 for a changed
+	# program): a key ARGS names takes ARGS's value, the others stay.
 	rec=$(for w in $tline; do case $w in oracle=* | record=* | replay_until=* | stop=*) ;; *) printf '%s ' "$w" ;; esac; done)
 	if [ -n "${args// /}" ]; then
-		echo "*** replay: warning: ARGS '$args' replace the recorded command line '$rec'" >&2
-		rec=$args
+		merged=$(merge_args "$rec" "$args")
+		echo "*** replay: warning: ARGS '$args' change the recorded command line '$rec' to '$merged'" >&2
+		rec=$merged
 	fi
 	case " $rec " in *" test="* | *" session=1 "*) ;; *) rec="$rec test=$REPLAY_TEST" ;; esac
 	args="oracle=replay $rec"
