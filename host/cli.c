@@ -84,7 +84,7 @@ void cli_oracle(const char *val, struct oracle_spec *out)
 		cli_fail("--oracle=%s: %s", val, err);
 }
 
-void cli_oracle_cpus(const struct oracle_spec *spec, unsigned ncpus)
+void cli_oracle_cpus(const struct oracle_spec *spec, unsigned ncpus, const char *what)
 {
 	char text[128];
 	if (spec->kind != ORACLE_SCRIPT || spec->sched != OSCHED_LIST)
@@ -92,7 +92,7 @@ void cli_oracle_cpus(const struct oracle_spec *spec, unsigned ncpus)
 	for (uint32_t i = 0; i < spec->nlist; i++)
 		if (spec->list[i] >= ncpus) {
 			oracle_format(spec, text, sizeof text);
-			cli_fail("--oracle=%s: names cpu %u, the run has %u CPUs (0..%u)", text,
+			cli_fail("%s%s: names cpu %u, the run has %u CPUs (0..%u)", what, text,
 				 spec->list[i], ncpus, ncpus - 1);
 		}
 }

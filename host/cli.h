@@ -39,8 +39,9 @@ uint64_t cli_num(const char *val, const char *name, uint64_t min, uint64_t max);
 /* Parse an oracle string or fail with the parser's message. */
 void cli_oracle(const char *val, struct oracle_spec *out);
 /* A script:list naming a CPU the run does not have is a usage error (the
- * oracle would skip it: not the schedule the user asked for). */
-void cli_oracle_cpus(const struct oracle_spec *spec, unsigned ncpus);
+ * oracle would skip it: not the schedule the user asked for); `what`
+ * names where the oracle came from ("--oracle=", "ORACLE "). */
+void cli_oracle_cpus(const struct oracle_spec *spec, unsigned ncpus, const char *what);
 /* The scenario called `name`, or a usage error listing them. */
 const struct scenario *cli_scenario(const char *name);
 /* Seconds since an arbitrary point (host tools only). */

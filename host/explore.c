@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 	if (have_oracle && spec.kind != ORACLE_SCRIPT)
 		cli_fail("--oracle must be a script:... schedule");
 	if (have_oracle)
-		cli_oracle_cpus(&spec, s->cfg.ncpus);
+		cli_oracle_cpus(&spec, s->cfg.ncpus, "--oracle=");
 	if (have_oracle && exploring)
 		cli_fail("--oracle runs one schedule: --schedules, --sched and --seed explore");
 	if (have_repeat && !have_oracle)

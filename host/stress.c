@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	}
 	if (spec.kind == ORACLE_REPLAY)
 		cli_fail("--oracle=replay: use --record-replay to replay a run");
-	cli_oracle_cpus(&spec, cfg.ncpus);
+	cli_oracle_cpus(&spec, cfg.ncpus, "--oracle=");
 	if (ops < cfg.ncpus)
 		cli_fail("--ops=%lu leaves CPUs without a section: want at least --threads=%u",
 			 (unsigned long)ops, cfg.ncpus);

@@ -94,8 +94,10 @@ static const char *parse_script(const char *s, struct oracle_spec *o)
 	if ((r = log_strprefix(s, "pct:"))) {
 		o->sched = OSCHED_PCT;
 		r = parse_u64(r, &v);
-		if (!r || *r != ':' || v < 1 || v > 64)
+		if (!r || v < 1 || v > 64 || (*r && *r != ':'))
 			return "oracle: script:pct:DEPTH:SEED wants DEPTH 1..64";
+		if (!*r)
+			return "oracle: script:pct:DEPTH:SEED: the SEED is missing";
 		o->depth = (uint32_t)v;
 		r = parse_u64(r + 1, &o->seed);
 		if (!r || (*r && *r != '@'))

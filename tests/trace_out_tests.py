@@ -1,4 +1,4 @@
-"""The trace tool's output files (tools/trace_out.c): a failed write costs the user no
+"""The trace tool's messages and output files (tools/trace_out.c): a failed write costs the user no
 file (a device stays, a symlink stays, an old file stays as it was), an output that is
 also an input is refused before anything is written, and a write error on standard
 output is an error (exit 2), never a silent exit 0."""
@@ -65,5 +65,28 @@ def decode_to_full(tool, trc):
     return p.returncode, p.stderr.decode("utf-8", "replace")
 
 
+def messages(res, build):
+    """Usage errors name what the user gave, where they gave it."""
+    tool = os.path.join(build, "host", "trace")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "x.trc")
+        trc = os.path.join(tmp, "c.trc")
+        run_cmd([tool, "record", "counter2", "script:rr", trc], 60)
+        for name, argv, says in (
+                ("list-cpu", ["record", "counter4-mcs", "script:list:9,9", out],
+                 "record: ORACLE script:list:9,9: names cpu 9, the run has 4 CPUs"),
+                ("pct-no-seed", ["record", "counter4-mcs", "script:pct:3", out],
+                 "script:pct:DEPTH:SEED: the SEED is missing"),
+                ("pct-depth", ["record", "counter4-mcs", "script:pct:99:1", out],
+                 "wants DEPTH 1..64"),
+                ("alter-no-window", ["alter", trc, "ctr.0:0", out],
+                 "ctr.0 keeps all its 6 events in full")):
+            st, text = run_cmd([tool] + argv, 60)
+            res.record(f"tools:trace-messages:{name}", st == 2 and says in text
+                       and "--oracle" not in text and not os.path.exists(out),
+                       f"status {st}: {text[-400:]}")
+
+
 def groups(build):
-    return [("tools:trace-out", lambda res: outputs(res, build))]
+    return [("tools:trace-out", lambda res: outputs(res, build)),
+            ("tools:trace-messages", lambda res: messages(res, build))]

@@ -407,7 +407,7 @@ static int cmd_record(const char *const *arg, bool threads)
 		cli_fail("record: ORACLE '%s': %s", oracle, bad);
 	if (spec.kind == ORACLE_REPLAY)
 		cli_fail("record: ORACLE replay follows a recording: record with hw or script:...");
-	cli_oracle_cpus(&spec, sc->cfg.ncpus);
+	cli_oracle_cpus(&spec, sc->cfg.ncpus, "record: ORACLE ");
 	log_record_order = true;
 	if (!scenario_run(&sc->cfg, &spec, threads ? HOST_THREADS : HOST_COOP, 0, &res)) {
 		fprintf(stderr, "trace record: run failed: %s\n", res.msg);
@@ -451,9 +451,15 @@ static int cmd_alter(const char *const *arg, bool opt)
 		cli_fail("alter: %s has no order stream", name);
 	if (seq >= r->count)
 		cli_fail("alter: %s has %lu events: no seq %llu", name, (unsigned long)r->count, seq);
+	if (seq >= r->first && r->first == 0)
+		cli_fail(
+			"alter: %s keeps all its %lu events in full (its kept window starts at 0): "
+			"only events before the window can be altered, and it has none",
+			name, (unsigned long)r->count);
 	if (seq >= r->first)
-		cli_fail("alter: %s seq %llu is inside the kept window (%lu..%lu): pick an earlier one",
-			 name, seq, (unsigned long)r->first, (unsigned long)r->count);
+		cli_fail("alter: %s seq %llu is inside the kept window (%lu..%lu): pick one below %lu",
+			 name, seq, (unsigned long)r->first, (unsigned long)r->count,
+			 (unsigned long)r->first);
 	if (opt) {
 		if (!r->shash)
 			cli_fail("alter: %s has no short hashes (a format 3.0 trace)", name);
