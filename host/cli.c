@@ -7,16 +7,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "host/cli.h"
 #include "host/scenario.h"
 
 static const char *cli_prog = "?", *cli_synopsis = "", *cli_details = "";
 
+/* At exit: output that could not be written (stdout on a full disk,
+ * /dev/full) is an error, exit CLI_USAGE as for a file that cannot be
+ * written, never a silent success. */
+static void stdout_check(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: %s\n", cli_prog,
+			errno ? strerror(errno) : "write failed");
+		_exit(CLI_USAGE);
+	}
+}
+
 void cli_init(const char *prog, const char *synopsis, const char *details)
 {
+	static bool registered;
 	cli_prog = prog;
 	cli_synopsis = synopsis;
 	cli_details = details;
+	if (!registered)
+		atexit(stdout_check);
+	registered = true;
 }
 
 void cli_fail(const char *fmt, ...)

@@ -19,7 +19,8 @@
 #define CLI_STR(x) CLI_STR_(x)
 
 /* Name the tool, its synopsis (the usage lines) and the details --help
- * adds (options, exit status), each ending in a newline. */
+ * adds (options, exit status), each ending in a newline.  From then on a
+ * write error on standard output makes the tool exit CLI_USAGE. */
 void cli_init(const char *prog, const char *synopsis, const char *details);
 /* Usage error: "prog: MESSAGE", the synopsis, exit CLI_USAGE. */
 _Noreturn void cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

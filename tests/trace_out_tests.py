@@ -87,6 +87,20 @@ def messages(res, build):
                        f"status {st}: {text[-400:]}")
 
 
+def host_tools_stdout(res, build):
+    """Every host tool (host/cli.c): a write error on standard output exits 2."""
+    for argv in (["stress", "--threads=2", "--ops=100", "--lock=ticket"],
+                 ["explore", "--test=counter2", "--schedules=2"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([os.path.join(build, "host", argv[0])] + argv[1:], stdout=full,
+                               stderr=subprocess.PIPE, timeout=60)
+        err = p.stderr.decode("utf-8", "replace")
+        res.record(f"tools:trace-out:stdout-error:{argv[0]}",
+                   p.returncode == 2 and "standard output: No space left on device" in err,
+                   f"status {p.returncode}: {err[-300:]}")
+
+
 def groups(build):
     return [("tools:trace-out", lambda res: outputs(res, build)),
+            ("tools:trace-out-host", lambda res: host_tools_stdout(res, build)),
             ("tools:trace-messages", lambda res: messages(res, build))]

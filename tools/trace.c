@@ -560,7 +560,6 @@ int main(int argc, char **argv)
 	bool opt = false;
 
 	cli_init("trace", synopsis, details);
-	trace_out_init();
 	/* Kernel traces name kernel-only types (run queues, channels...):
 	 * looked at, not replayed, here. */
 	trace_unknown_types_ok = true;

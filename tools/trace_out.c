@@ -13,7 +13,7 @@
  * - a live output (stream-drain) is written in place as it comes: what it
  *   holds is worth keeping even if the drainer dies.
  *
- * A write error on standard output is an I/O error too (trace_out_init).
+ * (A write error on standard output: cli_init, host/cli.c.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,21 +139,4 @@ void out_close(FILE *f, const char *path, bool ok)
 	free(final);
 	if (!ok)
 		io_fail(path, why);
-}
-
-static void stdout_check(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "trace: standard output: %s\n",
-			errno ? strerror(errno) : "write failed");
-		_exit(EXIT_IO);
-	}
-}
-
-void trace_out_init(void)
-{
-	static bool once;
-	if (!once)
-		atexit(stdout_check);
-	once = true;
 }

@@ -41,8 +41,6 @@ FILE *out_open_live(const char *path);
 void out_close(FILE *f, const char *path, bool ok);
 /* trace_read_all notes each input file (out_open refuses to write over it). */
 void trace_note_input(int fd);
-/* At exit, a write error on standard output is EXIT_IO. */
-void trace_out_init(void);
 
 /* Ticket and MCS locks: one ACQ event per acquisition (kern/lock/lock_type.h). */
 bool trace_is_lock(const struct log_objrec *r);
