@@ -11,13 +11,16 @@ absence from the normal build."""
 import os
 import re
 import shlex
+import subprocess
 import sys
 import tempfile
+import time
 
 from harness import run_cmd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPLORE = os.path.join(ROOT, "tools", "explore.py")
+TRACE_SMP2 = os.path.join(ROOT, "tests", "data", "trace-seeds", "kernel-ipc-stress-smp2.trc")
 
 # A stand-in for qemu-system-x86_64: reads -append, logs the command line to $FAKE_LOG,
 # and passes or fails by rules on the schedule (environment variables).
@@ -29,6 +32,10 @@ kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
 trace = next((a[5:] for a in argv if a.startswith("file:")), None)
 with open(os.environ["FAKE_LOG"], "a") as f:
     f.write(line + "\n")
+if os.environ.get("FAKE_PID"):   # a hung QEMU, which a closed stdout does not end
+    with open(os.environ["FAKE_PID"], "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(60)
 test, oracle = kv["test"], kv["oracle"]
 print("KTAP version 1\n1..1")
 if test == "nosuch":
@@ -43,7 +50,9 @@ def env(k):
 
 
 fail, d = False, 0
-if parts[1] in ("pct", "random"):
+if parts[0] == "replay":   # FROM= runs: replay_until=K, then free
+    fail = bool(os.environ.get("FAKE_FROM_FAIL"))
+elif parts[1] in ("pct", "random"):
     seed = int(parts[-1].split("@")[0])
     if seed in env("FAKE_HANG"):
         time.sleep(60)
@@ -81,11 +90,11 @@ sys.exit(35 if fail else 33)
 '''
 
 
-def explore(args, timeout=300, env=None):
+def explore(args, timeout=300, env=None, cwd=ROOT):
     e = dict(os.environ)
     e.update(env or {})
     e.pop("TERM", None)
-    st, out = run_cmd([sys.executable, EXPLORE] + args, timeout=timeout, env=e, cwd=ROOT)
+    st, out = run_cmd([sys.executable, EXPLORE] + args, timeout=timeout, env=e, cwd=cwd)
     return st, out
 
 
@@ -101,12 +110,33 @@ def usage_errors(res, build):
              ["--test", "x", "--shrink", "script:pct:3:1@0"],
              ["--test", "x", "--shrink", "script:pct:3:1@1,2,3"],
              ["--test", "x", "--shrink", "script:list:0.300"],
-             ["--test", "x", "--shrink", "script:list:70"]]
+             ["--test", "x", "--shrink", "script:list:70"],
+             # bounded: a huge TIMEOUT overflowed the wait in a worker thread (and passed),
+             # a huge RUNS built its list of seeds until killed, a seed past 2^64 was
+             # refused by the kernel and reported as a failing run
+             ["--test", "x", "--runs", "1", "--timeout", "3000000"],
+             ["--test", "x", "--runs", "1", "--timeout", "10000000000"],
+             ["--test", "x", "--runs", "99999999999999999999", "--list-seeds"],
+             ["--test", "x", "--runs", "99999999999999999999"],
+             ["--test", "x", "--runs", "1", "--timeout", "9" * 5000],
+             ["--test", "x", "--runs", "4", "--shard", "1/" + "9" * 5000],
+             ["--test", "x", "--runs", "1", "--seed0", "99999999999999999999"],
+             ["--test", "x", "--runs", "2", "--seed0", str(2**64 - 1), "--list-seeds"],
+             ["--test", "x", "--shrink", "script:random:99999999999999999999"],
+             # a list naming a CPU the run does not have
+             ["--test", "x", "--shrink", "script:list:9,9"],
+             ["--test", "x", "--smp", "2", "--shrink", "script:list:0,1,2"],
+             # FROM= a file that is no trace, or a trace of another CPU count than SMP
+             ["--test", "x", "--runs", "1", "--from", "/etc/passwd", "--k", "5"],
+             ["--test", "x", "--runs", "1", "--from", TRACE_SMP2, "--k", "5", "--smp", "4"]]
     bad = []
     for c in cases:
         st, out = explore(["--build", build] + c, timeout=30)
         # a bad SHRINK= is refused for itself, before any run
-        if st != 2 or "usage:" not in out or ("--shrink" in c and f"SHRINK={c[-1]}:" not in out):
+        named = c[c.index("--from") + 1] if "--from" in c else None
+        if st != 2 or "usage:" not in out or ("--shrink" in c and f"SHRINK={c[-1]}:" not in out) \
+                or "Traceback" in out or (named and f"FROM={named}:" not in out
+                                          and "recorded on 2 CPUs" not in out):
             bad.append(f"{' '.join(c)}: status {st}: {out[-200:]}")
     # Through make: the same message; make itself ends with its own status 2.
     st, out = run_cmd(["make", "--no-print-directory", f"B={build}", "explore", "TEST=x",
@@ -170,9 +200,115 @@ class Fake:
         return st, out, calls
 
 
+# A campaign whose worker raises (as a huge timeout once did in the wait for QEMU): the
+# exception is reported and the campaign fails, never "all 0 runs passed".
+WORKER_RAISES = r'''
+import sys
+sys.path.insert(0, sys.argv[1])
+import explore
+def run(self, oracle, record=False, trace=None):
+    raise OverflowError("timeout is too large")
+explore.Runner.run = run
+sys.exit(explore.main(sys.argv[2:]))
+'''
+# The same in the wait for QEMU itself: the QEMU it started must not outlive it.
+WAIT_RAISES = r'''
+import subprocess, sys
+sys.path.insert(0, sys.argv[1])
+import explore
+def communicate(self, input=None, timeout=None):
+    raise OverflowError("timeout is too large")
+subprocess.Popen.communicate = communicate
+sys.exit(explore.main(sys.argv[2:]))
+'''
+
+
+def alive(pid_file):
+    """The pid in pid_file, if that process still runs (and is then killed), else None."""
+    try:
+        pid = int(open(pid_file).read())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    os.kill(pid, 9)
+    return pid
+
+
+def fake_errors(res, fk, tmp):
+    """Explore that could not run is not a pass and not a failure found (exit 2)."""
+    name = "explore:fake:worker-exception-fails-the-campaign"
+    st, out = run_cmd([sys.executable, "-c", WORKER_RAISES, os.path.dirname(EXPLORE),
+                       "--build", fk.build, "--test", "t", "--runs", "3", "--jobs", "2"], 60)
+    res.record(name, st == 2 and "timeout is too large" in out and "passed" not in out,
+               f"status {st}: {out[-600:]}")
+
+    name = "explore:fake:wait-exception-reaps-qemu"
+    pid_file = os.path.join(tmp, "qemu.pid")
+    e = dict(os.environ, QEMU=fk.qemu, FAKE_LOG=fk.log, FAKE_PID=pid_file)
+    st, out = run_cmd([sys.executable, "-c", WAIT_RAISES, os.path.dirname(EXPLORE),
+                       "--build", fk.build, "--test", "t", "--runs", "1"], 60, env=e)
+    time.sleep(2)   # a fake QEMU left running has written its pid by now
+    left = alive(pid_file)
+    res.record(name, st == 2 and "timeout is too large" in out and left is None,
+               f"status {st}, QEMU left running: {left}: {out[-600:]}")
+
+    name = "explore:fake:qemu-missing-is-not-a-failure-found"
+    st, out, _ = fk.run(["--test", "t", "--runs", "2"], QEMU=os.path.join(tmp, "no-qemu"))
+    res.record(name, st == 2 and "could not run the campaign: cannot start" in out and
+               "FAIL" not in out and "passed" not in out, f"status {st}: {out[-600:]}")
+
+    name = "explore:fake:stdout-write-error"
+    e = dict(os.environ, QEMU=fk.qemu, FAKE_LOG=fk.log)
+    e.pop("TERM", None)
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, EXPLORE, "--build", fk.build, "--test", "t",
+                            "--runs", "4", "--smp", "2"], stdout=full, stderr=subprocess.PIPE,
+                           env=e, timeout=120, text=True)
+    res.record(name, p.returncode == 2 and "explore: cannot write the output" in p.stderr
+               and "Traceback" not in p.stderr, f"status {p.returncode}: {p.stderr[-600:]}")
+
+    # Defaults in the repository: from another directory, explore finds the build.
+    name = "explore:fake:default-build-from-any-directory"
+    elsewhere = os.path.join(tmp, "elsewhere")   # (tmp has a build/ of its own: the fake's)
+    os.makedirs(elsewhere, exist_ok=True)
+    st, out = explore(["--test", "t", "--runs", "2", "--smp", "2"], timeout=120, cwd=elsewhere,
+                      env={"QEMU": fk.qemu, "FAKE_LOG": fk.log})
+    res.record(name, st == 0 and "explore: all 2 runs of t passed" in out,
+               f"status {st}: {out[-600:]}")
+
+
+def fake_from(res, fk, build):
+    """FROM=: SMP defaults to the trace's CPU count; a failing branch's re-run commands
+    name the recording, K and the user's ARGS, so that they run that branch again."""
+    host = os.path.join(fk.build, "host")
+    os.makedirs(host, exist_ok=True)
+    if not os.path.exists(os.path.join(host, "trace")):
+        os.symlink(os.path.abspath(os.path.join(build, "host", "trace")),
+                   os.path.join(host, "trace"))
+    e = {"QEMU": fk.qemu, "FAKE_LOG": fk.log}
+    st, out = explore(["--build", fk.build, "--test", "t", "--runs", "2", "--from", TRACE_SMP2,
+                       "--k", "5"], timeout=120, env=e)
+    res.record("explore:fake:from-smp-is-the-traces",
+               st == 0 and re.search(r"^explore: test=t replay_until=5, 2 runs, .*SMP=2, ", out,
+                                     re.M) is not None, f"status {st}: {out[-600:]}")
+    st, out, calls = fk.run(["--test", "t", "--runs", "2", "--jobs", "1", "--from", TRACE_SMP2,
+                             "--k", "5", "--args", "ipc_msgs=2"], FAKE_FROM_FAIL=1)
+    trace = shlex.quote(TRACE_SMP2)
+    rr = re.search(r"^re-run:  make (?:B=\S+ )?replay TRACE=(\S+) SMP=2 "
+                   r"ARGS='test=t ipc_msgs=2 replay_until=5'$", out, re.M)
+    ex = re.search(r"^     or: make (?:B=\S+ )?explore TEST=t RUNS=1 SEED0=0 SMP=2 FROM=(\S+) K=5 "
+                   r"ARGS=ipc_msgs=2$", out, re.M)
+    res.record("explore:fake:from-rerun-commands-name-the-recording",
+               st == 1 and rr is not None and ex is not None and rr.group(1) == trace and
+               ex.group(1) == trace and calls[0] == "test=t oracle=replay ipc_msgs=2 "
+               "replay_until=5", f"status {st}, calls {calls}: {out[-900:]}")
+
+
 def fake_campaigns(res, build):
     with tempfile.TemporaryDirectory() as tmp:
         fk = Fake(tmp)
+        fake_errors(res, fk, tmp)
+        fake_from(res, fk, build)
         name = "explore:fake:all-pass-progress-and-digests"
         st, out, calls = fk.run(["--test", "t", "--runs", "20", "--jobs", "3"], FAKE_DIGESTS=6)
         prog = [int(m) for m in re.findall(r"^explore: (\d+)/20 runs, [\d.]+ runs/min, 0 failures, "
@@ -222,7 +358,7 @@ def fake_campaigns(res, build):
         res.record(name, bool(ok), f"status {st}: {out[-400:]}")
 
         name = "explore:fake:shrink-list"
-        st, out, calls = fk.run(["--test", "t", "--jobs", "2", "--shrink",
+        st, out, calls = fk.run(["--test", "t", "--jobs", "2", "--smp", "4", "--shrink",
                                  "script:list:0,1,0,3,1,2,0,1,1,0,3,1"], FAKE_LIST_NEEDS=2)
         # Lists without 2 pass; lists with a 3 fail otherwise: neither may be kept.
         m = re.search(r"^explore: shrink: \d+ runs; smallest schedule that fails the same way: "

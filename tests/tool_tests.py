@@ -1277,6 +1277,105 @@ def qprof(res, build, tmp):
                f"status {st}: {out[-500:]}")
 
 
+def run_to_full(cmd, timeout, **kw):
+    """(status, stderr) of cmd with its stdout on /dev/full: every write fails."""
+    with open("/dev/full", "w") as full:
+        p = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, timeout=timeout, text=True,
+                           **kw)
+    return p.returncode, p.stderr
+
+
+def write_error_exits_2(res, name, tool, cmd, **kw):
+    st, err = run_to_full(cmd, 120, **kw)
+    res.record(name, st == 2 and f"{tool}: cannot write the output" in err
+               and "Traceback" not in err, f"status {st}: {err[-600:]}")
+
+
+# A profile as `qprof.py run` writes it: header, the kernel's symbols, then blocks.
+SMALL_PROFILE = "# qprof kernel=/k args=test=x\nS 1000 main\nS 2000 _etext\n1000 5 3\n1010 2 1\n"
+
+
+def qprof_files(res, build, tmp):
+    """No QEMU: what qprof refuses before running, and how it fails on files and stdout."""
+    st, out = run_cmd([sys.executable, QPROF, "show", os.path.join(build, "kernel.elf")], 30)
+    res.record("tools:qprof-files:binary-is-not-a-profile",
+               st == 1 and "kernel.elf: not a profile" in out and "Traceback" not in out,
+               f"status {st}: {out[-500:]}")
+    # --out is checked before the run (minutes of QEMU), not after it
+    st, out = run_cmd([sys.executable, QPROF, "run", "--build", build, "--out", tmp,
+                       "test=smp_boot"], 30)
+    res.record("tools:qprof-files:out-is-a-directory",
+               st == 2 and f"--out {tmp}: a directory" in out and "Traceback" not in out,
+               f"status {st}: {out[-500:]}")
+    # from another directory the default --build is still the repository's
+    nodir = os.path.join(tmp, "nodir", "x.prof")
+    st, out = run_cmd([sys.executable, QPROF, "run", "--out", nodir, "test=smp_boot"], 30,
+                      cwd=tmp)
+    res.record("tools:qprof-files:default-build-from-any-directory",
+               st == 2 and f"--out {nodir}: no directory" in out, f"status {st}: {out[-500:]}")
+    prof = os.path.join(tmp, "small.prof")
+    with open(prof, "w") as f:
+        f.write(SMALL_PROFILE)
+    st, out = run_cmd([sys.executable, QPROF, "show", prof], 30)
+    res.record("tools:qprof-files:show", st == 0 and re.search(r"^ +17  100\.0%  main$", out, re.M)
+               is not None, f"status {st}: {out[-500:]}")
+    write_error_exits_2(res, "tools:qprof-files:show-write-error", "qprof",
+                        [sys.executable, QPROF, "show", prof])
+    write_error_exits_2(res, "tools:qprof-files:diff-write-error", "qprof",
+                        [sys.executable, QPROF, "diff", prof, prof])
+
+
+# ---- tools/record_cost.py (docs/record-replay.md, "Cost") ----
+
+RECORD_COST = os.path.join(ROOT, "tools", "record_cost.py")
+# A stand-in for QEMU: the bench line of a run that passed, except the configuration
+# with guest RAM in a file (the live stream), which it creates (and names in $FAKE_RAM)
+# and then fails.
+FAKE_BENCH_QEMU = r'''#!/usr/bin/env python3
+import os, re, sys
+ram = re.search(r"mem-path=([^,]+)", " ".join(sys.argv))
+if ram:
+    open(ram.group(1), "w").close()
+    with open(os.environ["FAKE_RAM"], "w") as f:
+        f.write(ram.group(1))
+    sys.exit(35)
+print("bench: ipc_stress took 5 ms\nlogs: 3 objects, 9 events, digest 0123456789abcdef")
+sys.exit(33)
+'''
+
+
+def record_cost(res, build, tmp):
+    """Bounds of the kernel's own, the repository's build by default, and nothing left in
+    /tmp or /dev/shm when a configuration fails."""
+    for args in (["--words", "2000"], ["--words", "0"], ["--msgs", "16777216"],
+                 ["--rounds", "x"]):
+        st, out = run_cmd([sys.executable, RECORD_COST] + args, 30)
+        res.record(f"tools:record-cost:usage-error:{' '.join(args)}",
+                   st == 2 and "usage:" in out, f"status {st}: {out[-500:]}")
+    qemu = os.path.join(tmp, "fake-qemu")
+    with open(qemu, "w") as f:
+        f.write(FAKE_BENCH_QEMU)
+    os.chmod(qemu, 0o755)
+    work = os.path.join(tmp, "tmp")
+    os.makedirs(work)
+    ram = os.path.join(tmp, "ram-path")
+    e = dict(os.environ, QEMU=qemu, TMPDIR=work, FAKE_RAM=ram)
+    st, out = run_cmd([sys.executable, RECORD_COST, "--build", build, "--nolog", build,
+                       "--rounds", "1"], 60, env=e)
+    ram = open(ram).read() if os.path.exists(ram) else ""
+    res.record("tools:record-cost:failed-run-leaves-nothing",
+               st == 1 and "stream round 0: status 35" in out and os.listdir(work) == []
+               and ram and not os.path.exists(ram),
+               f"status {st}, left in TMPDIR {os.listdir(work)}, RAM file {ram!r} "
+               f"{'left' if ram and os.path.exists(ram) else ''}: {out[-500:]}")
+    # from another directory: the default --build is the repository's
+    st, out = run_cmd([sys.executable, RECORD_COST, "--nolog", os.path.abspath(build),
+                       "--rounds", "1"], 60, env=e, cwd=tmp)
+    res.record("tools:record-cost:default-build-from-any-directory",
+               st == 1 and "round 0 log" in out and "stream round 0: status 35" in out,
+               f"status {st}: {out[-500:]}")
+
+
 # ---- bench/pair.py and the lock benchmark binaries (docs/bench.md) ----
 
 PAIR = os.path.join(ROOT, "bench", "pair.py")
@@ -1319,6 +1418,19 @@ def bench_pair(res, build):
         st, out = run_cmd([sys.executable, PAIR] + args, 30)
         res.record(f"tools:bench:pair-usage-error:{' '.join(args).replace(bdir, 'BENCH')}",
                    st == 2 and "usage:" in out, f"status {st}: {out[-500:]}")
+    st, out = run_cmd([sys.executable, PAIR, "--help"], 30)
+    desc = out.split("\n\n")[1] if out.count("\n\n") else ""
+    res.record("tools:bench:pair-help-says-whole-sentences",
+               st == 0 and desc.rstrip().endswith("."), f"status {st}: {out[-800:]}")
+    # From another directory: the default --dir is the repository's build/bench.
+    with tempfile.TemporaryDirectory() as tmp:
+        st, out = run_cmd([sys.executable, PAIR, "--pairs", "1", "--iters", "1000", "mcs",
+                           "ck-mcs"], 60, cwd=tmp)
+        res.record("tools:bench:pair-default-dir-from-any-directory",
+                   st == 0 and "mcs / ck-mcs" in out, f"status {st}: {out[-500:]}")
+    write_error_exits_2(res, "tools:bench:pair-write-error", "pair",
+                        [sys.executable, PAIR, "--pairs", "1", "--iters", "1000", "--dir", bdir,
+                         "mcs", "ck-mcs"])
 
 
 def groups(build):
@@ -1342,4 +1454,6 @@ def groups(build):
             ("tools:trace-kernel-recording", with_tmp(trace_kernel_recording, build)),
             ("tools:explore-broken-pthreads", lambda res: explore_pthreads_oracle(res, build)),
             ("tools:qprof", with_tmp(qprof, build)),
+            ("tools:qprof-files", with_tmp(qprof_files, build)),
+            ("tools:record-cost", with_tmp(record_cost, build)),
             ("tools:bench", lambda res: bench_pair(res, build))]

@@ -22,8 +22,9 @@ must fail; try smaller schedules (lower PCT depths, shorter lists; a random
 schedule becomes the list of its picks, which a failed script run prints) and
 keep a candidate only if it fails the same way; print the smallest.
 
-Exit status: 0 every run passed (or --list-seeds), 1 a run failed, 2 usage.
-Standard library only.  See docs/explore.md.
+Exit status: 0 every run passed (or --list-seeds), 1 a run failed, 2 usage, or explore
+could not do its job (QEMU did not start, a run got no result, stdout could not be
+written).  Standard library only.  See docs/explore.md.
 """
 import os
 import re
@@ -33,6 +34,8 @@ import subprocess
 import sys
 import threading
 import time
+
+from cliutil import repo_path, run_main, whole_number
 
 PASS_STATUS = 33
 FAIL_STATUS = 35
@@ -46,6 +49,9 @@ SKIP = re.compile(r"^ok \d+ (\S+) # SKIP (.*)$", re.M)
 # A failed script run's picks, as a list schedule (the kernel's debug_exit).
 SCHEDULE = re.compile(r"^script: schedule: (\d+) picks: (script:list:[0-9,.]+)\s*$", re.M)
 LIST_MAX = 200   # entries: the oracle= value must fit the kernel command line
+SEED_MAX = 2**64 - 1   # the kernel's oracle_parse reads a seed as a uint64_t
+RUNS_MAX = 10**6
+CPUS = re.compile(r" (\d+) cpus$")   # the end of `trace stats FILE`'s first line
 
 USAGE = """\
 usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEED0=s]
@@ -55,15 +61,18 @@ usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEE
                         [--out DIR] [--list-seeds] [--shrink ORACLE] [--budget runs]
                         [--from TRACE --k n]
   TEST   an in-kernel test (`make qemu`, then the monitor's `test` command lists them)
-  RUNS   number of schedules, 1 or more; run k uses seed SEED0+k (default SEED0=0):
-         script:pct:DEPTH:SEED for even seeds (default DEPTH=3), script:random:SEED for odd
-  SHARD  i/n, 1 <= i <= n: only the i-th of n disjoint slices of the RUNS runs
+  RUNS   number of schedules, 1..1000000; run k uses seed SEED0+k (default SEED0=0;
+         SEED0+RUNS-1 < 2^64): script:pct:DEPTH:SEED for even seeds (default DEPTH=3),
+         script:random:SEED for odd
+  SHARD  i/n, 1 <= i <= n <= 1000000: only the i-th of n disjoint slices of the RUNS runs
   JOBS   QEMU instances at once (default: the number of host cores)
+  TIMEOUT seconds before a run counts as hung, 1..86400 (default 60)
   SHRINK a failing script:pct:D:S, script:random:S or script:list:... schedule to make
          smaller (a random one through the list of its picks, which a failed run prints)
   FROM   a recorded trace: each run replays its first K ordered operations, then runs
          freely under hw (the neighbourhood of a real-hardware recording); ARGS must
-         repeat the recording's command line (without oracle=/record=)"""
+         repeat the recording's command line (without oracle=/record=); SMP must be the
+         trace's CPU count (tools/explore.py without --smp takes it from the trace)"""
 
 
 class Usage(Exception):
@@ -76,21 +85,21 @@ def usage_error(msg):
     sys.exit(2)
 
 
-def posint(name, v, lo, hi=None, default=None):
+def posint(name, v, lo, hi, default=None):
     if v is None or v == "":
         if default is None:
             raise Usage(f"{name} is missing")
         return default
     if not re.fullmatch(r"[0-9]+", v):
         raise Usage(f"{name}={v}: not a number")
-    n = int(v)
-    if n < lo or (hi is not None and n > hi):
-        raise Usage(f"{name}={v}: want " + (f"{lo}..{hi}" if hi is not None else f">= {lo}"))
+    n = whole_number(v, lo, hi)
+    if n is None:
+        raise Usage(f"{name}={v}: want {lo}..{hi}")
     return n
 
 
 def parse_args(argv):
-    opts = {"build": "build", "test": "", "runs": "", "smp": "", "shard": "", "jobs": "",
+    opts = {"build": repo_path("build"), "test": "", "runs": "", "smp": "", "shard": "", "jobs": "",
             "depth": "", "seed0": "", "args": "", "timeout": "", "out": "", "shrink": "",
             "list-seeds": False, "budget": "", "from": "", "k": ""}
     i = 0
@@ -128,21 +137,25 @@ def parse_args(argv):
     if o["shrink"]:
         o["runs"] = 1
     else:
-        o["runs"] = posint("RUNS", opts["runs"], 1)
+        o["runs"] = posint("RUNS", opts["runs"], 1, RUNS_MAX)
     o["smp"] = posint("SMP", opts["smp"], 1, 64, default=4)
     o["jobs"] = posint("JOBS", opts["jobs"], 1, 256, default=os.cpu_count() or 1)
     o["depth"] = posint("DEPTH", opts["depth"], 1, 64, default=3)
-    o["seed0"] = posint("SEED0", opts["seed0"], 0, default=0)
-    o["timeout"] = posint("TIMEOUT", opts["timeout"], 1, default=60)
-    o["budget"] = posint("BUDGET", opts["budget"], 1, default=200)
+    o["seed0"] = posint("SEED0", opts["seed0"], 0, SEED_MAX, default=0)
+    if o["seed0"] + o["runs"] - 1 > SEED_MAX:   # the kernel would refuse the last seeds
+        raise Usage(f"SEED0={o['seed0']} RUNS={o['runs']}: the last seed, SEED0+RUNS-1, "
+                    f"must be at most 2^64-1 = {SEED_MAX}")
+    # (bounded: a huge timeout overflows the wait for QEMU, in a worker thread)
+    o["timeout"] = posint("TIMEOUT", opts["timeout"], 1, 86400, default=60)
+    o["budget"] = posint("BUDGET", opts["budget"], 1, RUNS_MAX, default=200)
     sh = opts["shard"].strip()
     if sh:
         m = re.fullmatch(r"([0-9]+)/([0-9]+)", sh)
         if not m:
             raise Usage(f"SHARD={sh}: want i/n (for example 2/8)")
-        si, sn = int(m.group(1)), int(m.group(2))
-        if sn < 1 or not 1 <= si <= sn:
-            raise Usage(f"SHARD={sh}: want 1 <= i <= n")
+        si, sn = whole_number(m.group(1), 1, RUNS_MAX), whole_number(m.group(2), 1, RUNS_MAX)
+        if si is None or sn is None or si > sn:
+            raise Usage(f"SHARD={sh}: want 1 <= i <= n <= {RUNS_MAX}")
         o["shard"] = (si, sn)
     else:
         o["shard"] = (1, 1)
@@ -151,16 +164,42 @@ def parse_args(argv):
     # runs freely (the kernel's replay_until): the neighbourhood of a recorded run.
     o["from"] = opts["from"].strip()
     o["k"] = 0
+    o["user_args"] = o["args"]   # as given: what a printed make explore FROM= command repeats
     if o["from"]:
         if not os.path.isfile(o["from"]):
             raise Usage(f"FROM={o['from']}: no such trace file")
-        o["k"] = posint("K", opts["k"], 1)
+        o["k"] = posint("K", opts["k"], 1, 2**63 - 1)   # the kernel's replay_until
         o["args"] = (o["args"] + f" replay_until={o['k']}").strip()
         if o["shrink"]:
             raise Usage("SHRINK works on script schedules, not on FROM= runs")
+        o["smp"] = from_cpus(o, given=opts["smp"] != "")
     elif opts["k"].strip():
         raise Usage("K= needs FROM=TRACE (the recording whose first K operations to replay)")
     return o
+
+
+def from_cpus(o, given):
+    """The CPU count for runs that branch from the trace FROM: the trace's own (a replay
+    runs each event on the CPU that performed it), which an SMP given must equal.  A file
+    that is not a trace this build reads is refused here, not reported as a failing run."""
+    tool = os.path.join(o["build"], "host", "trace")
+    if not os.access(tool, os.X_OK):
+        raise Usage(f"FROM= needs {tool} to read the trace (make B={o['build']} first)")
+    chk = subprocess.run([tool, "check", o["from"]], capture_output=True, text=True)
+    if chk.returncode != 0:
+        why = (chk.stderr.strip() or chk.stdout.strip()).splitlines()
+        raise Usage(f"FROM={o['from']}: not a trace to branch from: "
+                    f"{why[-1] if why else f'trace check status {chk.returncode}'}")
+    st = subprocess.run([tool, "stats", o["from"]], capture_output=True, text=True)
+    first = st.stdout.splitlines()[0] if st.returncode == 0 and st.stdout else ""
+    m = CPUS.search(first)
+    if not m:
+        raise Usage(f"FROM={o['from']}: trace stats names no CPU count ({first or st.stderr})")
+    cpus = int(m.group(1))
+    if given and o["smp"] != cpus:
+        raise Usage(f"SMP={o['smp']}, but FROM={o['from']} was recorded on {cpus} CPUs: "
+                    f"give SMP={cpus}")
+    return cpus
 
 
 FROM_K = {}   # set by main: {"k": n} when runs branch from a recording (FROM=)
@@ -173,9 +212,10 @@ def oracle_for(seed, depth):
 
 
 def shard_seeds(o):
+    """The shard's seeds as a range: never a list of RUNS numbers."""
     i, n = o["shard"]
     lo, hi = (i - 1) * o["runs"] // n, i * o["runs"] // n
-    return [o["seed0"] + k for k in range(lo, hi)]
+    return range(o["seed0"] + lo, o["seed0"] + hi)
 
 
 # ---- one QEMU run ----------------------------------------------------------------------------
@@ -226,6 +266,10 @@ class Runner:
             p.kill()
             out, _ = p.communicate()
             status = "timeout"
+        finally:
+            if p.returncode is None:   # an exception on the way: no QEMU outlives its run
+                p.kill()
+                p.wait()
         with self.lock:
             self.procs.discard(p)
             if self.stopped and status != PASS_STATUS and status != FAIL_STATUS:
@@ -316,6 +360,8 @@ def make_var(name, v):
 
 def rerun_commands(o, seed, oracle):
     b = f"B={o['build']} " if o["build"] != "build" else ""
+    if o["from"]:
+        return rerun_from(o, seed, b)
     args = " ".join(w for w in [f"test={o['test']}", f"oracle={oracle}", o["args"]] if w)
     cmds = [f"make {b}qemu SMP={o['smp']} ARGS={shlex.quote(args)}"]
     if seed is not None:
@@ -324,6 +370,18 @@ def rerun_commands(o, seed, oracle):
         cmds.append(f"make {b}explore TEST={o['test']} RUNS=1 SEED0={seed} SMP={o['smp']} "
                     f"DEPTH={o['depth']}" + (" " + extra if extra else ""))
     return cmds
+
+
+def rerun_from(o, seed, b):
+    """A FROM= run again: the recording as the module, its first K operations replayed
+    (replay_until=K, in o["args"]), then free; or the same one-run campaign."""
+    args = " ".join(w for w in [f"test={o['test']}", o["args"]] if w)
+    extra = " ".join(w for w in [make_var("ARGS", o["user_args"]),
+                                 f"TIMEOUT={o['timeout']}" if o["timeout"] != 60 else ""] if w)
+    trace = shlex.quote(o["from"])
+    return [f"make {b}replay TRACE={trace} SMP={o['smp']} ARGS={shlex.quote(args)}",
+            f"make {b}explore TEST={o['test']} RUNS=1 SEED0={seed} SMP={o['smp']} "
+            f"FROM={trace} K={o['k']}" + (" " + extra if extra else "")]
 
 
 def save_failure(o, runner, seed, oracle, why, log):
@@ -390,19 +448,30 @@ def campaign(o):
     prog = Progress(len(seeds))
     results = {}   # seed -> (kind, why, log)
     cond = threading.Condition()
-    todo = list(seeds)
+    todo = iter(seeds)
     first_bad = []
+    errors = []   # a worker's exception: the campaign could not run, whatever else passed
 
     def worker():
+        try:
+            work()
+        except BaseException as e:
+            with cond:
+                errors.append(str(e) or type(e).__name__)
+            runner.kill_all()
+
+    def work():
         while True:
             with cond:
-                if not todo or first_bad:
+                seed = next(todo, None)
+                if seed is None or first_bad or errors:
                     return
-                seed = todo.pop(0)
             oracle = oracle_for(seed, o["depth"])
             st, log, _ = runner.run(oracle)
             if st == "stopped":
                 return
+            if st == "error":   # QEMU did not start: not a verdict on the schedule
+                raise RuntimeError(log.strip())
             kind, why = verdict(st, log)
             with cond:
                 results[seed] = (kind, why, log)
@@ -428,6 +497,9 @@ def campaign(o):
         print("explore: interrupted")
         return 130
     prog.end()
+    if errors:
+        print(f"explore: could not run the campaign: {errors[0]}", file=sys.stderr)
+        return 2
     if first_bad:
         seed = first_bad[0]
         kind, why, log = results[seed]
@@ -442,6 +514,10 @@ def campaign(o):
               f"oracle={oracle}: {why}")
         save_failure(o, runner, seed, oracle, why, log)
         return 1
+    if len(results) != len(seeds):   # a pass needs every seed's verdict
+        print(f"explore: could not run the campaign: {len(seeds) - len(results)} of "
+              f"{len(seeds)} runs got no result", file=sys.stderr)
+        return 2
     print(f"explore: all {prog.done} runs of {o['test']} passed{shard} (seeds {seeds[0]}.."
           f"{seeds[-1]}), {len(prog.digests)} distinct digests, {prog.rate():.1f} runs/min")
     return 0
@@ -449,11 +525,20 @@ def campaign(o):
 
 # ---- shrinking -------------------------------------------------------------------------------
 
+def seed_of(s, v):
+    """A seed or step of schedule s: the kernel reads them as uint64_t."""
+    n = whole_number(v, 0, SEED_MAX)
+    if n is None:
+        raise Usage(f"SHRINK={s}: {v} is more than 2^64-1 (seeds and steps are 64-bit)")
+    return n
+
+
 def parse_schedule(s):
     m = re.fullmatch(r"script:pct:([0-9]+):([0-9]+)(@(?:[1-9][0-9]*(?:,[1-9][0-9]*)*)?)?", s)
     if m:
-        at = None if m.group(3) is None else [int(x) for x in m.group(3)[1:].split(",") if x]
-        return "pct", (int(m.group(1)), int(m.group(2)), at)
+        at = None if m.group(3) is None else \
+            [seed_of(s, x) for x in m.group(3)[1:].split(",") if x]
+        return "pct", (whole_number(m.group(1), 0, 999), seed_of(s, m.group(2)), at)
     # an entry: CPU, or CPU.K (that CPU's K-th waiting thread)
     m = re.fullmatch(r"script:list:([0-9]+(?:\.[0-9]+)?(?:,[0-9]+(?:\.[0-9]+)?)*)", s)
     if m:
@@ -463,7 +548,7 @@ def parse_schedule(s):
         return "list", entries
     m = re.fullmatch(r"script:random:([0-9]+)", s)
     if m:
-        return "random", int(m.group(1))
+        return "random", seed_of(s, m.group(1))
     if s == "script:rr":   # what an empty list runs (a list shrunk to nothing)
         return "list", []
     raise Usage(f"SHRINK={s}: want script:pct:DEPTH:SEED[@STEP,...] (STEP >= 1), "
@@ -505,7 +590,11 @@ def delta_debug(cur, fails_same, render, units):
 
 def shrink(o):
     kind, val = parse_schedule(o["shrink"])
-    if kind == "pct" and not 1 <= val[0] <= 64:
+    cpus = [int(e.split(".")[0]) for e in val] if kind == "list" else []
+    if any(c >= o["smp"] for c in cpus):   # the kernel would pick another CPU instead
+        raise Usage(f"SHRINK={o['shrink']}: CPU {max(cpus)} in the list, but SMP={o['smp']} "
+                    f"has CPUs 0..{o['smp'] - 1}")
+    if kind == "pct" and (val[0] is None or not 1 <= val[0] <= 64):
         raise Usage(f"SHRINK={o['shrink']}: DEPTH wants 1..64")
     if kind == "pct" and val[2] is not None and len(val[2]) > val[0] - 1:
         raise Usage(f"SHRINK={o['shrink']}: at most DEPTH-1 change points")
@@ -613,4 +702,4 @@ def main(argv):
 
 if __name__ == "__main__":
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main(sys.argv[1:]))
+    run_main("explore", lambda: main(sys.argv[1:]))

@@ -20,8 +20,9 @@ is deterministic); the firmware's timer polling varies by a few dozen instructio
 A block's instructions go to the function whose symbol precedes its address; a
 function's .cold part is counted with the function.
 
-Exit: 0 profile written of a run that passed; 1 the kernel run failed (its profile is
-written all the same) or QEMU wrote none; 2 usage.
+Exit: 0 profile written of a run that passed (or shown); 1 the kernel run failed (its
+profile is written all the same), QEMU wrote none, or a file given is not a readable
+profile; 2 usage (--out not writable among them), or stdout could not be written.
 """
 import argparse
 import bisect
@@ -31,18 +32,11 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+from cliutil import ROOT, int_arg, repo_path, run_main
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from harness import PASS_STATUS, qemu_cmd, qemu_run  # noqa: E402
 
 HEADER = "# qprof "
-
-
-def positive(v):
-    """A whole number >= 1 (anything else is a usage error, exit 2)."""
-    if not v.isdigit() or int(v) < 1:
-        raise argparse.ArgumentTypeError(f"want a whole number >= 1, not {v!r}")
-    return int(v)
 
 
 def symbols(kernel):
@@ -66,6 +60,9 @@ def load(path):
             lines = f.read().splitlines()
     except OSError as e:
         raise SystemExit(f"qprof: {path}: {e.strerror}")
+    except UnicodeDecodeError:   # a binary file (a kernel, a trace): a profile is text
+        raise SystemExit(f"qprof: {path}: not a profile written by 'tools/qprof.py run' "
+                         "(not text)")
     if not lines or not lines[0].startswith(HEADER) or " args=" not in lines[0]:
         raise SystemExit(f"qprof: {path}: not a profile written by 'tools/qprof.py run'")
     kernel, args = lines[0][len(HEADER):].split(" args=", 1)
@@ -113,6 +110,18 @@ def table(per, top):
         print(f"{n:>14,d}  {100 * n / total if total else 0:5.1f}%  {name}")
 
 
+def unwritable(path):
+    """Why the profile cannot be written to path, or None."""
+    if os.path.isdir(path):
+        return "a directory, not a file"
+    d = os.path.dirname(path) or "."
+    if not os.path.isdir(d):
+        return f"no directory {d}"
+    if not os.access(path if os.path.exists(path) else d, os.W_OK):
+        return "not writable"
+    return None
+
+
 def cmd_run(a):
     kernel = a.kernel or os.path.join(a.build, "kernel.elf")
     plugin = os.path.join(a.build, "host", "qprof.so")
@@ -122,6 +131,10 @@ def cmd_run(a):
             return 2
     args = " ".join(a.args)
     out = a.out or os.path.join(a.build, "qprof.prof")
+    why = unwritable(out)
+    if why:   # before the run, which may take minutes
+        print(f"qprof: --out {out}: {why}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "blocks")
         extra = ["-icount", "shift=0", "-plugin", f"{os.path.abspath(plugin)},out={raw}"]
@@ -165,29 +178,30 @@ def cmd_diff(a):
     return 0
 
 
+TOP = int_arg(1, 10**6)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
-    r.add_argument("--build", default="build")
+    r.add_argument("--build", default=repo_path("build"))
     r.add_argument("--kernel")
-    r.add_argument("--smp", type=positive, default=4)
-    r.add_argument("--top", type=positive, default=30)
+    r.add_argument("--smp", type=int_arg(1, 64), default=4)
+    r.add_argument("--top", type=TOP, default=30)
     r.add_argument("--out")
-    r.add_argument("--timeout", type=positive, default=600)
+    r.add_argument("--timeout", type=int_arg(1, 86400), default=600)
     r.add_argument("args", nargs="+", help="the kernel command line, e.g. test=ipc_stress")
     s = sub.add_parser("show")
     s.add_argument("prof")
-    s.add_argument("--top", type=positive, default=30)
+    s.add_argument("--top", type=TOP, default=30)
     d = sub.add_parser("diff")
     d.add_argument("a")
     d.add_argument("b")
-    d.add_argument("--top", type=positive, default=30)
+    d.add_argument("--top", type=TOP, default=30)
     a = ap.parse_args()
-    if a.cmd == "run" and a.smp > 64:
-        ap.error("--smp: at most 64")
     return {"run": cmd_run, "show": cmd_show, "diff": cmd_diff}[a.cmd](a)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main("qprof", main)

@@ -16,51 +16,61 @@ event (of the last recording of the four configurations).
 executed (1 ns each): the run times then count the work recording adds, whatever else
 the host is doing (a loaded machine makes multi-threaded TCG's wall times vary 3x).
 
-  tools/record_cost.py [--build build] [--nolog build-nolog] [--msgs 1000] [--rounds 3]
-                       [--icount]
+  tools/record_cost.py [--build build] [--nolog build-nolog] [--msgs 1000] [--words 8]
+                       [--rounds 3] [--icount]
 
-Needs both kernels built: make && make B=build-nolog LOG=off build-nolog/kernel.elf.
+--msgs and --words are the kernel's ipc_msgs= (1..16777215) and ipc_words= (1..1024);
+the build directories default to the repository's.  Needs both kernels built:
+make && make B=build-nolog LOG=off build-nolog/kernel.elf.
+Exit: 0 measured; 1 a run failed; 2 usage, no kernel, or stdout could not be written.
 """
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from cliutil import ROOT, int_arg, repo_path, run_main
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 from harness import qemu_cmd, qemu_run  # noqa: E402
 
 BENCH = re.compile(r"^bench: ipc_stress took (\d+) ms", re.M)
 SUMMARY = re.compile(r"^logs: (\d+) objects, (\d+) events, digest ([0-9a-f]{16})$", re.M)
 
 
-def positive(v):
-    """A whole number >= 1 (argparse: anything else is a usage error, exit 2)."""
-    if not v.isdigit() or int(v) < 1 or len(v) > 9:
-        raise argparse.ArgumentTypeError(f"want a whole number from 1 to 999999999, not {v!r}")
-    return int(v)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--nolog", default="build-nolog")
-    ap.add_argument("--msgs", type=positive, default=1000)
-    ap.add_argument("--words", type=positive, default=8)
-    ap.add_argument("--rounds", type=positive, default=3)
+    ap.add_argument("--build", default=repo_path("build"))
+    ap.add_argument("--nolog", default=repo_path("build-nolog"))
+    # The kernel's bounds (tests/kernel/ktest_ipc.c): a message's seq has 24 bits, a
+    # message at most CHAN_MAX_WORDS words; beyond them the run fails after the boot.
+    ap.add_argument("--msgs", type=int_arg(1, 0xffffff), default=1000)
+    ap.add_argument("--words", type=int_arg(1, 1024), default=8)
+    ap.add_argument("--rounds", type=int_arg(1, 1000), default=3)
     ap.add_argument("--icount", action="store_true")
     a = ap.parse_args()
     for k in (a.build, a.nolog):
         if not os.path.exists(os.path.join(k, "kernel.elf")):
             print(f"record_cost: no {k}/kernel.elf (see --help)", file=sys.stderr)
             return 2
+    tmp = tempfile.mkdtemp(prefix="record-cost.")
+    ram = os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else tmp, f"rc-{os.getpid()}.ram")
+    try:
+        return measure(a, tmp, ram)
+    finally:   # ~10 MB of traces and a 256 MiB guest RAM file, whatever happened
+        shutil.rmtree(tmp, ignore_errors=True)
+        if os.path.exists(ram):
+            os.remove(ram)
+
+
+def measure(a, tmp, ram):
+    """The runs and the table; tmp holds the trace and stream, ram the guest RAM file."""
     stress = f"test=ipc_stress ipc_msgs={a.msgs} ipc_words={a.words}"
     icount = ["-icount", "shift=0"] if a.icount else []
-    tmp = tempfile.mkdtemp(prefix="record-cost.")
     trace, stream = os.path.join(tmp, "trace.bin"), os.path.join(tmp, "stream.bin")
-    ram = os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else tmp, f"rc-{os.getpid()}.ram")
     ramx = ["-object", f"memory-backend-file,id=ram0,size=256M,mem-path={ram},share=on",
             "-machine", "memory-backend=ram0"]
     configs = {
@@ -84,9 +94,13 @@ def main():
             print(f"round {r} {k:7} {m.group(1):>6} ms  ({s and s.group(2)} events)", flush=True)
             if k == "stream":
                 events = int(s.group(2))
-                subprocess.run([os.path.join(a.build, "host", "trace"), "stream-extract", ram,
-                                stream], stdout=subprocess.DEVNULL, check=True)
+                x = subprocess.run([os.path.join(a.build, "host", "trace"), "stream-extract",
+                                    ram, stream], stdout=subprocess.DEVNULL)
                 os.remove(ram)
+                if x.returncode != 0:
+                    print(f"record_cost: {k} round {r}: trace stream-extract failed "
+                          f"(status {x.returncode})", file=sys.stderr)
+                    return 1
     trace_bytes, stream_bytes = os.path.getsize(trace), os.path.getsize(stream)
     # Replay against record: each round records the stress (live stream on) and
     # replays it at once, on multi-threaded TCG even with --icount (a replay's waits for
@@ -131,4 +145,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main("record_cost", main)
