@@ -88,7 +88,7 @@ replay replay-gdb: deps
 explore: deps
 	@$(MAKE) --no-print-directory $(KERNEL)
 	@ACCEL_FLAGS="$(ACCEL_FLAGS_$(ACCEL))" tools/explore.py --build=$(B) --test="$(TEST)" \
-		--runs="$(RUNS)" --smp="$(SMP)" --shard="$(SHARD)" --jobs="$(JOBS)" --depth="$(DEPTH)" \
+		--runs="$(RUNS)" --smp="$(if $(filter command line,$(origin SMP)),$(SMP))" --shard="$(SHARD)" --jobs="$(JOBS)" --depth="$(DEPTH)" \
 		--seed0="$(SEED0)" --args="$(ARGS)" --timeout="$(TIMEOUT)" --shrink="$(SHRINK)" \
 		--from="$(FROM)" --k="$(K)"
 

@@ -72,7 +72,7 @@ usage: make explore TEST=NAME RUNS=N [SMP=4] [SHARD=i/n] [JOBS=k] [DEPTH=d] [SEE
   FROM   a recorded trace: each run replays its first K ordered operations, then runs
          freely under hw (the neighbourhood of a real-hardware recording); ARGS must
          repeat the recording's command line (without oracle=/record=); SMP must be the
-         trace's CPU count (tools/explore.py without --smp takes it from the trace)"""
+         trace's CPU count (without SMP, it is taken from the trace)"""
 
 
 class Usage(Exception):
