@@ -111,17 +111,94 @@ def cmdline_unknown(res, build):
 
 
 def cmdline_bad_number(res, build):
-    """A number with a typo is reported on the console, not read as the default; the
-    test that needs it fails."""
+    """A number with a typo that only a test reads is reported on the console, not read as
+    the default; the test that needs it fails. (It was x2apic=abc, read as the default 1
+    with a warning: such a key is now refused at boot, see cmdline_refused.)"""
     name = "system:cmdline-bad-number-reported"
-    cmd = qemu_cmd(kernel(build), smp=2,
-                   args="x2apic=abc locks_stride=abc test=locks_cmdline_oracle")
+    cmd = qemu_cmd(kernel(build), smp=2, args="ipc_msgs=12abc test=ipc_stress")
     status, log, secs = qemu_run(cmd, 60)
-    need = ["cmdline: x2apic=abc is not a number; using the default 1",
-            "# locks_stride=abc is not a number", "not ok 1 locks_cmdline_oracle"]
+    need = ["cmdline: ipc_msgs=12abc: want a number 1..16777215", "not ok 1 ipc_stress"]
     missing = [s for s in need if s not in log]
     check(res, name, status == FAIL_STATUS and not missing,
           f"status {status} (want {FAIL_STATUS}), missing {missing}", log)
+
+
+# A command line the kernel cannot use -> what its refusal must say (key, value, what is
+# wanted); the boot stops there (status 35), before any test runs or anything records.
+REFUSED = {
+    "record=2": "cmdline: record=2: want 0 or 1",
+    "logcheck=abc": "cmdline: logcheck=abc: want 0 or 1",
+    "x2apic=abc": "cmdline: x2apic=abc: want 0 or 1",
+    "force=abc": "cmdline: force=abc: want 0 or 1",
+    "bench_time=abc": "cmdline: bench_time=abc: want 0 or 1",
+    "crash=bogus": "cmdline: crash=bogus: want one of panic, pf, gp, ud, div, pf-ap, "
+                   "lock-twice, lock-release",
+    "crash=": "cmdline: crash=: want one of panic, pf,",
+    "record=1 stream=bogus": "cmdline: stream=bogus: want 0, 1, ram or debugcon",
+    "gdbstub=com1": "cmdline: gdbstub=com1: want com2",
+    "stop=chan.101:7": "cmdline: stop=chan.101:7: needs oracle=replay",
+    "replay_until=5": "cmdline: replay_until=5: needs oracle=replay",
+    "oracle=replay stop=lock.x:3 test=locks_cmdline_oracle":
+        "cmdline: stop=lock.x:3: needs a replay of a whole run",
+    "stream=ram": "cmdline: stream=ram: needs record=1",
+    "stream_kb=64": "cmdline: stream_kb=64: needs record=1",
+    "locks_stride=99999999999": "cmdline: locks_stride=99999999999: want a number 0..4294967295",
+}
+
+
+def cmdline_refused(res, build):
+    for bad, want in REFUSED.items():
+        name = "system:cmdline-refused:" + bad.replace(" ", "+")
+        args = bad if "test=" in bad else f"{bad} test=smp_boot"
+        status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=2, args=args), 60)
+        ran = [s for s in ("# Totals", "trace: ", "stream: on") if s in log]
+        check(res, name, status == FAIL_STATUS and want in log and not ran,
+              f"status {status} (want {FAIL_STATUS}), refusal {want!r} "
+              f"{'seen' if want in log else 'missing'}, went on: {ran}", log)
+
+
+def cmdline_record_off(res, build):
+    """record=0 is off: no stream, no trace at the end, the monitor's trace says so."""
+    name = "system:cmdline-record-0-off"
+    status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=2, args="record=0 shell=0"), 60,
+                                 feed=("K> ", "trace\rtest smp_boot\rquit\r"))
+    recorded = [s for s in ("stream: on", "trace: saved", "trace: no second serial port")
+                if s in log]
+    # gdbstub=com2 steps back only for a recording, which would own COM2: not for record=0.
+    gst, glog, _ = qemu_run(qemu_cmd(kernel(build), smp=2, args="gdbstub=com2 record=0",
+                                     extra=["-serial", "null"]), 5)
+    stub = "gdbstub: waiting for gdb on COM2" in glog and "gdbstub: refused" not in glog
+    ok = status == PASS_STATUS and "trace: this run does not record" in log and \
+        "ok 1 smp_boot" in log and not recorded and stub
+    check(res, name, ok, f"status {status}, recorded: {recorded}, stub waits: {stub}",
+          log + glog)
+
+
+def cmdline_bench_rounds(res, build):
+    """hvm_bench's bench_rounds out of range fails the test (0 ran no round and passed)."""
+    name = "system:cmdline-bench-rounds-range"
+    status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=2, extra=["-cpu", "max"],
+                                          args="test=hvm_bench bench_rounds=0"), 60)
+    need = ["cmdline: bench_rounds=0: want a number 1..100000000", "not ok 1 hvm_bench"]
+    missing = [s for s in need if s not in log]
+    check(res, name, status == FAIL_STATUS and not missing,
+          f"status {status} (want {FAIL_STATUS}), missing {missing}", log)
+
+
+def monitor_usage(res, build):
+    """shell=0: a monitor command given arguments it does not take says so, runs nothing,
+    and the monitor goes on."""
+    name = "system:monitor-usage"
+    status, log, secs = qemu_run(qemu_cmd(kernel(build), smp=2, args="shell=0"), 60,
+                                 feed=("K> ", "logs extra\rcpus 99\rmem x\rrun\rcpus\rquit\r"))
+    need = ["usage: logs (no arguments; 'extra' not taken)",
+            "usage: cpus (no arguments; '99' not taken)",
+            "usage: mem (no arguments; 'x' not taken)", "usage: run PROG [ARGS]"]
+    missing = [s for s in need if s not in log]
+    rows = re.findall(r"^\s+(\d+)\s+(\d+)\s+online\s+\d+\s+\d+$", log, re.M)
+    check(res, name, status == PASS_STATUS and not missing and len(rows) == 2 and
+          "pages free" not in log and "bytes of log memory" not in log,
+          f"status {status}, missing {missing}, {len(rows)} cpu rows (want 2: the bare cpus)", log)
 
 
 def iso_boot(res, build):
@@ -343,7 +420,11 @@ def groups(build):
           ("system:console-input", lambda res: console_input(res, build)),
           ("system:cmdline-unknown", lambda res: cmdline_unknown(res, build)),
           ("system:cmdline-bad-number", lambda res: cmdline_bad_number(res, build)),
+          ("system:cmdline-refused", lambda res: cmdline_refused(res, build)),
+          ("system:cmdline-record-0", lambda res: cmdline_record_off(res, build)),
+          ("system:cmdline-bench-rounds", lambda res: cmdline_bench_rounds(res, build)),
           ("system:monitor", lambda res: monitor(res, build)),
+          ("system:monitor-usage", lambda res: monitor_usage(res, build)),
           ("system:iso-boot", lambda res: iso_boot(res, build)),
           ("system:gdb", lambda res: gdb_ap_percpu(res, build)),
           ("system:oracle", lambda res: oracle_cmdline(res, build)),

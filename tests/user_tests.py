@@ -68,6 +68,41 @@ def shell(res, build):
                f"serial log: {res.keep_log(name, log)}")
 
 
+def shell_bad_input(res, build):
+    """The shell says what is wrong with a line and goes on: a built-in given arguments, a
+    shell command typed as a monitor one (!progs), a CPU the machine lacks, more arguments
+    than a program can get, a line longer than the shell reads."""
+    name = "user:shell-bad-input"
+    typed = ("wait 1\r!progs\r!nosuch\rping 5 @9\rhello " + "b " * 40 + "\rhello " + "c " * 150 +
+             "\rhello ok\rquit\r")
+    status, log, _ = qemu_run(qemu_cmd(kernel(build), smp=2, args=""), 120, feed=("$ ", typed))
+    want = ["sh: usage: wait (no arguments: it waits for every background program)",
+            "sh: no monitor command 'progs': progs is the shell's; type it without '!'",
+            "sh: no monitor command 'nosuch' (try !help)",
+            "sh: no cpu 9: this machine has cpus 0..1",
+            "sh: hello: 40 arguments, at most 31",
+            "sh: line longer than 255 characters: not run",
+            'hello: argv[1] = "ok"']
+    missing = [w for w in want if w not in log]
+    ran = [w for w in ("unknown command: wait", "unknown command: progs", "E_INVAL_ID",
+                       'argv[31] = "b"', 'argv[1] = "c"') if w in log]
+    ok = status == PASS_STATUS and not missing and not ran
+    res.record(name, ok, f"status {status}, missing {missing}, wrong {ran}; "
+               f"serial log: {res.keep_log(name, log)}")
+
+
+def proc_run_unknown(res, build):
+    """test=proc_run with a uprog= that names no program names it and lists the programs."""
+    name = "user:proc-run-unknown-prog"
+    status, log, _ = qemu_run(qemu_cmd(kernel(build), smp=2,
+                                       args="test=proc_run uprog=nosuch"), 60)
+    listed = re.search(r"^\s*# uprog=nosuch: no such program; programs:.* sh .*hello", log,
+                       re.M)
+    ok = status != PASS_STATUS and listed and "not ok 1 proc_run" in log
+    res.record(name, bool(ok), f"status {status}, listed {bool(listed)}; "
+               f"serial log: {res.keep_log(name, log)}")
+
+
 def after_smp(log):
     i = log.find("smp: ")
     return log[i:] if i >= 0 else ""
@@ -158,6 +193,8 @@ def groups(build):
     return [
         ("user:syscall-table", lambda res: syscall_table(res, build)),
         ("user:shell", lambda res: shell(res, build)),
+        ("user:shell-bad-input", lambda res: shell_bad_input(res, build)),
+        ("user:proc-run-unknown-prog", lambda res: proc_run_unknown(res, build)),
         ("user:hw-and-script:smp4", lambda res: same_under_oracles(res, build, 4)),
         ("user:session-replay:smp4", lambda res: session_replay(res, build)),
         ("user:ipc-stress:smp8", lambda res: stress_smp8(res, build)),

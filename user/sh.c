@@ -22,10 +22,12 @@
 static int bg[MAX_BG]; /* background children not yet waited for */
 static int nbg;
 
-/* Reads one line with sys_getc, echoing; backspace (0x7f, 0x08) edits. */
-static void readline(char *buf, size_t n)
+/* Reads one line with sys_getc, echoing; backspace (0x7f, 0x08) edits.  False if
+ * the line did not fit (what did not fit is not echoed). */
+static bool readline(char *buf, size_t n)
 {
 	size_t len = 0;
+	bool fits = true;
 
 	for (;;) {
 		int c = sys_getc();
@@ -45,10 +47,13 @@ static void readline(char *buf, size_t n)
 			if (len + 1 < n) {
 				buf[len++] = c == '\t' ? ' ' : (char)c;
 				sys_putc(c == '\t' ? ' ' : c);
+			} else {
+				fits = false;
 			}
 		}
 	}
 	buf[len] = '\0';
+	return fits;
 }
 
 /* Splits line in place at spaces; returns the number of words. */
@@ -97,6 +102,26 @@ static void cmd_wait(void)
 	nbg = 0;
 }
 
+static void cmd_help(void);
+
+/* The shell's own commands; none takes arguments. */
+static const struct {
+	const char *name, *what;
+	void (*fn)(void);
+} builtins[] = {
+	{ "progs", "it lists the programs", cmd_progs },
+	{ "wait", "it waits for every background program", cmd_wait },
+	{ "help", "it lists the commands", cmd_help },
+};
+
+static int builtin_find(const char *name)
+{
+	for (int i = 0; i < (int)(sizeof(builtins) / sizeof(builtins[0])); i++)
+		if (strcmp(name, builtins[i].name) == 0)
+			return i;
+	return -1;
+}
+
 static void cmd_help(void)
 {
 	printf("  [quota=PAGES] NAME [ARG...] [&] [@CPU]  run a program (default quota %lu pages)\n"
@@ -130,11 +155,21 @@ static bool run(char **words, int n, unsigned long quota, bool quota_given)
 				printf("sh: bad cpu '%s'\n", words[n - 1]);
 				return true;
 			}
+			if (v >= sys_ncpu()) {
+				printf("sh: no cpu %ld: this machine has cpus 0..%d\n", v,
+				       sys_ncpu() - 1);
+				return true;
+			}
 			cpu = (int)v;
 		} else {
 			break;
 		}
 		n--;
+	}
+	/* The kernel would refuse them (E_INVAL_ADDR): say why here. */
+	if (n - 1 > SPAWN_WORDS_MAX) {
+		printf("sh: %s: %d arguments, at most %d\n", words[0], n - 1, SPAWN_WORDS_MAX);
+		return true;
 	}
 	args[0] = '\0';
 	for (int i = 1; i < n; i++) {
@@ -175,8 +210,9 @@ static bool run(char **words, int n, unsigned long quota, bool quota_given)
 	return true;
 }
 
-/* A kernel monitor command: the words with one space between them. */
-static void monitor(char **words, int n)
+/* A kernel monitor command: the words with one space between them; bang: typed
+ * as !COMMAND (so no shell command or program was meant). */
+static void monitor(char **words, int n, bool bang)
 {
 	char cmd[LINE_MAX];
 	int err;
@@ -188,7 +224,12 @@ static void monitor(char **words, int n)
 		strlcpy(cmd + strlen(cmd), words[i], sizeof(cmd) - strlen(cmd));
 	}
 	err = sys_monitor(cmd);
-	if (err == E_INVAL_ID)
+	if (err == E_INVAL_ID && bang && (builtin_find(words[0]) >= 0 || prog_find(words[0]) >= 0))
+		printf("sh: no monitor command '%s': %s is the shell's; type it without '!'\n",
+		       words[0], words[0]);
+	else if (err == E_INVAL_ID && bang)
+		printf("sh: no monitor command '%s' (try !help)\n", words[0]);
+	else if (err == E_INVAL_ID)
 		printf("sh: unknown command: %s\n", words[0]);
 	else if (err != E_SUCC)
 		printf("sh: %s: %s\n", words[0], errname(err));
@@ -212,19 +253,16 @@ static void execute(char *line)
 			n--;
 		}
 		if (n > 0)
-			monitor(words, n);
+			monitor(words, n, true);
 		return;
 	}
-	if (strcmp(words[0], "progs") == 0 && n == 1) {
-		cmd_progs();
+	int b = builtin_find(words[0]);
+	if (b >= 0 && n > 1) {
+		printf("sh: usage: %s (no arguments: %s)\n", words[0], builtins[b].what);
 		return;
 	}
-	if (strcmp(words[0], "wait") == 0 && n == 1) {
-		cmd_wait();
-		return;
-	}
-	if (strcmp(words[0], "help") == 0 && n == 1) {
-		cmd_help();
+	if (b >= 0) {
+		builtins[b].fn();
 		return;
 	}
 	if (strncmp(words[0], "quota=", 6) == 0) {
@@ -249,7 +287,7 @@ static void execute(char *line)
 		printf("sh: no program '%s' (try progs)\n", words[0]);
 		return;
 	}
-	monitor(words, n);
+	monitor(words, n, false);
 }
 
 int main(int argc, char **argv)
@@ -261,8 +299,10 @@ int main(int argc, char **argv)
 	for (;;) {
 		printf("$ ");
 		flush();
-		readline(line, sizeof(line));
-		execute(line);
+		if (readline(line, sizeof(line)))
+			execute(line);
+		else /* a cut line would run something else than typed */
+			printf("sh: line longer than %d characters: not run\n", LINE_MAX - 1);
 		flush();
 	}
 }

@@ -9,6 +9,7 @@
 #include "lib/kprintf.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
+#include "lib/printfmt.h"
 #include "lib/string.h"
 #include "mp/cpu.h"
 #include "lock/tlock.h"
@@ -60,6 +61,14 @@ static const struct cmdline_key known[] = {
 static struct cmdline args;
 static struct oracle_spec boot_oracle;
 
+/* Keys that switch something on (1) or off (0): nothing else means either. */
+static const char *const flag_keys[] = { "logcheck",   "x2apic",  "record", "force",
+					 "bench_time", "session", "shell" };
+
+/* What crash= can do (crash() below). */
+static const char *const crash_kinds[] = { "panic", "pf",    "gp",         "ud",
+					   "div",   "pf-ap", "lock-twice", "lock-release" };
+
 static void warn(const char *msg, void *arg)
 {
 	kprintf("%s\n", msg);
@@ -67,14 +76,101 @@ static void warn(const char *msg, void *arg)
 
 static void record_at_panic(void);
 
+/* The lock test records and replays its own workload (its own oracle runs). */
+static bool lock_test_only(void)
+{
+	const char *t = karg("test");
+	return t && strcmp(t, "locks_cmdline_oracle") == 0;
+}
+
+static bool number_in(const char *v, unsigned long min, unsigned long max, unsigned long *out)
+{
+	return cmdline_parse_ulong(v, out) && *out >= min && *out <= max;
+}
+
+/*
+ * The checks below refuse a value the kernel cannot use before anything
+ * runs: a run under another setting than the one asked for proves nothing
+ * the user wanted, and a test verdict or the monitor's quit would end it
+ * with a pass.  (The code that reads a key later may have no way to stop.)
+ */
+static void check_flags(void)
+{
+	for (size_t i = 0; i < sizeof(flag_keys) / sizeof(flag_keys[0]); i++) {
+		const char *v = karg(flag_keys[i]);
+		if (v && strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+			panic("cmdline: %s=%s: want 0 or 1", flag_keys[i], v);
+	}
+}
+
+static void check_crash(void)
+{
+	const char *v = karg("crash");
+	char kinds[128];
+	size_t len = 0;
+	if (!v)
+		return;
+	for (size_t i = 0; i < sizeof(crash_kinds) / sizeof(crash_kinds[0]); i++) {
+		if (strcmp(v, crash_kinds[i]) == 0)
+			return;
+		len += (size_t)snprintf(kinds + len, sizeof kinds - len, "%s%s", i ? ", " : "",
+					crash_kinds[i]);
+	}
+	panic("cmdline: crash=%s: want one of %s", v, kinds);
+}
+
+/* A number only a test reads, checked here when the test could not say its range. */
+static void check_number(const char *key, unsigned long min, unsigned long max)
+{
+	const char *v = karg(key);
+	unsigned long n;
+	if (v && !number_in(v, min, max, &n))
+		panic("cmdline: %s=%s: want a number %lu..%lu", key, v, min, max);
+}
+
+/* A key that only means something under a condition: refused without it. */
+static void check_needs(const char *key, bool met, const char *what)
+{
+	const char *v = karg(key);
+	if (v && !met)
+		panic("cmdline: %s=%s: needs %s", key, v, what);
+}
+
+/* Keys whose condition the rest of the line must meet (the oracle is parsed). */
+static void check_conditions(bool record)
+{
+	bool replay = boot_oracle.kind == ORACLE_REPLAY;
+	const char *whole =
+		"a replay of a whole run (test=locks_cmdline_oracle replays only its "
+		"own workload)";
+	check_needs("stop", replay, "oracle=replay");
+	check_needs("stop", !lock_test_only(), whole);
+	check_needs("replay_until", replay, "oracle=replay");
+	check_needs("replay_until", !lock_test_only(), whole);
+	/* A replay is handed the recording's command line (make replay): its
+	 * stream keys come back without record=1, and mean nothing there. */
+	if (replay && !record) {
+		if (karg("stream") || karg("stream_kb"))
+			kprintf("cmdline: stream=, stream_kb= ignored: a replay does not record\n");
+		return;
+	}
+	check_needs("stream", record, "record=1 (the live stream of a recording)");
+	check_needs("stream_kb", record, "record=1 (the live stream of a recording)");
+}
+
 void kargs_init(const char *line)
 {
 	if (line[0])
 		kprintf("cmdline: %s\n", line);
 	cmdline_parse(line, known, sizeof(known) / sizeof(known[0]), &args, warn, NULL);
+	check_flags();
+	check_crash();
+	/* The lock test's program: one out of range would run another (it
+	 * could only say "not a number"). */
+	check_number("locks_stride", 0, 0xffffffffu);
 	log_slow.check_mode = karg_ulong("logcheck", 0) != 0;
 	/* From the first object on, so that a whole run can be replayed. */
-	log_record_order = karg("record") != NULL;
+	log_record_order = karg_record();
 #ifdef LOG_OFF
 	if (log_record_order)
 		kprintf("cmdline: record=1 ignored: this kernel is built with LOG=off (logging "
@@ -88,13 +184,13 @@ void kargs_init(const char *line)
 	 * otherwise end it with a pass). */
 	if (err)
 		panic("cmdline: oracle '%s' rejected: %s", o, err);
+	check_conditions(karg_record());
 	if (log_record_order) {
-		panic_set_hook(record_at_panic);
 		kstream_start(line); /* before the first object: each is named */
+		/* After it: a stream= it refuses leaves no run to record. */
+		panic_set_hook(record_at_panic);
 	}
-	const char *t = karg("test");
-	log_whole_run = log_record_order || (boot_oracle.kind == ORACLE_REPLAY &&
-					     !(t && strcmp(t, "locks_cmdline_oracle") == 0));
+	log_whole_run = log_record_order || (boot_oracle.kind == ORACLE_REPLAY && !lock_test_only());
 }
 
 /*
@@ -103,13 +199,6 @@ void kargs_init(const char *line)
  * still replays only the lock workload (test=locks_cmdline_oracle), which
  * loads the recording itself.
  */
-/* The lock test records and replays its own workload (its own oracle runs). */
-static bool lock_test_only(void)
-{
-	const char *t = karg("test");
-	return t && strcmp(t, "locks_cmdline_oracle") == 0;
-}
-
 static bool whole_replay; /* oracle=replay governs the whole run */
 
 /* stop=OBJ:SEQ (the object's name may itself hold ':'; SEQ follows the last). */
@@ -140,7 +229,7 @@ static void stop_arg(void)
 bool kargs_save_trace_now(void)
 {
 	char buf[64];
-	if (!karg("record")) {
+	if (!karg_record()) {
 		kprintf("trace: this run does not record (boot with record=1)\n");
 		return false;
 	}
@@ -228,9 +317,19 @@ const char *karg(const char *key)
 	return cmdline_get(&args, key);
 }
 
+/* Refused at boot if not a number: the caller could only guess. */
 unsigned long karg_ulong(const char *key, unsigned long dflt)
 {
-	return cmdline_get_ulong(&args, key, dflt);
+	const char *v = karg(key);
+	unsigned long n = dflt;
+	if (v && !cmdline_parse_ulong(v, &n))
+		panic("cmdline: %s=%s: want a number", key, v);
+	return n;
+}
+
+bool karg_record(void)
+{
+	return karg_ulong("record", 0) != 0;
 }
 
 bool karg_size(const char *key, unsigned long dflt, unsigned long min, unsigned long max,
@@ -240,7 +339,7 @@ bool karg_size(const char *key, unsigned long dflt, unsigned long min, unsigned 
 	*out = dflt;
 	if (!v)
 		return true;
-	if (!cmdline_parse_ulong(v, out) || *out < min || *out > max) {
+	if (!number_in(v, min, max, out)) {
 		kprintf("cmdline: %s=%s: want a number %lu..%lu\n", key, v, min, max);
 		return false;
 	}
@@ -256,6 +355,14 @@ static volatile uint32_t zero;
 static __attribute__((noinline)) void crash_pf(void *arg)
 {
 	*bad_ptr = 1;
+}
+
+static __attribute__((noinline)) void crash_on_ap(void)
+{
+	if (ncpu < 2)
+		panic("cmdline: crash=pf-ap: needs a second CPU to fault on (boot with -smp 2 or "
+		      "more)");
+	smp_call(ncpu - 1, crash_pf, NULL);
 }
 
 /* Misuse of a logged lock: its debug state must catch it and name the lock. */
@@ -284,14 +391,10 @@ static __attribute__((noinline)) void crash(const char *how)
 		__asm__ volatile("ud2");
 	else if (strcmp(how, "div") == 0)
 		__asm__ volatile("divl %0" : : "r"(zero), "a"(1), "d"(0));
-	else if (strcmp(how, "pf-ap") == 0 && ncpu > 1)
-		smp_call(ncpu - 1, crash_pf, NULL);
-	else if (strcmp(how, "lock-twice") == 0 || strcmp(how, "lock-release") == 0)
+	else if (strcmp(how, "pf-ap") == 0)
+		crash_on_ap();
+	else /* lock-twice or lock-release: check_crash refused any other kind */
 		crash_lock(how);
-	else
-		kprintf("crash: unknown kind '%s' (panic, pf, gp, ud, div, pf-ap, lock-twice, "
-			"lock-release)\n",
-			how);
 }
 
 /*
@@ -303,12 +406,12 @@ static __attribute__((noinline)) void crash(const char *how)
 bool kargs_finish(bool session)
 {
 	char buf[64];
-	if (karg("record") && !ktrace_saved() && !session && ktest_last_ran() == 0) {
+	if (karg_record() && !ktrace_saved() && !session && ktest_last_ran() == 0) {
 		kprintf("trace: no test ran (all skipped or none named): nothing to record\n");
 		return false;
 	}
 	stream_summary(); /* the run is over, whoever wrote the trace */
-	if (karg("record") && !ktrace_saved()) {
+	if (karg_record() && !ktrace_saved()) {
 		oracle_format(&boot_oracle, buf, sizeof buf);
 		if (!ktrace_save(buf))
 			return false;

@@ -6,7 +6,10 @@
 
 void kargs_init(const char *line); /* parse; warn about unknown keys */
 const char *karg(const char *key); /* value, or NULL when absent */
+/* A number (dflt when absent); one that is not a number panics, naming it.
+ * The 0/1 keys are checked at boot, so reading them never does. */
 unsigned long karg_ulong(const char *key, unsigned long dflt);
+bool karg_record(void); /* record=1 (record=0 or none: the run does not record) */
 /* A size a test takes from the command line (dflt when absent): false, with
  * a message, if it is not a number in min..max (the test then fails rather
  * than run another size than asked). */

@@ -107,6 +107,10 @@ static void cmd_run(const char *arg)
 	const char *args = arg + n;
 	while (*args == ' ')
 		args++;
+	if (!name[0]) {
+		kprintf("  usage: run PROG [ARGS]\n");
+		return;
+	}
 	int prog = proc_prog_find(name);
 	if (prog < 0) {
 		kprintf("  run: no program '%s'; programs:", name);
@@ -116,6 +120,11 @@ static void cmd_run(const char *arg)
 		return;
 	}
 	int pid = proc_spawn(prog, PROC_RUN_QUOTA, args, SPAWN_ANY_CPU);
+	if (pid == -E_INVAL_ADDR) {
+		kprintf("  run: %s: at most %d argument words and %d bytes\n", name,
+			SPAWN_WORDS_MAX, SPAWN_ARGS_MAX - 1);
+		return;
+	}
 	if (pid < 0) {
 		kprintf("  run: spawn %s: error %d\n", name, -pid);
 		return;
@@ -133,32 +142,41 @@ static void cmd_quit(const char *arg)
 
 static void cmd_help(const char *arg);
 
+/* args: what follows the name (shown by help and in a usage line); NULL: nothing. */
 static const struct {
-	const char *name, *help;
+	const char *name, *args, *help;
 	void (*fn)(const char *arg);
 } cmds[] = {
-	{ "help", "this list", cmd_help },
-	{ "cpus", "every CPU: APIC id, state, timer ticks, interrupts", cmd_cpus },
-	{ "mem", "free physical memory", cmd_mem },
-	{ "logs", "the shared objects' logs: events and chained hash", cmd_logs },
-	{ "ps", "threads: id, name, cpu, state, container, preemption points, switches", cmd_ps },
-	{ "threads", "the same as ps (in the shell, ps is the user program listing processes)",
+	{ "help", NULL, "this list", cmd_help },
+	{ "cpus", NULL, "every CPU: APIC id, state, timer ticks, interrupts", cmd_cpus },
+	{ "mem", NULL, "free physical memory", cmd_mem },
+	{ "logs", NULL, "the shared objects' logs: events and chained hash", cmd_logs },
+	{ "ps", NULL, "threads: id, name, cpu, state, container, preemption points, switches",
 	  cmd_ps },
-	{ "chans", "IPC channels: owner, phase, messages, words, blocked operations", cmd_chans },
-	{ "containers", "quota containers: parent, quota, usage, children", cmd_containers },
-	{ "test", "test [NAME,NAME|all]: run in-kernel tests (no name: list them)", cmd_test },
-	{ "procs", "user processes: pid, name, state, cpu, parent, quota, usage, syscalls",
+	{ "threads", NULL,
+	  "the same as ps (in the shell, ps is the user program listing processes)", cmd_ps },
+	{ "chans", NULL, "IPC channels: owner, phase, messages, words, blocked operations",
+	  cmd_chans },
+	{ "containers", NULL, "quota containers: parent, quota, usage, children", cmd_containers },
+	{ "test", "[NAME,NAME|all]", "run in-kernel tests (no name: list them)", cmd_test },
+	{ "procs", NULL, "user processes: pid, name, state, cpu, parent, quota, usage, syscalls",
 	  cmd_procs },
-	{ "run", "run PROG [ARGS]: run a user program and wait for it", cmd_run },
-	{ "syscalls", "the system-call table: number, name, errors", cmd_syscalls },
-	{ "trace", "write the recording so far to COM2 now (record=1; once per run)", cmd_trace },
-	{ "quit", "leave QEMU", cmd_quit },
+	{ "run", "PROG [ARGS]", "run a user program and wait for it", cmd_run },
+	{ "syscalls", NULL, "the system-call table: number, name, errors", cmd_syscalls },
+	{ "trace", NULL, "write the recording so far to COM2 now (record=1; once per run)",
+	  cmd_trace },
+	{ "quit", NULL, "leave QEMU", cmd_quit },
 };
 
 static void cmd_help(const char *arg)
 {
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		kprintf("  %-10s %s\n", cmds[i].name, cmds[i].help);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (cmds[i].args)
+			kprintf("  %-10s %s %s: %s\n", cmds[i].name, cmds[i].name, cmds[i].args,
+				cmds[i].help);
+		else
+			kprintf("  %-10s %s\n", cmds[i].name, cmds[i].help);
+	}
 }
 
 /* Read one line, echoing; backspace edits. */
@@ -197,11 +215,18 @@ bool monitor_exec(char *line)
 		*arg++ = 0;
 	if (!line[0])
 		return true;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(line, cmds[i].name) == 0) {
+	while (*arg == ' ')
+		arg++;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(line, cmds[i].name) != 0)
+			continue;
+		/* Arguments a command would ignore: the user meant something else. */
+		if (!cmds[i].args && arg[0])
+			kprintf("  usage: %s (no arguments; '%s' not taken)\n", cmds[i].name, arg);
+		else
 			cmds[i].fn(arg);
-			return true;
-		}
+		return true;
+	}
 	return false;
 }
 

@@ -33,6 +33,7 @@
 #include "dev/serial.h"
 #include "dev/timer.h"
 #include "lib/kprintf.h"
+#include "lib/panic.h"
 #include "lib/printfmt.h"
 #include "lib/string.h"
 #include "mp/cpu.h"
@@ -1095,11 +1096,10 @@ void gdbstub_init(void)
 	const char *v = karg("gdbstub");
 	if (!v)
 		return;
-	if (strcmp(v, "com2") != 0) {
-		kprintf("gdbstub: gdbstub=%s: the stub runs on com2 only; no stub\n", v);
-		return;
-	}
-	if (karg("record")) {
+	/* A run without the stub asked for would go on as if it were fine. */
+	if (strcmp(v, "com2") != 0)
+		panic("cmdline: gdbstub=%s: want com2 (the stub runs on COM2 only)", v);
+	if (karg_record()) {
 		kprintf("gdbstub: refused: record=1 writes its trace to COM2, the port gdbstub=com2 "
 			"would own; boot with one or the other (no stub this time)\n");
 		return;

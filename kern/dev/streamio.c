@@ -161,6 +161,7 @@ void kstream_start(const char *cmdline)
 			"copies it out)\n",
 			(void *)ram, kb);
 	} else {
-		kprintf("stream: stream=%s: want 0, 1, ram or debugcon; off\n", how);
+		/* A recording without the stream asked for would pass for one with it. */
+		panic("cmdline: stream=%s: want 0, 1, ram or debugcon", how);
 	}
 }

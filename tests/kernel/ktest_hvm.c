@@ -212,6 +212,11 @@ KTEST_EXPLICIT(hvm_bench)
 		kprintf("    # SKIP hvm_bench: %s\n", hvm_why_none());
 		return;
 	}
+	unsigned long n;
+	if (!karg_size("bench_rounds", 20000, 1, 100000000, &n)) {
+		KT_EXPECT(!"bench_rounds is a number 1..10^8");
+		return;
+	}
 	struct guest g;
 	bool made = guest_make(&g, (uint16_t)(guest_hello_bench - guest_hello_start));
 	KT_EXPECT(made);
@@ -219,7 +224,7 @@ KTEST_EXPLICIT(hvm_bench)
 		guest_free(&g);
 		return;
 	}
-	uint64_t n = karg_ulong("bench_rounds", 20000), done = 0;
+	unsigned long done = 0;
 	struct hvm_exit ex;
 	uint64_t t0 = rdtsc();
 	uint64_t intr = 0;

@@ -169,7 +169,7 @@ KTEST(ipc_stress)
 	/* How many lock acquisitions waited is timing, not a function of the
 	 * schedule: printed only where no run is compared with another. */
 	const char *o = karg("oracle");
-	bool compared = karg("record") || (o && strcmp(o, "hw") != 0);
+	bool compared = karg_record() || (o && strcmp(o, "hw") != 0);
 	if (!compared)
 		kprintf("# ipc_stress: %lu of %lu channel lock acquisitions waited\n", waited, acq);
 	/* Wall time only under hw (recording or not): never under script or
@@ -177,11 +177,11 @@ KTEST(ipc_stress)
 	 * time against record time); "bench:" lines are not compared. */
 	if (!o || strcmp(o, "hw") == 0 || karg_ulong("bench_time", 0))
 		kprintf("bench: ipc_stress took %lu ms%s\n", (nsec_since_boot() - t0) / 1000000,
-			karg("record") ? " (recording)" : "");
+			karg_record() ? " (recording)" : "");
 	/* A recording keeps the channels: a trace holds the logs of the
 	 * objects alive at its end, and a replay must find every object it
 	 * appends to in the recording. */
-	if (!karg("record") && !(o && strcmp(o, "replay") == 0))
+	if (!karg_record() && !(o && strcmp(o, "replay") == 0))
 		for (int i = 0; i < nthr; i++)
 			chan_destroy(CHAN_BASE + (uint32_t)i);
 }

@@ -158,7 +158,7 @@ KTEST_CPUS(locks_cmdline_oracle, 2)
 		if (!ref)
 			return;
 	}
-	log_record_order = karg("record") != NULL;
+	log_record_order = karg_record();
 	run_ref(o ? o : "hw", ref);
 	if (log_record_order)
 		KT_EXPECT(ktrace_save(o ? o : "hw"));

@@ -83,9 +83,19 @@ KTEST_EXPLICIT(proc_run)
 	for (char *c = args; *c; c++)
 		if (*c == ',')
 			*c = ' ';
-	KT_EXPECT(name != 0);
-	if (name)
-		run_one(name, args);
+	if (!name || proc_prog_find(name) < 0) {
+		/* Say which programs there are, as the monitor's run does. */
+		if (name)
+			kprintf("    # uprog=%s: no such program; programs:", name);
+		else
+			kprintf("    # test=proc_run needs uprog=PROG; programs:");
+		for (uint64_t i = 0; i < uprogs_count; i++)
+			kprintf(" %s", uprogs[i].name);
+		kprintf("\n");
+		ktest_fail(__FILE__, __LINE__, "uprog names a program");
+		return;
+	}
+	run_one(name, args);
 }
 
 KTEST(proc_hello)
