@@ -33,6 +33,8 @@ enum sp {
 	SP_ARGS,           /* spawn args "a b c" */
 	SP_MAXARGS,        /* an argument string of exactly SPAWN_ARGS_MAX bytes with its NUL */
 	SP_LONGARGS,       /* one byte more */
+	SP_MAXWORDS,       /* an argument string of SPAWN_WORDS_MAX words */
+	SP_MANYWORDS,      /* one word more */
 	SP_ENDSTR,         /* USER_HI - 1, holding a non-NUL byte: the string crosses the end */
 	SP_QUOTA1,         /* get_quota() + 1 */
 	SP_NCPU,           /* ncpu(): the first invalid CPU */
@@ -53,6 +55,7 @@ static const char *const sp_names[] = {
 	SP_NAME(SP_MSG, "msg"),           SP_NAME(SP_MSGLEN, "msglen"),
 	SP_NAME(SP_ARGS, "\"a b c\""),    SP_NAME(SP_MAXARGS, "maxargs"),
 	SP_NAME(SP_LONGARGS, "longargs"), SP_NAME(SP_ENDSTR, "USER_HI-1 'x'"),
+	SP_NAME(SP_MAXWORDS, "maxwords"), SP_NAME(SP_MANYWORDS, "manywords"),
 	SP_NAME(SP_QUOTA1, "quota+1"),    SP_NAME(SP_NCPU, "ncpu"),
 	SP_NAME(SP_LASTCPU, "ncpu-1"),    SP_NAME(SP_NPROGS, "nprogs"),
 	SP_NAME(SP_HELLO, "hello"),       SP_NAME(SP_MYSLOT, "myslot"),
@@ -146,9 +149,11 @@ static const struct check table[] = {
 	BAD(spawn, E_INVAL_ADDR, SP_HELLO, HELLO_QUOTA, USER_LO - 8, -1),
 	BAD(spawn, E_INVAL_ADDR, SP_HELLO, HELLO_QUOTA, SP_ENDSTR, -1),
 	BAD(spawn, E_INVAL_ADDR, SP_HELLO, HELLO_QUOTA, SP_LONGARGS, -1),
+	BAD(spawn, E_INVAL_ADDR, SP_HELLO, HELLO_QUOTA, SP_MANYWORDS, -1),
 	OK(spawn, R_REAP, 0, SP_HELLO, HELLO_QUOTA, 0, -1),
 	OK(spawn, R_REAP, 0, SP_HELLO, HELLO_QUOTA, SP_ARGS, -1),
 	OK(spawn, R_REAP, 0, SP_HELLO, HELLO_QUOTA, SP_MAXARGS, 0),
+	OK(spawn, R_REAP, 0, SP_HELLO, HELLO_QUOTA, SP_MAXWORDS, 0),
 	OK(spawn, R_REAP, 0, SP_HELLO, HELLO_QUOTA, 0, SP_LASTCPU),
 
 	/* yield, sleep */
@@ -244,6 +249,7 @@ static const struct check table[] = {
 
 static char buf[8192];
 static char maxargs[SPAWN_ARGS_MAX + 1], longargs[SPAWN_ARGS_MAX + 2];
+static char maxwords[2 * SPAWN_WORDS_MAX + 1], manywords[2 * SPAWN_WORDS_MAX + 3];
 static const char msg[] = "conform: a line through SYS_puts\n";
 static int self, parent, hello, nprogs, ncpu, myslot = -1, freeslot = -1;
 static int checks, failures;
@@ -297,6 +303,12 @@ static bool resolve(long v, long *out)
 		return true;
 	case SP_LONGARGS:
 		*out = (long)longargs;
+		return true;
+	case SP_MAXWORDS:
+		*out = (long)maxwords;
+		return true;
+	case SP_MANYWORDS:
+		*out = (long)manywords;
 		return true;
 	case SP_ENDSTR:
 		*out = (long)(USER_HI - 1);
@@ -756,6 +768,14 @@ int main(int argc, char **argv)
 	}
 	memset(maxargs, 'm', SPAWN_ARGS_MAX - 1);
 	memset(longargs, 'l', SPAWN_ARGS_MAX);
+	/* "w w ... w": SPAWN_WORDS_MAX words, and one more */
+	memset(maxwords, ' ', sizeof(maxwords) - 2);
+	memset(manywords, ' ', sizeof(manywords) - 2);
+	for (int i = 0; i < SPAWN_WORDS_MAX + 1; i++) {
+		if (i < SPAWN_WORDS_MAX)
+			maxwords[2 * i] = 'w';
+		manywords[2 * i] = 'w';
+	}
 	memset(buf, 0, sizeof(buf));
 	printf("conform: pid %d slot %d parent %d, %d programs, %d cpus, %lu pages\n", self, myslot,
 	       parent, nprogs, ncpu, sys_get_quota());

@@ -27,7 +27,7 @@ static struct proc procs[PROC_MAX];
 static struct spinlock table_lock = SPINLOCK_INIT("procs");
 static struct log_obj *table_log;
 
-#define ARGV_MAX 32
+#define ARGV_MAX (SPAWN_WORDS_MAX + 1) /* the name, then the words */
 
 _Static_assert(SPAWN_MAX_CHILDREN == CONTAINER_MAX_CHILDREN, "uapi says what containers allow");
 
@@ -73,6 +73,33 @@ int proc_prog_find(const char *name)
 	return -1;
 }
 
+/* The next word of an argument string at or after s (words are split at
+ * spaces), its length in *len; NULL when there is none. */
+static const char *next_word(const char *s, size_t *len)
+{
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return 0;
+	const char *e = s;
+	while (*e && *e != ' ')
+		e++;
+	*len = (size_t)(e - s);
+	return s;
+}
+
+/* An argument string the child can be given whole (proc_spawn). */
+static bool args_fit(const char *args)
+{
+	size_t len, n = 0;
+	if (strlen(args) >= SPAWN_ARGS_MAX)
+		return false;
+	for (const char *s = args; (s = next_word(s, &len)); s += len)
+		if (++n > SPAWN_WORDS_MAX)
+			return false;
+	return true;
+}
+
 /* argc, argv[] and the strings at the top of the user stack; the start
  * %rsp (16-byte aligned, pointing at argc), 0 without quota. */
 static uint64_t stack_init(struct proc *p)
@@ -86,17 +113,9 @@ static uint64_t stack_init(struct proc *p)
 	size_t lens[ARGV_MAX];
 	words[argc] = p->name;
 	lens[argc++] = strlen(p->name);
-	for (const char *s = p->args; *s && argc < ARGV_MAX;) {
-		while (*s == ' ')
-			s++;
-		if (!*s)
-			break;
-		const char *e = s;
-		while (*e && *e != ' ')
-			e++;
+	for (const char *s = p->args; argc < ARGV_MAX && (s = next_word(s, &lens[argc]));) {
 		words[argc] = s;
-		lens[argc++] = (size_t)(e - s);
-		s = e;
+		s += lens[argc++];
 	}
 	/* Strings, packed downwards in the scratch page, then copied out. */
 	size_t used = 0;
@@ -167,6 +186,9 @@ int proc_spawn(int prog, uint64_t quota, const char *args, int cpu)
 		return -E_INVAL_ID;
 	if (quota == 0 || quota > (1ull << 40))
 		return -E_MEM;
+	/* More words (or bytes) than the child can get: refused, not cut. */
+	if (args && !args_fit(args))
+		return -E_INVAL_ADDR;
 	uint32_t pc = self ? self->container : sched_current()->container;
 	int cid = container_split(pc, quota);
 	if (cid < 0)

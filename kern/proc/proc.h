@@ -57,7 +57,9 @@ void proc_init(void);
 bool proc_run_shell(void);
 /* Spawn program `prog` with `quota` pages from the caller's container
  * (the kernel's: the root), on `cpu` (SPAWN_ANY_CPU: the caller's).  pid,
- * or -E_MEM, -E_INVAL_ID (prog, cpu), -E_INVAL_PID (table full). */
+ * or -E_MEM, -E_INVAL_ID (prog, cpu), -E_INVAL_PID (table full),
+ * -E_INVAL_ADDR (args: SPAWN_ARGS_MAX bytes or more, or more than
+ * SPAWN_WORDS_MAX words). */
 int proc_spawn(int prog, uint64_t quota, const char *args, int cpu);
 /* The program with this name, -1 if none. */
 int proc_prog_find(const char *name);

@@ -90,6 +90,7 @@
 #define SYS_NR 38
 
 #define SPAWN_ARGS_MAX 256 /* bytes of the argument string, NUL included */
+#define SPAWN_WORDS_MAX 31 /* words in it (argv[1..]; argv[0] is the name) */
 #define SPAWN_ANY_CPU (-1)
 #define SPAWN_MAX_CHILDREN 16 /* live children of one process (its container's) */
 #define CHAN_WORDS_MAX 1024   /* a message: at most this many 32-bit words */
