@@ -471,7 +471,7 @@ def trace_replay_once(res, build, last):
     st, out = run_cmd(["make", "--no-print-directory", f"B={build}", "explore", "TEST=proc_run",
                        "RUNS=6", "SMP=2", "JOBS=2", "SEED0=21"], timeout=600, cwd=ROOT)
     m = re.search(r"^explore: FAIL after \d+ runs?: seed (21|22), oracle=\S+: not ok 1 proc_run "
-                  r"\(tests/kernel/ktest_proc.c:\d+: name != 0\)$", out, re.M)
+                  r"\(tests/kernel/ktest_proc.c:\d+: uprog names a program\)$", out, re.M)
     tr = re.search(r"^explore: trace: (\S+) \(the schedule run again with record=1 failed the "
                    r"same way, digest ([0-9a-f]+); its log: (\S+)\)$", out, re.M)
     rp = re.search(r"^replay:  (make (?:B=\S+ )?replay TRACE=(\S+))$", out, re.M)

@@ -79,7 +79,10 @@ KTEST_EXPLICIT(proc_run)
 {
 	const char *name = karg("uprog");
 	char args[SPAWN_ARGS_MAX];
-	strlcpy(args, karg("uargs") ? karg("uargs") : "", sizeof args);
+	if (strlcpy(args, karg("uargs") ? karg("uargs") : "", sizeof args) >= sizeof args) {
+		ktest_fail(__FILE__, __LINE__, "uargs= longer than SPAWN_ARGS_MAX - 1 bytes");
+		return;
+	}
 	for (char *c = args; *c; c++)
 		if (*c == ',')
 			*c = ' ';
