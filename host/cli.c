@@ -18,6 +18,7 @@ static const char *cli_prog = "?", *cli_synopsis = "", *cli_details = "";
  * written, never a silent success. */
 static void stdout_check(void)
 {
+	errno = 0; /* what fflush says, not an older error */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: standard output: %s\n", cli_prog,
 			errno ? strerror(errno) : "write failed");

@@ -51,6 +51,31 @@ def outputs(res, build):
         res.record("tools:trace-out:written-whole",
                    st == 0 and not left and mode == 0o666 & ~umask,
                    f"status {st}; mode {mode and oct(mode)}; temporaries left: {left}")
+        # In place, never renamed over: a hard-linked file keeps its links, a dangling
+        # symlink gets its target written, /dev/stdout into a file is that file.
+        keep = os.path.join(tmp, "keep.json")
+        with open(keep, "w") as f:
+            f.write("old")
+        os.link(keep, os.path.join(tmp, "hard.json"))
+        st1, _ = run_cmd([tool, "timeline", trc, "--json", os.path.join(tmp, "hard.json")], 60)
+        os.symlink("target.json", os.path.join(tmp, "dangling.json"))
+        st2, _ = run_cmd([tool, "timeline", trc, "--json", os.path.join(tmp, "dangling.json")],
+                         60)
+        so = os.path.join(tmp, "so.json")
+        with open(so, "w") as f:
+            p = subprocess.run([tool, "timeline", trc, "--json", "/dev/stdout"], stdout=f,
+                               stderr=subprocess.PIPE, timeout=60)
+        with open(keep) as f:
+            linked = f.read().rstrip().endswith("]}") and os.stat(keep).st_nlink == 2
+        with open(so) as f:
+            so_text = f.read()
+        res.record("tools:trace-out:in-place",
+                   st1 == 0 and linked and st2 == 0
+                   and os.path.islink(os.path.join(tmp, "dangling.json"))
+                   and os.path.getsize(os.path.join(tmp, "target.json")) > 0
+                   and p.returncode == 0 and "timeline: wrote /dev/stdout" in so_text
+                   and '"traceEvents"' in so_text,
+                   f"hard link {st1} kept {linked}; dangling {st2}; /dev/stdout {p.returncode}")
         st, out = decode_to_full(tool, trc)
         res.record("tools:trace-out:stdout-error", st == TRACE_EXIT_IO
                    and "standard output: No space left on device" in out,

@@ -41,6 +41,7 @@ qemu() { # smp args extra...
 # word with the same key, then the ARGS words whose key RECORDED lacks.
 merge_args() {
 	local w a out="" key
+	local -; set -f # words, not patterns: a value may hold * or ?
 	for w in $1; do
 		key=${w%%=*}
 		for a in $2; do [ "${a%%=*}" != "$key" ] || w=$a; done
@@ -66,7 +67,8 @@ record)
 	case " $args " in *" oracle="*) ;; *) args="$args oracle=hw" ;; esac
 	out=$B/trace.bin tmp=$B/trace.bin.new log=$B/record.log stream=$B/stream.bin
 	ram=$(mktemp /dev/shm/logkern-ram.XXXXXX) || die "*** record: no file for guest RAM in /dev/shm"
-	trap 'rm -f "$ram"' EXIT
+	drainer=""
+	trap 'rm -f "$ram"; [ -z "$drainer" ] || kill "$drainer" 2> /dev/null' EXIT
 	rm -f "$tmp" "$stream"
 	# The drainer copies the stream out while the run goes (the region is
 	# then a ring: a stream as long as the run); it ends at the stream's END
@@ -79,7 +81,11 @@ record)
 	st=${PIPESTATUS[0]}
 	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
 	kill -TERM "$drainer" 2> /dev/null
-	wait "$drainer" || rm -f "$stream"
+	if ! wait "$drainer"; then
+		echo "*** record: no live stream: $(tail -1 "$B/drain.log")" >&2
+		rm -f "$stream"
+	fi
+	drainer=""
 	rm -f "$ram"
 	why=""
 	if ! grep -q "^trace: saved" "$log"; then why="the kernel saved no trace (QEMU status $st; did the test run? test=$REPLAY_TEST needs 2 or more CPUs; a session=1 recording ends with quit)"

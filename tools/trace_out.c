@@ -5,9 +5,13 @@
  * - a regular file (new, or one a symlink names) is written to a temporary
  *   file beside it and renamed over it only once every byte is written: a
  *   failed write leaves the old file as it was, and no half-written one;
- * - anything else (/dev/null, /dev/stdout, a pipe, a device) is written in
- *   place and never removed: removing the path of a device on a failed
- *   write took /dev/full away once;
+ * - anything else (/dev/null, a pipe, a device; a regular file that is
+ *   our stdout, has hard links or another owner; a dangling symlink; a
+ *   directory we may not create a temporary in) is written in place and
+ *   never removed: removing the path of a device on a failed write took
+ *   /dev/full away once;
+ * - a rename that cannot replace the file (bind-mounted alone, another file
+ *   system) becomes a copy over it;
  * - an output that is one of the command's inputs (`timeline T --json T`)
  *   is refused before anything is written;
  * - a live output (stream-drain) is written in place as it comes: what it
@@ -83,16 +87,44 @@ FILE *out_open_live(const char *path)
 	return open_in_place(path, out_slot(path));
 }
 
+/* Is st the file that fd 0, 1 or 2 is (`OUT=/dev/stdout` with stdout a
+ * file): renaming over it would leave the open descriptor on a deleted
+ * file. */
+static bool is_std_stream(const struct stat *st)
+{
+	struct stat sd;
+	for (int fd = 0; fd <= 2; fd++)
+		if (fstat(fd, &sd) == 0 && sd.st_dev == st->st_dev && sd.st_ino == st->st_ino)
+			return true;
+	return false;
+}
+
+/* Temporaries not renamed yet, removed at any exit (io_fail included). */
+static void out_cleanup(void)
+{
+	for (unsigned i = 0; i < MAX_OUTPUTS; i++)
+		if (outs[i].tmp)
+			unlink(outs[i].tmp);
+}
+
 FILE *out_open(const char *path)
 {
+	static bool registered;
+	if (!registered)
+		atexit(out_cleanup);
+	registered = true;
 	struct out *o = out_slot(path);
-	struct stat st;
+	struct stat st, lst;
 	bool exists = stat(path, &st) == 0;
-	if (exists) {
+	if (exists)
 		refuse_input(path, &st);
-		if (!S_ISREG(st.st_mode))
-			return open_in_place(path, o);
-	}
+	/* In place: not a regular file; a symlink to nothing yet (fopen makes
+	 * its target); a file with other names (hard links), another owner, or
+	 * open as our stdin/stdout/stderr, which a rename would cut off. */
+	if ((exists && (!S_ISREG(st.st_mode) || st.st_nlink > 1 || st.st_uid != geteuid() ||
+			is_std_stream(&st))) ||
+	    (!exists && lstat(path, &lst) == 0))
+		return open_in_place(path, o);
 	/* The file a symlink names, so that the link stays a link. */
 	char real[PATH_MAX];
 	const char *final = exists && realpath(path, real) ? real : path;
@@ -102,18 +134,42 @@ FILE *out_open(const char *path)
 	o->tmp = xcalloc(1, n + 16, path);
 	snprintf(o->tmp, n + 16, "%s.tmp-XXXXXX", final);
 	int fd = mkstemp(o->tmp);
-	if (fd < 0)
-		io_fail(path, strerror(errno));
+	if (fd < 0) { /* a directory we may not create in: the file itself, then */
+		free(o->tmp);
+		free(o->final);
+		return open_in_place(path, o);
+	}
 	/* mkstemp makes it 0600: give it the mode the file had, or a new file's. */
 	mode_t mask = umask(0);
 	umask(mask);
-	fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~mask);
+	if (fchmod(fd, exists ? st.st_mode & 0777 : 0666 & ~mask) != 0) {
+		unlink(o->tmp);
+		io_fail(path, strerror(errno));
+	}
 	o->f = fdopen(fd, "wb");
 	if (!o->f) {
 		unlink(o->tmp);
 		io_fail(path, strerror(errno));
 	}
 	return o->f;
+}
+
+/* rename could not put tmp in final's place (a file bind-mounted alone is
+ * busy; another file system): copy it there instead. */
+static bool copy_over(const char *tmp, const char *final)
+{
+	FILE *in = fopen(tmp, "rb"), *out = in ? fopen(final, "wb") : 0;
+	char buf[1 << 16];
+	size_t k;
+	bool ok = in && out;
+	while (ok && (k = fread(buf, 1, sizeof buf, in)) > 0)
+		ok = fwrite(buf, 1, k, out) == k;
+	ok &= in && !ferror(in);
+	if (in)
+		fclose(in);
+	if (out)
+		ok &= fclose(out) == 0;
+	return ok;
 }
 
 void out_close(FILE *f, const char *path, bool ok)
@@ -129,12 +185,12 @@ void out_close(FILE *f, const char *path, bool ok)
 	char *tmp = o ? o->tmp : 0, *final = o ? o->final : 0;
 	if (o)
 		memset(o, 0, sizeof *o);
-	if (ok && tmp && rename(tmp, final) != 0) {
+	if (ok && tmp && rename(tmp, final) != 0 && !copy_over(tmp, final)) {
 		why = strerror(errno);
 		ok = false;
 	}
-	if (!ok && tmp)
-		unlink(tmp); /* the old file, if any, is as it was */
+	if (tmp)
+		unlink(tmp); /* renamed already, copied, or failed: the old file as it was */
 	free(tmp);
 	free(final);
 	if (!ok)

@@ -60,36 +60,46 @@ static uint64_t hget(const struct region *r, unsigned off, unsigned n)
 	return __atomic_load_n((const uint32_t *)(r->h + off), __ATOMIC_ACQUIRE);
 }
 
+static bool region_ring(const struct region *r)
+{
+	return r->version >= 2 && hget(r, H_RING, 4) != 0;
+}
+
+/* Is the header at h (of a file of len bytes, at offset off) a region's?
+ * Its fields filled in r if so.  The magic is written last (streamio.c). */
+static bool region_at(uint8_t *h, size_t off, size_t len, struct region *r)
+{
+	if (memcmp(h, RAM_MAGIC, 8) != 0)
+		return false;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	unsigned v = (unsigned)log_le_get(h + 8, 4);
+	uint64_t hdr = log_le_get(h + 12, 4), size = log_le_get(h + 16, 8);
+	if (!((v == 1 && hdr == 64) || (v == 2 && hdr == 128)) || size > len - off || size <= hdr)
+		return false;
+	r->h = h;
+	r->version = v;
+	r->cap = size - hdr;
+	r->bufs = log_le_get(h + 40, 8);
+	r->stride = log_le_get(h + 48, 4);
+	r->n_off = log_le_get(h + 52, 4);
+	r->nbufs = log_le_get(h + 56, 4);
+	/* What the kernel writes (stream_kb= 64..): a damaged header is no
+	 * region, rather than a walk round a tiny ring 2^40 times. */
+	if (r->cap % 8 != 0 || (v == 2 && r->cap < 64 * 1024 - 128))
+		return false;
+	if ((v == 1 || !region_ring(r)) && log_le_get(h + H_USED, 8) > r->cap)
+		return false;
+	return true;
+}
+
 /* The region of a guest-RAM file (the file offset is the guest-physical
  * address; the header is at a page boundary), or false. */
 static bool region_find(uint8_t *p, size_t len, struct region *r)
 {
-	for (size_t off = 0; off + 64 <= len; off += 4096) {
-		uint8_t *h = p + off;
-		if (memcmp(h, RAM_MAGIC, 8) != 0)
-			continue;
-		unsigned v = (unsigned)log_le_get(h + 8, 4);
-		uint64_t hdr = log_le_get(h + 12, 4), size = log_le_get(h + 16, 8);
-		if (!((v == 1 && hdr == 64) || (v == 2 && hdr == 128)) || size > len - off ||
-		    size <= hdr)
-			continue;
-		r->h = h;
-		r->version = v;
-		r->cap = size - hdr;
-		r->bufs = log_le_get(h + 40, 8);
-		r->stride = log_le_get(h + 48, 4);
-		r->n_off = log_le_get(h + 52, 4);
-		r->nbufs = log_le_get(h + 56, 4);
-		if (v == 1 && log_le_get(h + H_USED, 8) > r->cap)
-			continue;
-		return true;
-	}
+	for (size_t off = 0; off + 128 <= len; off += 4096)
+		if (region_at(p + off, off, len, r))
+			return true;
 	return false;
-}
-
-static bool region_ring(const struct region *r)
-{
-	return r->version >= 2 && hget(r, H_RING, 4) != 0;
 }
 
 /* Bytes [at, at + n) of the blocks, wrapping. */
@@ -128,7 +138,7 @@ static void walk_put(struct walk *w, const uint8_t *p, size_t n)
  * the reader says so. */
 static void walk_blocks(struct walk *w, const struct region *r, uint64_t used, bool final)
 {
-	while (w->at + LOG_STREAM_HDR <= used) {
+	while (w->at + LOG_STREAM_HDR <= used && !w->put_failed) {
 		region_copy(r, w->at, w->blk, LOG_STREAM_HDR);
 		size_t bl = LOG_STREAM_HDR + log_le_get(w->blk + 4, 2);
 		if (bl > used - w->at) {
@@ -315,22 +325,39 @@ static void nap_ms(long ms)
 	nanosleep(&ts, 0);
 }
 
+/* The offset of the region's header in the RAM file, found with pread:
+ * reading a hole of the sparse file allocates nothing (touching every page
+ * of a mapping of it would fill /dev/shm with the whole guest RAM). */
+static bool drain_find(int fd, size_t len, size_t *at)
+{
+	uint8_t h[128];
+	struct region r;
+	for (size_t off = 0; off + sizeof h <= len; off += 4096)
+		if (pread(fd, h, sizeof h, (off_t)off) == (ssize_t)sizeof h &&
+		    !memcmp(h, RAM_MAGIC, 8) && region_at(h, 0, len - off, &r)) {
+			*at = off;
+			return true;
+		}
+	return false;
+}
+
 /* The RAM file mapped once QEMU has sized it and the kernel has put its
- * region in it, or NULL once told to stop or after `wait_s` seconds. */
+ * region in it, or NULL once told to stop or after `wait_s` seconds.  Only
+ * the region and the CPUs' buffers are ever touched in the mapping. */
 static uint8_t *drain_attach(const char *path, int fd, size_t *len, struct region *r, uint64_t wait_s)
 {
-	uint8_t *p = 0;
 	for (uint64_t ms = 0; !drain_stop && ms < wait_s * 1000; ms += 20) {
 		struct stat st;
+		size_t at;
 		if (fstat(fd, &st) != 0)
 			io_fail(path, strerror(errno));
-		if (!p && st.st_size > 0) {
+		if (st.st_size > 0 && drain_find(fd, (size_t)st.st_size, &at)) {
 			*len = (size_t)st.st_size;
-			p = mmap(0, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			uint8_t *p = mmap(0, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			if (p == MAP_FAILED)
 				io_fail(path, strerror(errno));
-		}
-		if (p && region_find(p, *len, r)) {
+			if (!region_at(p + at, at, *len, r))
+				io_fail(path, "the stream region changed under the drainer");
 			if (r->version < 2) {
 				fprintf(stderr,
 					"%s: a version 1 stream region: its kernel does not "
@@ -343,6 +370,31 @@ static uint8_t *drain_attach(const char *path, int fd, size_t *len, struct regio
 		nap_ms(20);
 	}
 	return 0;
+}
+
+/* Another drainer, alive, or one that already took blocks (the region's
+ * start is gone): this one would hand on a stream without its beginning,
+ * or let the kernel write over what the other has not copied yet. */
+static const char *drain_taken(const struct region *r)
+{
+	uint32_t other = (uint32_t)hget(r, H_DRAINER, 4);
+	if (other && (kill((pid_t)other, 0) == 0 || errno == EPERM))
+		return "another drainer (pid %u) is copying this region out";
+	if (hget(r, H_DRAINED, 8) || region_ring(r))
+		return "an earlier drainer took blocks from this region: the stream's start is only "
+		       "in its output";
+	return 0;
+}
+
+/* The drainer's pid leaves the region whenever it stops (exit, io_fail),
+ * so that the kernel does not wait for a drainer that is gone. */
+static uint8_t *drain_hdr;
+
+static void drain_detach(void)
+{
+	if (drain_hdr)
+		__atomic_store_n((uint32_t *)(drain_hdr + H_DRAINER), 0, __ATOMIC_RELEASE);
+	drain_hdr = 0; /* once: the mapping goes before the exit */
 }
 
 int cmd_stream_drain(int argc, char **argv)
@@ -366,6 +418,7 @@ int cmd_stream_drain(int argc, char **argv)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART; /* a write to a pipe is not cut short by the stop */
 	sigaction(SIGTERM, &sa, 0);
 	sigaction(SIGINT, &sa, 0);
 	int fd = open(pos[0], O_RDWR);
@@ -385,14 +438,29 @@ int cmd_stream_drain(int argc, char **argv)
 			drain_stop ? " before the drainer was stopped" : "");
 		return EXIT_BAD;
 	}
+	const char *taken = drain_taken(&r);
+	if (taken) {
+		char why[160];
+		snprintf(why, sizeof why, taken, (unsigned)hget(&r, H_DRAINER, 4));
+		fprintf(stderr, "%s: %s\n", pos[0], why);
+		return EXIT_BAD;
+	}
 	FILE *f = out_open_live(pos[1]);
 	/* From here the kernel may wrap the region: it waits for `drained`. */
+	drain_hdr = r.h;
+	atexit(drain_detach);
 	__atomic_store_n((uint32_t *)(r.h + H_DRAINER), (uint32_t)getpid(), __ATOMIC_RELEASE);
 	struct walk *w = walk_new(file_put, f);
 	uint64_t wraps = 0;
+	bool damaged = false;
 	for (;;) {
 		bool stop = drain_stop; /* read before `used`: a last look follows a stop */
 		uint64_t used = hget(&r, H_USED, 8), at = w->at;
+		/* The kernel never gets more than the ring ahead of `drained`. */
+		if (used < at || used - at > r.cap) {
+			damaged = true;
+			break;
+		}
 		walk_blocks(w, &r, used, stop);
 		if (w->at != at) {
 			if (fflush(f) != 0)
@@ -405,7 +473,8 @@ int cmd_stream_drain(int argc, char **argv)
 		if (w->at == at)
 			nap_ms(1);
 	}
-	unsigned pending = walk_pending(w, &r, p, len);
+	drain_detach();
+	unsigned pending = damaged ? 0 : walk_pending(w, &r, p, len);
 	uint64_t dropped = hget(&r, H_DROPPED, 8), bytes = w->out;
 	bool ok = !w->put_failed && fflush(f) == 0;
 	bool ended = w->kind == LOG_STREAM_END;
@@ -416,7 +485,13 @@ int cmd_stream_drain(int argc, char **argv)
 	       ended ? "; the run ended the stream" : "; no END block (the run stopped or died)",
 	       pending ? ", with the buffers of CPUs that had not sent them" : "",
 	       dropped ? "; the region dropped blocks (full, or this drainer too slow)" : "");
+	if (damaged)
+		fprintf(stderr,
+			"%s: the region's header is damaged (used %lu, %lu bytes taken, ring of "
+			"%lu): stopped there\n",
+			pos[0], (unsigned long)hget(&r, H_USED, 8), (unsigned long)bytes,
+			(unsigned long)r.cap);
 	munmap(p, len);
 	close(fd);
-	return dropped ? EXIT_BAD : 0;
+	return dropped || damaged ? EXIT_BAD : 0;
 }

@@ -101,7 +101,9 @@ LOG_TYPE_REGISTER(log_registry_type);
  * what the registry holds right now. */
 
 static volatile AO_t mem_in_use; /* bytes */
-static volatile AO_t rec_in_use; /* of them, recordings' chunks (record=1) */
+/* Recordings' chunks (record=1), counted apart (not in mem_in_use), so that
+ * the memory of the objects alone is one read (log_mem_bytes_objects). */
+static volatile AO_t rec_in_use;
 
 /* Atomic: recordings grow on every CPU at once, each under its own
  * object's exclusion only. */
@@ -293,7 +295,7 @@ static void rec_free(struct log_obj *o)
 {
 	for (struct log_rec_chunk *c = o->rec_head, *n; c; c = n) {
 		n = c->next;
-		mem_free(c, sizeof *c);
+		plat_free(c, sizeof *c);
 		AO_fetch_and_add(&rec_in_use, (AO_t) - sizeof *c);
 	}
 	o->rec_head = o->rec_tail = 0;
@@ -513,7 +515,7 @@ unsigned log_nlive(void)
 
 static void rec_grow(struct log_obj *o)
 {
-	struct log_rec_chunk *n = mem_alloc(sizeof *n);
+	struct log_rec_chunk *n = plat_alloc(sizeof *n);
 	if (!n)
 		plat_panic("log: no memory for the recording of %s", o->name);
 	AO_fetch_and_add(&rec_in_use, (AO_t)sizeof *n);
@@ -657,7 +659,7 @@ uint64_t log_mem_bytes(void)
 {
 	reg_lock();
 	reg_init();
-	uint64_t b = AO_load(&mem_in_use);
+	uint64_t b = AO_load(&mem_in_use) + AO_load(&rec_in_use);
 	reg_unlock();
 	return b;
 }
@@ -665,6 +667,15 @@ uint64_t log_mem_bytes(void)
 uint64_t log_rec_mem_bytes(void)
 {
 	return AO_load(&rec_in_use);
+}
+
+uint64_t log_mem_bytes_objects(void)
+{
+	reg_lock();
+	reg_init();
+	uint64_t b = AO_load(&mem_in_use);
+	reg_unlock();
+	return b;
 }
 
 void log_print_event(const struct log_obj *o, const struct log_event *e)

@@ -434,6 +434,9 @@ uint64_t log_mem_bytes(void);
 /* Of those, the recordings' (record=1): they grow with the run, since the
  * registry's recording holds every creation and destruction. */
 uint64_t log_rec_mem_bytes(void);
+/* The rest: the objects, rings, order streams and tables (one read, not
+ * a difference of two counters another CPU may move in between). */
+uint64_t log_mem_bytes_objects(void);
 
 /* Print one event as a text line (stable text form). */
 void log_print_event(const struct log_obj *o, const struct log_event *e);

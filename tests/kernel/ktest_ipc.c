@@ -237,7 +237,7 @@ static void scale_thread(void *arg)
  * grows by design; the rest must come back. */
 static uint64_t scale_mem(void)
 {
-	return log_mem_bytes() - log_rec_mem_bytes();
+	return log_mem_bytes_objects();
 }
 
 KTEST(scale_objects)
