@@ -286,6 +286,21 @@ def drain_usage(res, build):
         st, text = run_cmd([tool] + cmd, 10)
         res.record(f"stream:damaged-region-refused:{cmd[0]}", st == 1 and not os.path.exists(out),
                    f"status {st}: {text[-300:]}")
+    # stream=debugcon: without a debug console refused; with one, the stream is there whole.
+    name = "stream:debugcon"
+    dc = os.path.join(res.logdir, "debugcon.stream")
+    dtrace = os.path.join(res.logdir, "debugcon.trace")
+    args = "test=stream_bench stream_events=20000 record=1 stream=debugcon"
+    st, log, _ = qemu_run(qemu_cmd(kernel, smp=2, args=args, extra=["-serial", "null"]), 60)
+    st2, log2, _ = qemu_run(qemu_cmd(kernel, smp=2, args=args,
+                                     extra=["-serial", f"file:{dtrace}", "-debugcon",
+                                            f"file:{dc}"]), 120)
+    cst, cout = run_cmd([tool, "stream-check", "--quiet", dc, dtrace], 60)
+    res.record(name, st != PASS_STATUS and "stream=debugcon: no debug console at port 0xe9" in log
+               and "trace: saved" not in log and st2 == PASS_STATUS and cst == 0
+               and re.search(r"^stream: agrees with .* on \d+ events", cout, re.M),
+               f"without: status {st}; with: status {st2}, stream-check {cst}: {cout[-400:]}\n"
+               f"serial logs: {res.keep_log(name, log + log2)}")
     for bad in ("abc", "1", "99999999"):
         name = f"stream:stream_kb={bad}-refused"
         st, log, _ = qemu_run(qemu_cmd(kernel, smp=1, args=f"test=stream_bench "

@@ -137,11 +137,11 @@ void kstream_start(const char *cmdline)
 	if (how && strcmp(how, "0") == 0) {
 		kprintf("stream: off (stream=0)\n");
 	} else if (how && strcmp(how, "debugcon") == 0) {
-		if (!debugcon_present()) {
-			kprintf("stream: off: no debug console at port 0xe9 (QEMU: -debugcon "
-				"file:FILE)\n");
-			return;
-		}
+		/* Asked for and not there: a recording without the stream asked
+		 * for would leave nothing if it dies (as stream= refused). */
+		if (!debugcon_present())
+			panic("stream: stream=debugcon: no debug console at port 0xe9 (QEMU: "
+			      "-debugcon file:FILE; Bochs: port_e9_hack)");
 		log_stream_start(debugcon_write, 0, id, cmdline);
 		kprintf("stream: on, through the debug console (port 0xe9)\n");
 	} else if (!how || strcmp(how, "1") == 0 || strcmp(how, "ram") == 0) {
