@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd
+from harness import FAIL_STATUS, PASS_STATUS, qemu_cmd, qemu_run
 from system_tests import free_port, kernel
 
 
@@ -217,19 +217,27 @@ def interrupt_gdb(build, m, problems):
 
 
 def record_refused(res, build):
-    """gdbstub=com2 with record=1: both want COM2; the stub steps back, says so."""
+    """gdbstub=com2 with record=1: both want COM2; the boot is refused, saying so, before
+    any test runs or anything is recorded."""
     name = "gdbstub:record-refused"
     m = Machine(build, 2, "gdbstub=com2 record=1 test=smp_boot", com2="null")
     problems = []
     status = m.status(60)
     m.stop()
     text = m.text()
-    if not re.search(r"gdbstub: refused: record=1 writes its trace to COM2", text):
+    if not re.search(r"cmdline: gdbstub=com2: needs record=0: record=1 writes its trace to "
+                     r"COM2", text):
         problems.append("no refusal message")
     if "waiting for gdb" in text:
         problems.append("the stub started anyway")
-    if status != PASS_STATUS:
-        problems.append(f"the run did not pass (status {status})")
+    if status != FAIL_STATUS or "ok 1 smp_boot" in text or "trace: saved" in text:
+        problems.append(f"the run went on (status {status})")
+    # No second serial port at all: the stub cannot run, and the boot says so and stops.
+    st2, log2, _ = qemu_run(qemu_cmd(os.path.join(build, "kernel.elf"), smp=2,
+                                     args="gdbstub=com2 test=smp_boot"), 60)
+    if st2 != FAIL_STATUS or "gdbstub: refused: no UART answers at COM2" not in log2 \
+            or "ok 1 smp_boot" in log2:
+        problems.append(f"without COM2: status {st2}: {log2[-300:]}")
     verdict(res, name, problems, m, "")
 
 

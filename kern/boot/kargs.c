@@ -143,6 +143,10 @@ static void check_conditions(bool record)
 	const char *whole =
 		"a replay of a whole run (test=locks_cmdline_oracle replays only its "
 		"own workload)";
+	/* Before the recording's panic hook: a refused line records nothing. */
+	check_needs("gdbstub", !record,
+		    "record=0: record=1 writes its trace to COM2, the port the stub would own; "
+		    "boot with one or the other");
 	check_needs("stop", replay, "oracle=replay");
 	check_needs("stop", !lock_test_only(), whole);
 	check_needs("replay_until", replay, "oracle=replay");

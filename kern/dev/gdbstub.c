@@ -1099,15 +1099,10 @@ void gdbstub_init(void)
 	/* A run without the stub asked for would go on as if it were fine. */
 	if (strcmp(v, "com2") != 0)
 		panic("cmdline: gdbstub=%s: want com2 (the stub runs on COM2 only)", v);
-	if (karg_record()) {
-		kprintf("gdbstub: refused: record=1 writes its trace to COM2, the port gdbstub=com2 "
-			"would own; boot with one or the other (no stub this time)\n");
-		return;
-	}
-	if (!com2_init()) {
-		kprintf("gdbstub: no UART answers at COM2 (0x2f8); no stub\n");
-		return;
-	}
+	/* Nor would one whose stub cannot run: refused, not booted without it
+	 * (record=1, which owns COM2 too, is refused with it in kargs_init). */
+	if (!com2_init())
+		panic("gdbstub: refused: no UART answers at COM2 (0x2f8) for gdbstub=com2");
 	while (com2_getc() >= 0) /* whatever the line held before */
 		;
 	gdbstub_active = 1;
