@@ -343,6 +343,11 @@ def record_replay_workflow(res, build):
                    st == 0 and st2 == 0 and "the recording replayed" in out2
                    and "cmdline: oracle=replay test=ipc_stress ipc_msgs=2 force=1" in out2,
                    f"record {st}: {out[-400:]}\nreplay {st2}: {out2[-1500:]}")
+        # stream=debugcon: make record gives QEMU the debug console, and the stream is whole.
+        st, out = run("record", build, "stream=debugcon", "2")
+        res.record("threads:record-stream-debugcon",
+                   st == 0 and re.search(r"^stream: agrees with \S+ on \d+ events", out, re.M)
+                   and "through the debug console" in out, f"status {st}: {out[-800:]}")
         for smp in ("0", "65", "abc"):
             p = subprocess.run(["make", "-s", "qemu", f"B={build}", f"SMP={smp}"],
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

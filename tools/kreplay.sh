@@ -72,18 +72,25 @@ record)
 	rm -f "$tmp" "$stream"
 	# The drainer copies the stream out while the run goes (the region is
 	# then a ring: a stream as long as the run); it ends at the stream's END
-	# block, or at our TERM once QEMU is gone, with what is left.
-	"$B/host/trace" stream-drain "$ram" "$stream" > "$B/drain.log" 2>&1 &
-	drainer=$!
-	qemu "$smp" "$args" -serial "file:$tmp" \
+	# block, or at our TERM once QEMU is gone, with what is left.  With
+	# stream=debugcon QEMU writes the stream itself, through port 0xe9.
+	debugcon=()
+	case " $args " in *" stream=debugcon "*) debugcon=(-debugcon "file:$stream") ;; esac
+	if [ ${#debugcon[@]} = 0 ]; then
+		"$B/host/trace" stream-drain "$ram" "$stream" > "$B/drain.log" 2>&1 &
+		drainer=$!
+	fi
+	qemu "$smp" "$args" -serial "file:$tmp" "${debugcon[@]}" \
 		-object "memory-backend-file,id=ram0,size=$MEM,mem-path=$ram,share=on" \
 		-machine memory-backend=ram0 | tee "$log.raw"
 	st=${PIPESTATUS[0]}
 	tr -d '\r' < "$log.raw" > "$log" # the serial port's line ends are CR LF
-	kill -TERM "$drainer" 2> /dev/null
-	if ! wait "$drainer"; then
-		echo "*** record: no live stream: $(tail -1 "$B/drain.log")" >&2
-		rm -f "$stream"
+	if [ -n "$drainer" ]; then
+		kill -TERM "$drainer" 2> /dev/null
+		if ! wait "$drainer"; then
+			echo "*** record: no live stream: $(tail -1 "$B/drain.log")" >&2
+			rm -f "$stream"
+		fi
 	fi
 	drainer=""
 	rm -f "$ram"
