@@ -137,7 +137,9 @@ def cmd_run(a):
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "blocks")
-        extra = ["-icount", "shift=0", "-plugin", f"{os.path.abspath(plugin)},out={raw}"]
+        # A second serial port, so that a recording (record=1) can write its trace.
+        extra = ["-icount", "shift=0", "-plugin", f"{os.path.abspath(plugin)},out={raw}",
+                 "-serial", "null"]
         st, log, secs = qemu_run(qemu_cmd(kernel, smp=a.smp, args=args, extra=extra,
                                           single_thread=True), a.timeout)
         if not os.path.exists(raw):
