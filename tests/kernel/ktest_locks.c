@@ -8,7 +8,6 @@
  */
 #include "boot/kargs.h"
 #include "dev/traceio.h"
-#include "lib/cmdline.h"
 #include "lib/ktest.h"
 #include "lib/printfmt.h"
 #include "lib/string.h"
@@ -143,15 +142,9 @@ KTEST_CPUS(locks_cmdline_oracle, 2)
 {
 	const char *o = karg("oracle");
 	const struct log_set *ref = NULL;
-	const char *sv = karg("locks_stride");
-	unsigned long st = 7;
-	if (sv && (!cmdline_parse_ulong(sv, &st) || st > 0xffffffffu)) {
-		/* A mistyped stride would run (and record, or replay) another program. */
-		kprintf("    # locks_stride=%s is not a number (0..2^32-1)\n", sv);
-		ktest_fail(__FILE__, __LINE__, "locks_stride is a number");
-		return;
-	}
-	stride = (unsigned)st;
+	/* A mistyped stride would run (and record, or replay) another program:
+	 * the boot refuses one that is not a number 0..2^32-1 (kargs_init). */
+	stride = (unsigned)karg_ulong("locks_stride", 7);
 	if (o && strcmp(o, "replay") == 0) {
 		ref = ktrace_load();
 		KT_EXPECT(ref != NULL);
